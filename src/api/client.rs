@@ -1,0 +1,479 @@
+//! The HTTP client: builds, signs and sends requests, paces them under the
+//! documented rate limit, retries what is safe to retry, and turns every reply
+//! into a typed response or a typed error.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
+use super::model::{API_VERSION, Method, Operation};
+use super::sign::{self, SignatureVersion};
+use crate::credentials::{Credentials, ExposeSecret};
+
+pub const DEFAULT_ENDPOINT: &str = "https://live.aliyuncs.com";
+/// Documented limit: 50 calls per second per account and operation.
+pub const CALLS_PER_SECOND: u32 = 50;
+/// Replies larger than this are refused rather than buffered without bound.
+const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How a client is set up; everything but the credentials has a sensible default.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub endpoint: Url,
+    pub signature: SignatureVersion,
+    pub read_only: bool,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Attempts per call, first included, for calls that are safe to repeat.
+    pub max_attempts: usize,
+    /// Calls per second per operation for this key (the documented 50 by default).
+    pub rate_per_second: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            endpoint: Url::parse(DEFAULT_ENDPOINT).expect("default endpoint parses"),
+            signature: SignatureVersion::V3,
+            read_only: false,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_attempts: 4,
+            rate_per_second: CALLS_PER_SECOND,
+        }
+    }
+}
+
+/// One limiter per (AccessKeyId, action, rate), shared by every client in the
+/// process, so the console, the CLI and bulk work together stay under the limit.
+fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
+    static LIMITERS: LazyLock<Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>> =
+        LazyLock::new(Default::default);
+    let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry((key_id.to_string(), action, rate))
+        .or_insert_with(|| {
+            let rate = NonZeroU32::new(rate.max(1)).expect("non-zero");
+            // Burst 1: calls are spaced evenly, so no one-second window on the
+            // server side can ever see more than `rate` of them.
+            Arc::new(RateLimiter::direct(
+                Quota::per_second(rate).allow_burst(NonZeroU32::MIN),
+            ))
+        })
+        .clone()
+}
+
+/// What happened on one call, for logs, the audit trail and benchmarks.
+#[derive(Debug, Clone, Default)]
+pub struct CallStats {
+    pub attempts: u32,
+    pub throttled: u32,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+    credentials: Arc<Credentials>,
+    /// `host[:port]` as reqwest sends it in the Host header.
+    authority: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.options.endpoint.as_str())
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, String> {
+        let endpoint = &options.endpoint;
+        if !matches!(endpoint.scheme(), "http" | "https") {
+            return Err(format!(
+                "endpoint {endpoint} must be an http:// or https:// URL"
+            ));
+        }
+        let host = endpoint
+            .host_str()
+            .ok_or_else(|| format!("endpoint {endpoint} has no host"))?;
+        let authority = match endpoint.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            http,
+            options,
+            credentials: Arc::new(credentials),
+            authority,
+        })
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.options.endpoint
+    }
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+    pub fn is_read_only(&self) -> bool {
+        self.options.read_only
+    }
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Validates, paces, signs and sends one operation, retrying where that is safe.
+    pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response, ApiError> {
+        self.call_with_stats(op).await.0
+    }
+
+    pub async fn call_with_stats<O: Operation>(
+        &self,
+        op: &O,
+    ) -> (Result<O::Response, ApiError>, CallStats) {
+        let mut stats = CallStats::default();
+        // Read-only is enforced here, below every caller, before anything is sent.
+        if O::MUTATING && self.options.read_only {
+            return (Err(ApiError::ReadOnly { action: O::ACTION }), stats);
+        }
+        if let Err(e) = op.validate() {
+            return (Err(e.into()), stats);
+        }
+        let params = op.params();
+        // Create and Delete answer truthfully on a repeat; a send must not be
+        // repeated unless the service provably never processed it.
+        let idempotent = !O::MUTATING || O::ACTION != "SendLiveMessageGroup";
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(5))
+            .with_jitter()
+            .with_max_times(self.options.max_attempts.saturating_sub(1))
+            .build();
+        loop {
+            stats.attempts += 1;
+            let result = self
+                .send_once::<O::Response>(O::ACTION, O::METHOD, &params)
+                .await;
+            let err = match result {
+                Ok(reply) => return (Ok(reply), stats),
+                Err(e) => e,
+            };
+            let throttled = err.kind() == Some(super::ErrorKind::Throttling);
+            if throttled {
+                stats.throttled += 1;
+            }
+            let retryable = match &err {
+                ApiError::Service(s) => s.is_retryable(),
+                ApiError::Transport { .. } => true,
+                _ => false,
+            } && (idempotent || err.provably_not_processed());
+            let Some(backoff) = delays.next().filter(|_| retryable) else {
+                return (Err(err), stats);
+            };
+            let wait = err
+                .service()
+                .and_then(|s| s.retry_after)
+                .map_or(backoff, |ra| ra.max(backoff / 4));
+            tracing::debug!(action = O::ACTION, attempt = stats.attempts, ?wait, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One signed request and its decoded reply; no retries.
+    async fn send_once<R: serde::de::DeserializeOwned>(
+        &self,
+        action: &'static str,
+        method: Method,
+        params: &[(&'static str, String)],
+    ) -> Result<R, ApiError> {
+        limiter_for(
+            &self.credentials.access_key_id,
+            action,
+            self.options.rate_per_second,
+        )
+        .until_ready()
+        .await;
+        let request = self.build(action, method, params);
+        let response = match self.http.execute(request).await {
+            Ok(r) => r,
+            Err(e) => return Err(transport_error(&e)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis);
+        let body = read_limited(response).await?;
+        decode_reply(action, status, retry_after, &body)
+    }
+
+    /// Builds the signed request for one attempt (fresh nonce and timestamp).
+    pub fn build(
+        &self,
+        action: &'static str,
+        method: Method,
+        params: &[(&'static str, String)],
+    ) -> reqwest::Request {
+        let now = chrono::Utc::now();
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let timestamp = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let creds = &*self.credentials;
+        let mut query: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut headers = HeaderMap::new();
+        match self.options.signature {
+            SignatureVersion::V2 => {
+                query.extend(
+                    [
+                        ("Action", action),
+                        ("Version", API_VERSION),
+                        ("Format", "JSON"),
+                        ("SignatureMethod", sign::V2_METHOD),
+                        ("SignatureVersion", sign::V2_VERSION),
+                    ]
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+                );
+                query.push(("AccessKeyId".into(), creds.access_key_id.clone()));
+                query.push(("SignatureNonce".into(), nonce));
+                query.push(("Timestamp".into(), timestamp));
+                if let Some(token) = &creds.security_token {
+                    query.push(("SecurityToken".into(), token.expose_secret().to_string()));
+                }
+                let to_sign = sign::v2_string_to_sign(method.as_str(), &query);
+                let signature =
+                    sign::v2_signature(creds.access_key_secret.expose_secret(), &to_sign);
+                query.push(("Signature".into(), signature));
+            }
+            SignatureVersion::V3 => {
+                let mut signed: Vec<(String, String)> = vec![
+                    ("host".into(), self.authority.clone()),
+                    ("x-acs-action".into(), action.into()),
+                    ("x-acs-version".into(), API_VERSION.into()),
+                    ("x-acs-date".into(), timestamp),
+                    ("x-acs-signature-nonce".into(), nonce),
+                    ("x-acs-content-sha256".into(), sign::EMPTY_SHA256.into()),
+                ];
+                if let Some(token) = &creds.security_token {
+                    signed.push((
+                        "x-acs-security-token".into(),
+                        token.expose_secret().to_string(),
+                    ));
+                }
+                let canonical = sign::v3_canonical_request(
+                    method.as_str(),
+                    "/",
+                    &query,
+                    &signed,
+                    sign::HeaderSelection::Default,
+                    sign::EMPTY_SHA256,
+                );
+                let signature = sign::v3_signature(
+                    creds.access_key_secret.expose_secret(),
+                    &sign::v3_string_to_sign(&canonical.text),
+                );
+                let authorization = sign::v3_authorization(
+                    &creds.access_key_id,
+                    &canonical.signed_headers,
+                    &signature,
+                );
+                // Host is set by reqwest from the URL, to the same authority.
+                for (name, value) in signed.into_iter().filter(|(n, _)| n != "host") {
+                    insert_header(&mut headers, &name, &value);
+                }
+                insert_header(&mut headers, "authorization", &authorization);
+            }
+        }
+        let mut url = self.options.endpoint.clone();
+        url.set_path("/");
+        url.set_query(Some(&sign::canonical_query(&query)));
+        let http_method = match method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut request = reqwest::Request::new(http_method, url);
+        *request.headers_mut() = headers;
+        request
+    }
+}
+
+fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) {
+    // Values are hex, dates, IDs or tokens: always valid header text. A token
+    // with control characters would be a broken credential; skip it rather than panic.
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        headers.insert(n, v);
+    }
+}
+
+fn transport_error(e: &reqwest::Error) -> ApiError {
+    // A connect failure means no byte of the request reached the service.
+    let phase = if e.is_connect() || e.is_builder() {
+        TransportPhase::NotSent
+    } else {
+        TransportPhase::OutcomeUnknown
+    };
+    // reqwest's Display includes the URL, which carries no secret (signatures
+    // are in headers for V3; for V2 the query has a signature but no secret).
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    ApiError::Transport { phase, message }
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_REPLY_BYTES {
+                    return Err(ApiError::Decode {
+                        action: "reply",
+                        status: response.status().as_u16(),
+                        problem: format!("reply is larger than {MAX_REPLY_BYTES} bytes"),
+                        snippet: snippet(&body),
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(transport_error(&e)),
+        }
+    }
+}
+
+/// Turns a status and body into the typed reply or a typed error. Never panics.
+pub fn decode_reply<R: serde::de::DeserializeOwned>(
+    action: &'static str,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<R, ApiError> {
+    if (200..300).contains(&status) && retry_after.is_none() {
+        return serde_json::from_slice::<R>(body).map_err(|e| ApiError::Decode {
+            action,
+            status,
+            problem: if e.is_syntax() || e.is_eof() {
+                format!("not JSON ({e})")
+            } else {
+                format!("JSON of an unexpected shape ({e})")
+            },
+            snippet: snippet(body),
+        });
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(err) => Err(ApiError::Service(ServiceError {
+            status,
+            message: err.message.unwrap_or_default(),
+            code: err.code,
+            request_id: err.request_id,
+            recommend: err.recommend,
+            host_id: err.host_id,
+            retry_after,
+        })),
+        Err(_) if retry_after.is_some() => Err(ApiError::Service(ServiceError {
+            status,
+            code: "Throttling".into(),
+            message: "throttled (x-acs-retry-after)".into(),
+            request_id: None,
+            recommend: None,
+            host_id: None,
+            retry_after,
+        })),
+        Err(e) => Err(ApiError::Decode {
+            action,
+            status,
+            problem: format!("an error reply that is not a service error body ({e})"),
+            snippet: snippet(body),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::{ListGroupsResponse, SendMessageResponse};
+
+    #[test]
+    fn decodes_error_bodies() {
+        let body = br#"{"RequestId":"R1","HostId":"live.aliyuncs.com","Code":"ResourceNotExist","Message":"no such app","Recommend":"https://x"}"#;
+        let err = decode_reply::<SendMessageResponse>("SendLiveMessageGroup", 404, None, body)
+            .unwrap_err();
+        let svc = err.service().unwrap();
+        assert_eq!(svc.status, 404);
+        assert_eq!(svc.code, "ResourceNotExist");
+        assert_eq!(svc.request_id.as_deref(), Some("R1"));
+        assert_eq!(err.kind(), Some(super::super::ErrorKind::ResourceNotExist));
+    }
+
+    #[test]
+    fn html_and_wrong_shapes_are_decode_errors() {
+        let err = decode_reply::<ListGroupsResponse>("L", 502, None, b"<html>bad gateway</html>")
+            .unwrap_err();
+        assert!(matches!(err, ApiError::Decode { status: 502, .. }), "{err}");
+        let err = decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("unexpected shape"), "{err}");
+        let err = decode_reply::<ListGroupsResponse>("L", 200, None, b"{\"Req").unwrap_err();
+        assert!(err.to_string().contains("not JSON"), "{err}");
+    }
+
+    #[test]
+    fn retry_after_header_means_throttled_even_on_200() {
+        let err = decode_reply::<SendMessageResponse>(
+            "S",
+            200,
+            Some(Duration::from_millis(30)),
+            b"{}",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), Some(super::super::ErrorKind::Throttling));
+    }
+
+    #[test]
+    fn v3_request_carries_signed_headers_and_no_secret() {
+        let creds = Credentials::new("AKID", "supersecret", "test");
+        let client = Client::new(
+            creds,
+            ClientOptions {
+                endpoint: Url::parse("http://127.0.0.1:9999").unwrap(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let req = client.build(
+            "ListLiveMessageGroupByPage",
+            Method::Get,
+            &[("AppId", "demo".into())],
+        );
+        let auth = req.headers()["authorization"].to_str().unwrap();
+        assert!(auth.starts_with("ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=host;"));
+        assert_eq!(req.url().query(), Some("AppId=demo"));
+        let all = format!("{:?} {:?}", req.headers(), req.url());
+        assert!(!all.contains("supersecret"));
+    }
+}

@@ -1,0 +1,609 @@
+//! Typed requests and responses of the four LiveMessage group operations
+//! (`live` 2016-11-01), with every documented parameter and response field.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::{self, Problem, ValidationError, limits};
+
+pub const API_VERSION: &str = "2016-11-01";
+
+/// HTTP method an operation is called with (the SDKs use GET for the list call only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Where an interactive-messaging app lives; must match the app's own data center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+pub enum DataCenter {
+    #[default]
+    #[serde(rename = "cn-shanghai")]
+    CnShanghai,
+    #[serde(rename = "ap-southeast-1")]
+    ApSoutheast1,
+}
+
+impl DataCenter {
+    pub const ALLOWED: &'static str = "cn-shanghai, ap-southeast-1";
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataCenter::CnShanghai => "cn-shanghai",
+            DataCenter::ApSoutheast1 => "ap-southeast-1",
+        }
+    }
+}
+
+impl fmt::Display for DataCenter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DataCenter {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cn-shanghai" => Ok(DataCenter::CnShanghai),
+            "ap-southeast-1" => Ok(DataCenter::ApSoutheast1),
+            other => Err(ValidationError::new(
+                "DataCenter",
+                Problem::NotOneOf {
+                    allowed: DataCenter::ALLOWED,
+                    actual: other.to_string(),
+                },
+            )),
+        }
+    }
+}
+
+/// Sort by creation time: 1 ascending, 2 descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum SortType {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl SortType {
+    pub fn code(self) -> u8 {
+        match self {
+            SortType::Asc => 1,
+            SortType::Desc => 2,
+        }
+    }
+    pub fn from_code(code: i64) -> Result<Self, ValidationError> {
+        match code {
+            1 => Ok(SortType::Asc),
+            2 => Ok(SortType::Desc),
+            other => Err(ValidationError::new(
+                "SortType",
+                Problem::NotOneOf {
+                    allowed: "1 (ascending), 2 (descending)",
+                    actual: other.to_string(),
+                },
+            )),
+        }
+    }
+    pub fn toggled(self) -> Self {
+        match self {
+            SortType::Asc => SortType::Desc,
+            SortType::Desc => SortType::Asc,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortType::Asc => "asc",
+            SortType::Desc => "desc",
+        }
+    }
+}
+
+impl FromStr for SortType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "asc" | "1" => Ok(SortType::Asc),
+            "desc" | "2" => Ok(SortType::Desc),
+            other => Err(format!("unknown sort order {other:?}; use asc or desc")),
+        }
+    }
+}
+
+/// Which groups a page lists: 0 all, 1 existing, 2 deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupStatus {
+    #[default]
+    All,
+    Existing,
+    Deleted,
+}
+
+impl GroupStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            GroupStatus::All => 0,
+            GroupStatus::Existing => 1,
+            GroupStatus::Deleted => 2,
+        }
+    }
+    pub fn from_code(code: i64) -> Result<Self, ValidationError> {
+        match code {
+            0 => Ok(GroupStatus::All),
+            1 => Ok(GroupStatus::Existing),
+            2 => Ok(GroupStatus::Deleted),
+            other => Err(ValidationError::new(
+                "GroupStatus",
+                Problem::NotOneOf {
+                    allowed: "0 (all), 1 (existing), 2 (deleted)",
+                    actual: other.to_string(),
+                },
+            )),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupStatus::All => "all",
+            GroupStatus::Existing => "existing",
+            GroupStatus::Deleted => "deleted",
+        }
+    }
+    /// all → existing → deleted → all, for a one-key cycle in the console.
+    pub fn next(self) -> Self {
+        match self {
+            GroupStatus::All => GroupStatus::Existing,
+            GroupStatus::Existing => GroupStatus::Deleted,
+            GroupStatus::Deleted => GroupStatus::All,
+        }
+    }
+}
+
+impl FromStr for GroupStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" | "0" => Ok(GroupStatus::All),
+            "existing" | "1" => Ok(GroupStatus::Existing),
+            "deleted" | "2" => Ok(GroupStatus::Deleted),
+            other => Err(format!(
+                "unknown group status {other:?}; use all, existing or deleted"
+            )),
+        }
+    }
+}
+
+/// One request parameter as it goes on the wire.
+pub type Param = (&'static str, String);
+
+/// What every operation tells the transport about itself.
+pub trait Operation {
+    const ACTION: &'static str;
+    const METHOD: Method;
+    /// Whether the call changes the service's state (refused in read-only mode).
+    const MUTATING: bool;
+    type Response: serde::de::DeserializeOwned + Serialize + fmt::Debug;
+
+    /// Checks every documented constraint before the request leaves the machine.
+    fn validate(&self) -> Result<(), ValidationError>;
+    /// Business parameters (without the common/signature ones); arrays comma-joined.
+    fn params(&self) -> Vec<Param>;
+}
+
+fn push_opt(params: &mut Vec<Param>, name: &'static str, value: &Option<String>) {
+    if let Some(v) = value {
+        params.push((name, v.clone()));
+    }
+}
+
+fn push_dc(params: &mut Vec<Param>, dc: Option<DataCenter>) {
+    if let Some(dc) = dc {
+        params.push(("DataCenter", dc.as_str().to_string()));
+    }
+}
+
+fn opt_id(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+    match value {
+        Some(v) => validate::optional_id(field, v),
+        None => Ok(()),
+    }
+}
+
+fn opt_bytes(
+    field: &'static str,
+    value: &Option<String>,
+    limit: usize,
+) -> Result<(), ValidationError> {
+    match value {
+        Some(v) => validate::max_bytes(field, v, limit),
+        None => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- Create
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateGroupRequest {
+    pub app_id: String,
+    pub group_id: String,
+    pub group_name: Option<String>,
+    pub group_info: Option<String>,
+    #[serde(default)]
+    pub administrators: Vec<String>,
+    pub creator_id: Option<String>,
+    pub data_center: Option<DataCenter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateGroupResponse {
+    pub request_id: String,
+    pub group_id: String,
+    #[serde(default)]
+    pub already_exists: bool,
+    #[serde(default)]
+    pub already_delete: bool,
+}
+
+impl Operation for CreateGroupRequest {
+    const ACTION: &'static str = "CreateLiveMessageGroup";
+    const METHOD: Method = Method::Post;
+    const MUTATING: bool = true;
+    type Response = CreateGroupResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::id("AppId", &self.app_id)?;
+        validate::id("GroupId", &self.group_id)?;
+        opt_bytes("GroupName", &self.group_name, limits::GROUP_NAME_MAX)?;
+        opt_bytes("GroupInfo", &self.group_info, limits::GROUP_INFO_MAX)?;
+        validate::max_items(
+            "Administrators",
+            &self.administrators,
+            limits::ADMINISTRATORS_MAX,
+        )?;
+        for admin in &self.administrators {
+            validate::id("Administrators", admin)?;
+        }
+        opt_id("CreatorId", &self.creator_id)
+    }
+
+    fn params(&self) -> Vec<Param> {
+        let mut p = vec![
+            ("AppId", self.app_id.clone()),
+            ("GroupId", self.group_id.clone()),
+        ];
+        push_opt(&mut p, "GroupName", &self.group_name);
+        push_opt(&mut p, "GroupInfo", &self.group_info);
+        if !self.administrators.is_empty() {
+            p.push(("Administrators", self.administrators.join(",")));
+        }
+        push_opt(&mut p, "CreatorId", &self.creator_id);
+        push_dc(&mut p, self.data_center);
+        p
+    }
+}
+
+// ---------------------------------------------------------------- Delete
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteGroupRequest {
+    pub app_id: String,
+    pub group_id: String,
+    pub operator_id: Option<String>,
+    pub data_center: Option<DataCenter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteGroupResponse {
+    pub request_id: String,
+    pub group_id: String,
+}
+
+impl Operation for DeleteGroupRequest {
+    const ACTION: &'static str = "DeleteLiveMessageGroup";
+    const METHOD: Method = Method::Post;
+    const MUTATING: bool = true;
+    type Response = DeleteGroupResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::id("AppId", &self.app_id)?;
+        validate::id("GroupId", &self.group_id)?;
+        opt_id("OperatorId", &self.operator_id)
+    }
+
+    fn params(&self) -> Vec<Param> {
+        let mut p = vec![
+            ("AppId", self.app_id.clone()),
+            ("GroupId", self.group_id.clone()),
+        ];
+        push_opt(&mut p, "OperatorId", &self.operator_id);
+        push_dc(&mut p, self.data_center);
+        p
+    }
+}
+
+// ---------------------------------------------------------------- List
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ListGroupsRequest {
+    pub app_id: String,
+    pub sort_type: SortType,
+    pub page_size: u32,
+    pub page_number: u32,
+    pub group_status: GroupStatus,
+    pub data_center: Option<DataCenter>,
+}
+
+impl ListGroupsRequest {
+    /// The documented defaults: page 1 of 20, all groups.
+    pub fn new(app_id: impl Into<String>) -> Self {
+        Self {
+            app_id: app_id.into(),
+            sort_type: SortType::Desc,
+            page_size: 20,
+            page_number: 1,
+            group_status: GroupStatus::All,
+            data_center: None,
+        }
+    }
+}
+
+/// One group as ListLiveMessageGroupByPage describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Group {
+    pub group_id: String,
+    #[serde(default)]
+    pub group_name: String,
+    #[serde(default)]
+    pub group_info: String,
+    #[serde(default)]
+    pub creator_id: String,
+    #[serde(default)]
+    pub admin_list: Vec<String>,
+    /// Creation time, UNIX seconds.
+    #[serde(default)]
+    pub createtime: i64,
+    #[serde(default)]
+    pub delete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListGroupsResponse {
+    pub request_id: String,
+    pub total_count: u64,
+    pub page_number: u32,
+    pub page_size: u32,
+    #[serde(default)]
+    pub group_list: Vec<Group>,
+}
+
+impl ListGroupsResponse {
+    /// Pages needed for TotalCount at this page size (at least 1).
+    pub fn page_count(&self) -> u32 {
+        page_count(self.total_count, self.page_size)
+    }
+}
+
+pub fn page_count(total: u64, page_size: u32) -> u32 {
+    let size = u64::from(page_size.max(1));
+    (total.div_ceil(size)).clamp(1, u64::from(limits::PAGE_NUMBER_MAX)) as u32
+}
+
+impl Operation for ListGroupsRequest {
+    const ACTION: &'static str = "ListLiveMessageGroupByPage";
+    const METHOD: Method = Method::Get;
+    const MUTATING: bool = false;
+    type Response = ListGroupsResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::id("AppId", &self.app_id)?;
+        validate::range(
+            "PageSize",
+            self.page_size.into(),
+            limits::PAGE_SIZE_MIN.into(),
+            limits::PAGE_SIZE_MAX.into(),
+        )?;
+        validate::range(
+            "PageNumber",
+            self.page_number.into(),
+            limits::PAGE_NUMBER_MIN.into(),
+            limits::PAGE_NUMBER_MAX.into(),
+        )
+    }
+
+    fn params(&self) -> Vec<Param> {
+        let mut p = vec![
+            ("AppId", self.app_id.clone()),
+            ("SortType", self.sort_type.code().to_string()),
+            ("PageSize", self.page_size.to_string()),
+            ("PageNumber", self.page_number.to_string()),
+            ("GroupStatus", self.group_status.code().to_string()),
+        ];
+        push_dc(&mut p, self.data_center);
+        p
+    }
+}
+
+// ---------------------------------------------------------------- Send
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    pub app_id: String,
+    pub group_id: String,
+    pub sender_id: String,
+    pub sender_meta_info: Option<String>,
+    pub body: Option<String>,
+    pub msg_type: Option<i64>,
+    pub msg_tid: Option<String>,
+    pub statics_increase: Option<i64>,
+    pub weight: Option<i64>,
+    pub no_storage: Option<bool>,
+    pub no_cache: Option<bool>,
+    pub data_center: Option<DataCenter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendMessageResponse {
+    pub request_id: String,
+    pub msg_tid: String,
+}
+
+impl Operation for SendMessageRequest {
+    const ACTION: &'static str = "SendLiveMessageGroup";
+    const METHOD: Method = Method::Post;
+    const MUTATING: bool = true;
+    type Response = SendMessageResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::id("AppId", &self.app_id)?;
+        validate::id("GroupId", &self.group_id)?;
+        validate::id("SenderId", &self.sender_id)?;
+        opt_bytes("SenderMetaInfo", &self.sender_meta_info, limits::SENDER_META_MAX)?;
+        opt_bytes("Body", &self.body, limits::BODY_MAX)?;
+        opt_id("MsgTid", &self.msg_tid)
+    }
+
+    fn params(&self) -> Vec<Param> {
+        let mut p = vec![
+            ("AppId", self.app_id.clone()),
+            ("GroupId", self.group_id.clone()),
+            ("SenderId", self.sender_id.clone()),
+        ];
+        push_opt(&mut p, "SenderMetaInfo", &self.sender_meta_info);
+        push_opt(&mut p, "Body", &self.body);
+        if let Some(t) = self.msg_type {
+            p.push(("MsgType", t.to_string()));
+        }
+        push_opt(&mut p, "MsgTid", &self.msg_tid);
+        if let Some(v) = self.statics_increase {
+            p.push(("StaticsIncrease", v.to_string()));
+        }
+        if let Some(v) = self.weight {
+            p.push(("Weight", v.to_string()));
+        }
+        if let Some(v) = self.no_storage {
+            p.push(("NoStorage", v.to_string()));
+        }
+        if let Some(v) = self.no_cache {
+            p.push(("NoCache", v.to_string()));
+        }
+        push_dc(&mut p, self.data_center);
+        p
+    }
+}
+
+/// A fresh MsgTid: 32 hex digits, letters and digits only as the service requires.
+pub fn new_msg_tid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_are_sent_comma_joined() {
+        let req = CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            administrators: vec!["uid1".into(), "uid2".into()],
+            ..Default::default()
+        };
+        let params = req.params();
+        assert!(params.contains(&("Administrators", "uid1,uid2".to_string())));
+    }
+
+    #[test]
+    fn create_rejects_four_administrators() {
+        let req = CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            administrators: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            ..Default::default()
+        };
+        let err = req.validate().unwrap_err();
+        assert_eq!(err.field, "Administrators");
+        assert_eq!(
+            err.problem,
+            Problem::TooMany {
+                limit: 3,
+                actual: 4
+            }
+        );
+    }
+
+    #[test]
+    fn list_bounds() {
+        let mut req = ListGroupsRequest::new("demo");
+        assert!(req.validate().is_ok());
+        req.page_size = 51;
+        assert_eq!(req.validate().unwrap_err().field, "PageSize");
+        req.page_size = 50;
+        req.page_number = 10_001;
+        assert_eq!(req.validate().unwrap_err().field, "PageNumber");
+    }
+
+    #[test]
+    fn send_limits() {
+        let mut req = SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g".into(),
+            sender_id: "mod1".into(),
+            body: Some("x".repeat(15 * 1024)),
+            sender_meta_info: Some("m".repeat(512)),
+            ..Default::default()
+        };
+        assert!(req.validate().is_ok());
+        req.body = Some("x".repeat(15 * 1024 + 1));
+        assert_eq!(req.validate().unwrap_err().field, "Body");
+        req.body = None;
+        req.sender_meta_info = Some("m".repeat(513));
+        assert_eq!(req.validate().unwrap_err().field, "SenderMetaInfo");
+        req.sender_meta_info = None;
+        req.msg_tid = Some("not valid!".into());
+        assert_eq!(req.validate().unwrap_err().field, "MsgTid");
+    }
+
+    #[test]
+    fn list_reply_parses_the_documented_example() {
+        let body = r#"{"RequestId":"B5D95365-5A46-1A6A-BBF5-C7B6BDED****","TotalCount":50,"PageNumber":1,"PageSize":20,
+          "GroupList":[{"GroupId":"cU9MeBqf****","CreatorId":"user_77","AdminList":["uid1"],"Createtime":1698299727,
+          "GroupName":"mytestgroup","GroupInfo":"testgroupinfo","Delete":true}]}"#;
+        let reply: ListGroupsResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(reply.total_count, 50);
+        assert_eq!(reply.page_count(), 3);
+        assert_eq!(reply.group_list[0].admin_list, vec!["uid1"]);
+        assert!(reply.group_list[0].delete);
+    }
+
+    #[test]
+    fn page_count_is_at_least_one() {
+        assert_eq!(page_count(0, 20), 1);
+        assert_eq!(page_count(5000, 50), 100);
+        assert_eq!(page_count(5001, 50), 101);
+    }
+
+    #[test]
+    fn msg_tids_are_valid_ids() {
+        let tid = new_msg_tid();
+        assert!(validate::id("MsgTid", &tid).is_ok());
+        assert_ne!(tid, new_msg_tid());
+    }
+}

@@ -1,0 +1,5 @@
+//! livemod: a terminal moderation console for Alibaba Cloud ApsaraVideo Live
+//! interactive messaging (LiveMessage groups).
+
+pub mod api;
+pub mod credentials;
