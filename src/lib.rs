@@ -2,4 +2,7 @@
 //! interactive messaging (LiveMessage groups).
 
 pub mod api;
+pub mod catalogue;
 pub mod credentials;
+pub mod tui;
+pub mod worker;
