@@ -2,4 +2,7 @@
 //! interactive messaging (LiveMessage groups).
 
 pub mod api;
+pub mod config;
 pub mod credentials;
+pub mod cli;
+pub mod session;
