@@ -6,3 +6,4 @@ pub mod config;
 pub mod credentials;
 pub mod cli;
 pub mod session;
+pub mod logging;
