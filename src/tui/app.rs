@@ -43,6 +43,8 @@ pub struct Context {
     pub no_color: bool,
     pub mouse: bool,
     pub auto_refresh: Option<Duration>,
+    /// Initial page size (config `page_size`); 20 when absent.
+    pub page_size: Option<u32>,
     pub catalogue: Catalogue,
 }
 
@@ -61,6 +63,7 @@ impl Context {
             no_color: false,
             mouse: false,
             auto_refresh: None,
+            page_size: None,
             catalogue: Catalogue::builtin(),
         }
     }
@@ -122,6 +125,14 @@ impl App {
         let theme = Theme::from_config(&ctx.theme, ctx.no_color).map_err(|e| e.to_string())?;
         let mut query = ListGroupsRequest::new(ctx.app_id.clone());
         query.data_center = ctx.data_center;
+        if let Some(size) = ctx.page_size {
+            if !(1..=50).contains(&size) {
+                return Err(format!(
+                    "page_size in config.toml is {size}; it must be between 1 and 50"
+                ));
+            }
+            query.page_size = size;
+        }
         let compose = ComposeState::new(&ctx.moderator_id, &ctx.catalogue);
         Ok(Self {
             keymap,

@@ -44,6 +44,18 @@ impl Default for RenderArgs {
     }
 }
 
+/// `livemod render`: one frame of the console for `session`, as text.
+pub async fn render(session: crate::session::Session, args: &RenderArgs) -> Result<String> {
+    let ctx = Context::from_session(&session)?;
+    let client = session.client.clone();
+    let mut text = render_with(ctx, client, args).await?;
+    drop(session);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
 /// Renders one frame of the console for `ctx`, with the first page loaded through `api`.
 pub async fn render_with<A: Api>(ctx: Context, api: A, args: &RenderArgs) -> Result<String> {
     if args.width == 0 || args.height == 0 {

@@ -82,7 +82,13 @@ impl Theme {
     ) -> Result<Self, ThemeError> {
         let mut theme = Self::color();
         for (role, value) in overrides {
-            let Some((key, _, _)) = ROLES.iter().find(|(r, _, _)| r == role) else {
+            // "selection" is the short name of the selected row's background.
+            let role = if role == "selection" {
+                "selection_bg"
+            } else {
+                role.as_str()
+            };
+            let Some((key, _, _)) = ROLES.iter().find(|(r, _, _)| *r == role) else {
                 return Err(ThemeError(format!(
                     "unknown role {role:?}; known roles: {}",
                     ROLES

@@ -1,0 +1,313 @@
+//! `livemod groups …`: the four operations for scripts and runbooks.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::GlobalArgs;
+use super::output::{Failure, local_time, print_fields, print_json, print_table};
+use crate::api::{
+    CreateGroupRequest, DeleteGroupRequest, GroupStatus, ListGroupsRequest, ListGroupsResponse,
+    SendMessageRequest, SortType,
+};
+use crate::session::Session;
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// List groups a page at a time (or every page with --all).
+    List(ListArgs),
+    /// Create a group (an existing or deleted ID is reported, not changed).
+    Create(CreateArgs),
+    /// Delete a group (asks for confirmation on a terminal unless --yes).
+    Delete(DeleteArgs),
+    /// Send one message to a group.
+    Send(SendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, default_value = "all", value_parser = parse_status)]
+    pub status: GroupStatus,
+    /// Sort by creation time.
+    #[arg(long, default_value = "desc", value_parser = parse_sort)]
+    pub sort: SortType,
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub page: u32,
+    /// Groups per page, 1–50 (default 20; 50 with --all).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
+    /// Walk every page.
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    pub group_id: String,
+    #[arg(long, value_name = "S")]
+    pub name: Option<String>,
+    #[arg(long, value_name = "S")]
+    pub info: Option<String>,
+    /// Administrator user ID (up to three).
+    #[arg(long = "admin", value_name = "UID")]
+    pub admins: Vec<String>,
+    /// Creator user ID (default: the configured moderator ID).
+    #[arg(long, value_name = "UID")]
+    pub creator: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    pub group_id: String,
+    /// Operator user ID (default: the configured moderator ID).
+    #[arg(long, value_name = "UID")]
+    pub operator: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    pub group_id: String,
+    #[arg(long, value_name = "UID")]
+    pub sender: String,
+    /// Message type number.
+    #[arg(long = "type", value_name = "N")]
+    pub msg_type: Option<i64>,
+    #[arg(long, value_name = "S", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the body from a file ("-" for standard input).
+    #[arg(long, value_name = "PATH")]
+    pub body_file: Option<PathBuf>,
+    /// SenderMetaInfo.
+    #[arg(long, value_name = "S")]
+    pub meta: Option<String>,
+    /// MsgTid (generated when absent).
+    #[arg(long, value_name = "S")]
+    pub tid: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub weight: Option<i64>,
+    #[arg(long, value_name = "N")]
+    pub statics_increase: Option<i64>,
+    #[arg(long)]
+    pub no_storage: bool,
+    #[arg(long)]
+    pub no_cache: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_status(s: &str) -> Result<GroupStatus, String> {
+    s.parse()
+}
+fn parse_sort(s: &str) -> Result<SortType, String> {
+    s.parse()
+}
+
+pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
+    // Refuse mutations in read-only mode before connecting or sending anything.
+    if global.read_only && !matches!(cmd, GroupsCommand::List(_)) {
+        return Err(Failure::usage(
+            "refused: --read-only forbids create, delete and send",
+        ));
+    }
+    // Read the body before connecting, so a bad path fails fast.
+    let body = match &cmd {
+        GroupsCommand::Send(args) => read_body(args)?,
+        _ => None,
+    };
+    let session = super::connect(global).await?;
+    match cmd {
+        GroupsCommand::List(args) => list(&session, args).await,
+        GroupsCommand::Create(args) => create(&session, args).await,
+        GroupsCommand::Delete(args) => delete(&session, args).await,
+        GroupsCommand::Send(args) => send(&session, args, body).await,
+    }
+}
+
+fn read_body(args: &SendArgs) -> Result<Option<String>, Failure> {
+    match &args.body_file {
+        None => Ok(args.body.clone()),
+        Some(path) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Failure::usage(format!("cannot read the body from stdin: {e}")))?;
+            Ok(Some(text))
+        }
+        Some(path) => std::fs::read_to_string(path).map(Some).map_err(|e| {
+            Failure::usage(format!("cannot read --body-file {}: {e}", path.display()))
+        }),
+    }
+}
+
+async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
+    let mut request = ListGroupsRequest::new(&session.app_id);
+    request.sort_type = args.sort;
+    request.group_status = args.status;
+    request.data_center = session.data_center;
+    request.page_number = args.page;
+    request.page_size = args.page_size.unwrap_or(if args.all { 50 } else { 20 });
+
+    let reply = if args.all {
+        list_all(session, request).await?
+    } else {
+        session.client.call(&request).await?
+    };
+    if args.json {
+        return print_json(&reply);
+    }
+    let pages = reply.page_count();
+    print_table(
+        &["GROUP ID", "NAME", "CREATOR", "ADMINS", "CREATED", "STATUS"],
+        reply.group_list.iter().map(|g| {
+            vec![
+                g.group_id.clone(),
+                g.group_name.clone(),
+                g.creator_id.clone(),
+                g.admin_list.len().to_string(),
+                local_time(g.createtime),
+                if g.delete { "deleted" } else { "existing" }.to_string(),
+            ]
+        }),
+    );
+    if args.all {
+        eprintln!("{} groups", reply.group_list.len());
+    } else {
+        eprintln!(
+            "page {}/{} · {} groups",
+            reply.page_number, pages, reply.total_count
+        );
+    }
+    Ok(())
+}
+
+/// Walks every page; the result holds every group and the last TotalCount.
+async fn list_all(
+    session: &Session,
+    mut request: ListGroupsRequest,
+) -> Result<ListGroupsResponse, Failure> {
+    request.page_number = 1;
+    let mut combined = session.client.call(&request).await?;
+    let pages = combined.page_count();
+    for page in 2..=pages {
+        request.page_number = page;
+        let reply = session.client.call(&request).await?;
+        let done = reply.group_list.is_empty();
+        combined.group_list.extend(reply.group_list);
+        combined.total_count = reply.total_count;
+        combined.request_id = reply.request_id;
+        if done {
+            break;
+        }
+    }
+    combined.page_number = 1;
+    combined.page_size = combined.group_list.len() as u32;
+    Ok(combined)
+}
+
+async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
+    let request = CreateGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        group_name: args.name,
+        group_info: args.info,
+        administrators: args.admins,
+        creator_id: Some(args.creator.unwrap_or_else(|| session.moderator_id.clone())),
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    let outcome = match (reply.already_exists, reply.already_delete) {
+        (_, true) => "already existed and was deleted: this ID cannot be used again",
+        (true, false) => "already exists (unchanged)",
+        _ => "created",
+    };
+    print_fields(&[
+        ("GroupId", reply.group_id),
+        ("Outcome", outcome.to_string()),
+        ("RequestId", reply.request_id),
+    ]);
+    Ok(())
+}
+
+async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
+    if !args.yes {
+        confirm_delete(&args.group_id)?;
+    }
+    let request = DeleteGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        operator_id: Some(
+            args.operator
+                .unwrap_or_else(|| session.moderator_id.clone()),
+        ),
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    print_fields(&[
+        ("GroupId", reply.group_id),
+        ("Outcome", "deleted (or did not exist)".to_string()),
+        ("RequestId", reply.request_id),
+    ]);
+    Ok(())
+}
+
+/// On a terminal, the user types the group ID; without one, --yes is required.
+fn confirm_delete(group_id: &str) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Failure::usage(format!(
+            "refusing to delete {group_id} without confirmation: pass --yes when not on a terminal"
+        )));
+    }
+    eprint!(
+        "Delete group {group_id}? Members are notified and the ID can never be reused.\nType the group ID to confirm: "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("cannot read the confirmation: {e}")))?;
+    if line.trim() != group_id {
+        return Err(Failure::usage("not confirmed; nothing was deleted"));
+    }
+    Ok(())
+}
+
+async fn send(session: &Session, args: SendArgs, body: Option<String>) -> Result<(), Failure> {
+    let request = SendMessageRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        sender_id: args.sender,
+        sender_meta_info: args.meta,
+        body,
+        msg_type: args.msg_type,
+        // Generated here, not by the service, so a retry can reuse it.
+        msg_tid: Some(args.tid.unwrap_or_else(crate::api::new_msg_tid)),
+        statics_increase: args.statics_increase,
+        weight: args.weight,
+        no_storage: args.no_storage.then_some(true),
+        no_cache: args.no_cache.then_some(true),
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    print_fields(&[("MsgTid", reply.msg_tid), ("RequestId", reply.request_id)]);
+    Ok(())
+}

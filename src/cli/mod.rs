@@ -1,0 +1,104 @@
+//! The command line: global options, subcommands, and dispatch.
+
+pub mod groups;
+pub mod output;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::api::DataCenter;
+use crate::api::sign::SignatureVersion;
+use crate::config::Paths;
+use crate::session::{Session, SessionRequest};
+use output::Failure;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "livemod",
+    version,
+    about = "Terminal moderation console for ApsaraVideo Live interactive messaging (LiveMessage groups)",
+    long_about = "Terminal moderation console for ApsaraVideo Live interactive messaging.\n\n\
+        With no subcommand, opens the console. With no credentials and no --endpoint \
+        (or with --demo), everything runs against an embedded emulator with demo data.\n\n\
+        Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET \
+        (/ ALIBABA_CLOUD_SECURITY_TOKEN), then the aliyun CLI profile (~/.aliyun/config.json), \
+        then ~/.alibabacloud/credentials. There are deliberately no flags for the key or secret."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Service endpoint URL (http or https); default https://live.aliyuncs.com.
+    #[arg(long, global = true, env = "LIVEMOD_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Interactive-messaging application ID (default: config, then "demo").
+    #[arg(long, global = true, value_name = "ID")]
+    pub app_id: Option<String>,
+    /// Data center of the app.
+    #[arg(long, global = true, value_name = "DC", value_parser = parse_data_center)]
+    pub data_center: Option<DataCenter>,
+    /// Credential profile (aliyun CLI config or credentials file).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Request signature scheme.
+    #[arg(long, global = true, value_enum, default_value_t = SignatureVersion::V3)]
+    pub signature: SignatureVersion,
+    /// Refuse every call that changes anything (create, delete, send).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Use the embedded emulator with demo data, whatever credentials exist.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+fn parse_data_center(s: &str) -> Result<DataCenter, String> {
+    s.parse::<DataCenter>().map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, create, delete and message groups.
+    #[command(subcommand)]
+    Groups(groups::GroupsCommand),
+}
+
+impl GlobalArgs {
+    pub fn session_request(&self) -> SessionRequest {
+        SessionRequest {
+            endpoint: self.endpoint.clone(),
+            app_id: self.app_id.clone(),
+            data_center: self.data_center,
+            profile: self.profile.clone(),
+            signature: self.signature,
+            read_only: self.read_only,
+            demo: self.demo,
+        }
+    }
+}
+
+pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
+    let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
+    Session::connect(&global.session_request(), paths)
+        .await
+        .map_err(|e| Failure::usage(format!("{e:#}")))
+}
+
+/// Parses the command line and runs it.
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        None => Err(Failure::usage(
+            "the console is not available yet; try `livemod groups list --demo`",
+        )),
+        Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}

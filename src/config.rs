@@ -1,0 +1,246 @@
+//! The user's `config.toml` and the platform directories livemod reads and writes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::DataCenter;
+
+pub const ENV_CONFIG: &str = "LIVEMOD_CONFIG";
+pub const ENV_DATA_DIR: &str = "LIVEMOD_DATA_DIR";
+
+/// Where livemod keeps its files (platform conventions via `directories`).
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// Platform directories, with `LIVEMOD_CONFIG` / `LIVEMOD_DATA_DIR` overrides.
+    pub fn discover() -> Result<Self, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "livemod");
+        let config_dir = dirs
+            .as_ref()
+            .map(|d| d.config_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".livemod"));
+        let config_file = std::env::var_os(ENV_CONFIG)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| config_dir.join("config.toml"));
+        let data_dir = std::env::var_os(ENV_DATA_DIR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .ok_or(ConfigError::NoHome)?;
+        Ok(Self {
+            config_dir,
+            config_file,
+            data_dir,
+        })
+    }
+
+    /// Paths rooted in one directory, for tests.
+    pub fn under(root: &Path) -> Self {
+        Self {
+            config_dir: root.join("config"),
+            config_file: root.join("config/config.toml"),
+            data_dir: root.join("data"),
+        }
+    }
+
+    pub fn ensure_data_dir(&self) -> std::io::Result<&Path> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        Ok(&self.data_dir)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot find a home directory for livemod's data; set {ENV_DATA_DIR}")]
+    NoHome,
+    #[error("{path}: {problem}")]
+    Read { path: String, problem: String },
+    /// toml's message names the line and column and shows the offending text.
+    #[error("{path}: {problem}")]
+    Parse { path: String, problem: String },
+}
+
+/// Settings that may differ per credential profile (a `[profiles.NAME]` section).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub read_only: Option<bool>,
+    pub app_id: Option<String>,
+    pub data_center: Option<DataCenter>,
+    pub moderator_id: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Sender/operator/creator ID used by default for moderator actions.
+    pub moderator_id: String,
+    pub app_id: Option<String>,
+    pub data_center: Option<DataCenter>,
+    pub read_only: bool,
+    /// Mouse capture (off by default so text can be selected in the terminal).
+    pub mouse: bool,
+    /// Re-list the current page this often; off when absent.
+    #[serde(with = "humantime_opt")]
+    pub auto_refresh: Option<Duration>,
+    pub page_size: Option<u32>,
+    /// Action name → key specs, e.g. `refresh = ["r", "f5"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Role → colour, e.g. `selection = "blue"`.
+    pub theme: BTreeMap<String, String>,
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            moderator_id: "moderator".into(),
+            app_id: None,
+            data_center: None,
+            read_only: false,
+            mouse: false,
+            auto_refresh: None,
+            page_size: None,
+            keys: BTreeMap::new(),
+            theme: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+        }
+    }
+}
+
+mod humantime_opt {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        match text.as_deref().map(str::trim) {
+            None | Some("") | Some("off") => Ok(None),
+            Some(t) => humantime::parse_duration(t).map(Some).map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a duration ({e}); use e.g. \"30s\" or \"2m\""
+                ))
+            }),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the file when it exists; a missing file means defaults.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    problem: e.to_string(),
+                });
+            }
+        };
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            problem: describe_toml_error(text, &e),
+        })?;
+        if let Err(e) = crate::api::validate::id("moderator_id", &config.moderator_id) {
+            return Err(ConfigError::Parse {
+                path: path.display().to_string(),
+                problem: e.to_string(),
+            });
+        }
+        if let Some(size) = config.page_size
+            && !(1..=50).contains(&size)
+        {
+            return Err(ConfigError::Parse {
+                path: path.display().to_string(),
+                problem: format!("page_size is {size}; it must be between 1 and 50"),
+            });
+        }
+        Ok(config)
+    }
+
+    pub fn profile(&self, name: Option<&str>) -> ProfileConfig {
+        name.and_then(|n| self.profiles.get(n))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// "line N, column M: message" — toml's own Display is multi-line with a caret.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dir.path().join("nope.toml")).unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let text = r#"
+moderator_id = "mod7"
+app_id = "live1"
+data_center = "ap-southeast-1"
+mouse = true
+auto_refresh = "30s"
+[keys]
+refresh = ["r", "f5"]
+[theme]
+selection = "blue"
+[profiles.prod]
+read_only = true
+"#;
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(c.moderator_id, "mod7");
+        assert_eq!(c.data_center, Some(DataCenter::ApSoutheast1));
+        assert_eq!(c.auto_refresh, Some(Duration::from_secs(30)));
+        assert_eq!(c.profile(Some("prod")).read_only, Some(true));
+        assert_eq!(c.profile(Some("other")).read_only, None);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_problem() {
+        let text = "moderator_id = \"mod1\"\nmouse = \"yes\"\n";
+        let err = Config::parse(text, Path::new("/tmp/x/config.toml")).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("/tmp/x/config.toml: line 2"), "{shown}");
+        let err = Config::parse("colour = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+        let err = Config::parse("data_center = \"mars\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let err = Config::parse("moderator_id = \"a b\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("letters and digits"), "{err}");
+        let err = Config::parse("auto_refresh = \"soon\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("duration"), "{err}");
+    }
+}
