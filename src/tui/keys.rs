@@ -109,6 +109,40 @@ impl Key {
         })
     }
 
+    /// The terminal event this key stands for (tests, key replay).
+    pub fn to_event(&self) -> KeyEvent {
+        let code = match self.code {
+            KeyCodeOrd::Char(c) => KeyCode::Char(c),
+            KeyCodeOrd::F(n) => KeyCode::F(n),
+            KeyCodeOrd::Up => KeyCode::Up,
+            KeyCodeOrd::Down => KeyCode::Down,
+            KeyCodeOrd::Left => KeyCode::Left,
+            KeyCodeOrd::Right => KeyCode::Right,
+            KeyCodeOrd::PageUp => KeyCode::PageUp,
+            KeyCodeOrd::PageDown => KeyCode::PageDown,
+            KeyCodeOrd::Home => KeyCode::Home,
+            KeyCodeOrd::End => KeyCode::End,
+            KeyCodeOrd::Enter => KeyCode::Enter,
+            KeyCodeOrd::Esc => KeyCode::Esc,
+            KeyCodeOrd::Tab => KeyCode::Tab,
+            KeyCodeOrd::BackTab => KeyCode::BackTab,
+            KeyCodeOrd::Backspace => KeyCode::Backspace,
+            KeyCodeOrd::Delete => KeyCode::Delete,
+            KeyCodeOrd::Insert => KeyCode::Insert,
+        };
+        let mut m = KeyModifiers::NONE;
+        if self.ctrl {
+            m |= KeyModifiers::CONTROL;
+        }
+        if self.alt {
+            m |= KeyModifiers::ALT;
+        }
+        if self.shift || matches!(self.code, KeyCodeOrd::Char(c) if c.is_ascii_uppercase()) {
+            m |= KeyModifiers::SHIFT;
+        }
+        KeyEvent::new(code, m)
+    }
+
     /// A plain character typed without ctrl or alt (text for an input field).
     pub fn text_char(&self) -> Option<char> {
         match self.code {

@@ -66,3 +66,6 @@ pub async fn run_with<A: Api>(ctx: Context, api: A) -> Result<()> {
     let app = App::new(ctx).map_err(|e| eyre!(e))?;
     event_loop::run_app(app, api).await
 }
+
+#[cfg(test)]
+mod tests;
