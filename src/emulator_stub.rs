@@ -9,6 +9,7 @@ pub const DEMO_ACCESS_KEY_SECRET: &str = "livemod-demo-secret";
 pub struct EmulatorOptions {
     pub demo_data: bool,
     pub audience: u32,
+    pub access_key_id: String,
 }
 
 impl EmulatorOptions {

@@ -28,7 +28,7 @@ pub fn demo_group(i: usize) -> Group {
     Group {
         group_id: format!("room{i:03}"),
         group_name: format!("Live room {i}"),
-        group_info: if i % 3 == 0 {
+        group_info: if i.is_multiple_of(3) {
             r#"{"topic":"launch","level":2,"tags":["a","b"]}"#.to_string()
         } else {
             "plain info".to_string()
