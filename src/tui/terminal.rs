@@ -13,7 +13,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -28,14 +28,20 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    // A cleared alternate screen; not `Terminal::clear`, which asks the terminal
+    // for the cursor position (a round trip that can time out).
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        Clear(ClearType::All)
+    )?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
         MOUSE.store(true, Ordering::SeqCst);
     }
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     terminal.hide_cursor()?;
-    terminal.clear()?;
     Ok(terminal)
 }
 
