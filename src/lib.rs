@@ -2,8 +2,9 @@
 //! interactive messaging (LiveMessage groups).
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod credentials;
-pub mod cli;
-pub mod session;
+pub mod emulator;
 pub mod logging;
+pub mod session;

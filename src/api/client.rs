@@ -54,8 +54,9 @@ impl Default for ClientOptions {
 /// One limiter per (AccessKeyId, action, rate), shared by every client in the
 /// process, so the console, the CLI and bulk work together stay under the limit.
 fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>> =
-        LazyLock::new(Default::default);
+    static LIMITERS: LazyLock<
+        Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>,
+    > = LazyLock::new(Default::default);
     let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
     map.entry((key_id.to_string(), action, rate))
         .or_insert_with(|| {
@@ -435,8 +436,8 @@ mod tests {
         let err = decode_reply::<ListGroupsResponse>("L", 502, None, b"<html>bad gateway</html>")
             .unwrap_err();
         assert!(matches!(err, ApiError::Decode { status: 502, .. }), "{err}");
-        let err = decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#)
-            .unwrap_err();
+        let err =
+            decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#).unwrap_err();
         assert!(err.to_string().contains("unexpected shape"), "{err}");
         let err = decode_reply::<ListGroupsResponse>("L", 200, None, b"{\"Req").unwrap_err();
         assert!(err.to_string().contains("not JSON"), "{err}");
@@ -444,13 +445,9 @@ mod tests {
 
     #[test]
     fn retry_after_header_means_throttled_even_on_200() {
-        let err = decode_reply::<SendMessageResponse>(
-            "S",
-            200,
-            Some(Duration::from_millis(30)),
-            b"{}",
-        )
-        .unwrap_err();
+        let err =
+            decode_reply::<SendMessageResponse>("S", 200, Some(Duration::from_millis(30)), b"{}")
+                .unwrap_err();
         assert_eq!(err.kind(), Some(super::super::ErrorKind::Throttling));
     }
 
