@@ -5,7 +5,9 @@ use std::hint::black_box;
 
 use livemod::api::client::decode_reply;
 use livemod::api::sign::SignatureVersion;
-use livemod::api::{Client, ClientOptions, ListGroupsRequest, ListGroupsResponse, Method, Operation};
+use livemod::api::{
+    Client, ClientOptions, ListGroupsRequest, ListGroupsResponse, Method, Operation,
+};
 use livemod::credentials::Credentials;
 
 fn client(signature: SignatureVersion) -> Client {
@@ -45,15 +47,14 @@ fn list_reply() -> Vec<u8> {
 fn signing(c: &mut Criterion) {
     let request = ListGroupsRequest::new("demo");
     let params = request.params();
-    for (name, version) in [("sign_v3", SignatureVersion::V3), ("sign_v2", SignatureVersion::V2)] {
+    for (name, version) in [
+        ("sign_v3", SignatureVersion::V3),
+        ("sign_v2", SignatureVersion::V2),
+    ] {
         let client = client(version);
         c.bench_function(name, |b| {
             b.iter(|| {
-                black_box(client.build(
-                    ListGroupsRequest::ACTION,
-                    Method::Get,
-                    black_box(&params),
-                ))
+                black_box(client.build(ListGroupsRequest::ACTION, Method::Get, black_box(&params)))
             })
         });
     }

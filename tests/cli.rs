@@ -92,8 +92,20 @@ fn create_list_send_delete_through_the_cli() {
     let emu = EmulatorProcess::start(&["--audience", "2"]);
 
     let created = json(&run(emu.livemod(&[
-        "groups", "create", "room1", "--name", "Room one", "--info", "{\"k\":1}", "--admin", "a1",
-        "--admin", "a2", "--creator", "mod1", "--json",
+        "groups",
+        "create",
+        "room1",
+        "--name",
+        "Room one",
+        "--info",
+        "{\"k\":1}",
+        "--admin",
+        "a1",
+        "--admin",
+        "a2",
+        "--creator",
+        "mod1",
+        "--json",
     ])));
     assert_eq!(created["GroupId"], "room1");
     assert_eq!(created["AlreadyExists"], false);
@@ -107,35 +119,83 @@ fn create_list_send_delete_through_the_cli() {
 
     // Paging: 5 groups, 2 per page, page 3 holds one.
     let page = json(&run(emu.livemod(&[
-        "groups", "list", "--page-size", "2", "--page", "3", "--sort", "asc", "--json",
+        "groups",
+        "list",
+        "--page-size",
+        "2",
+        "--page",
+        "3",
+        "--sort",
+        "asc",
+        "--json",
     ])));
     assert_eq!(page["TotalCount"], 5);
     assert_eq!(page["GroupList"].as_array().unwrap().len(), 1);
     assert_eq!(page["GroupList"][0]["GroupId"], "room5");
-    let desc = json(&run(emu.livemod(&["groups", "list", "--sort", "desc", "--json"])));
+    let desc = json(&run(
+        emu.livemod(&["groups", "list", "--sort", "desc", "--json"])
+    ));
     assert_eq!(desc["GroupList"][0]["GroupId"], "room5");
     assert_eq!(desc["GroupList"][4]["GroupId"], "room1");
-    assert_eq!(desc["GroupList"][4]["AdminList"], serde_json::json!(["a1", "a2"]));
+    assert_eq!(
+        desc["GroupList"][4]["AdminList"],
+        serde_json::json!(["a1", "a2"])
+    );
 
     let sent = json(&run(emu.livemod(&[
-        "groups", "send", "room1", "--sender", "mod1", "--type", "1", "--body", "hello",
-        "--meta", "m", "--tid", "tid123", "--weight", "2", "--statics-increase", "1",
-        "--no-storage", "--no-cache", "--json",
+        "groups",
+        "send",
+        "room1",
+        "--sender",
+        "mod1",
+        "--type",
+        "1",
+        "--body",
+        "hello",
+        "--meta",
+        "m",
+        "--tid",
+        "tid123",
+        "--weight",
+        "2",
+        "--statics-increase",
+        "1",
+        "--no-storage",
+        "--no-cache",
+        "--json",
     ])));
     assert_eq!(sent["MsgTid"], "tid123");
     assert!(sent["RequestId"].as_str().is_some_and(|s| !s.is_empty()));
 
-    let deleted = json(&run(emu.livemod(&["groups", "delete", "room2", "--yes", "--json"])));
+    let deleted = json(&run(
+        emu.livemod(&["groups", "delete", "room2", "--yes", "--json"])
+    ));
     assert_eq!(deleted["GroupId"], "room2");
     // Idempotent.
-    assert_eq!(run(emu.livemod(&["groups", "delete", "room2", "--yes"])).code, 0);
+    assert_eq!(
+        run(emu.livemod(&["groups", "delete", "room2", "--yes"])).code,
+        0
+    );
 
-    let existing = json(&run(emu.livemod(&["groups", "list", "--status", "existing", "--json"])));
+    let existing =
+        json(&run(emu.livemod(&[
+            "groups", "list", "--status", "existing", "--json",
+        ])));
     assert_eq!(existing["TotalCount"], 4);
-    let gone = json(&run(emu.livemod(&["groups", "list", "--status", "deleted", "--json"])));
+    let gone =
+        json(&run(emu.livemod(&[
+            "groups", "list", "--status", "deleted", "--json",
+        ])));
     assert_eq!(gone["TotalCount"], 1);
     assert_eq!(gone["GroupList"][0]["Delete"], true);
-    let all = json(&run(emu.livemod(&["groups", "list", "--all", "--page-size", "2", "--json"])));
+    let all = json(&run(emu.livemod(&[
+        "groups",
+        "list",
+        "--all",
+        "--page-size",
+        "2",
+        "--json",
+    ])));
     assert_eq!(all["GroupList"].as_array().unwrap().len(), 5);
 
     // A deleted ID stays unusable.
@@ -158,7 +218,11 @@ fn service_errors_exit_1_with_code_and_request_id() {
     let emu = EmulatorProcess::start(&[]);
     let missing = run(emu.livemod(&["--app-id", "nosuchapp", "groups", "list"]));
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("ResourceNotExist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("ResourceNotExist"),
+        "{}",
+        missing.stderr
+    );
     assert!(missing.stderr.contains("RequestId"), "{}", missing.stderr);
 
     // No audience in this emulator: a send cannot reach anyone.
@@ -169,19 +233,31 @@ fn service_errors_exit_1_with_code_and_request_id() {
 
     let wrong_dc = run(emu.livemod(&["--data-center", "ap-southeast-1", "groups", "list"]));
     assert_eq!(wrong_dc.code, 1);
-    assert!(wrong_dc.stderr.contains("InputInvalid"), "{}", wrong_dc.stderr);
+    assert!(
+        wrong_dc.stderr.contains("InputInvalid"),
+        "{}",
+        wrong_dc.stderr
+    );
 
     let mut bad_key = emu.livemod(&["groups", "list"]);
     bad_key.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret");
     let bad = run(bad_key);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("SignatureDoesNotMatch"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("SignatureDoesNotMatch"),
+        "{}",
+        bad.stderr
+    );
     assert!(!bad.stderr.contains("wrong-secret"));
 
     let mut unknown = emu.livemod(&["groups", "list"]);
     unknown.env("ALIBABA_CLOUD_ACCESS_KEY_ID", "someoneelse");
     let unknown = run(unknown);
-    assert!(unknown.stderr.contains("InvalidAccessKeyId.NotFound"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("InvalidAccessKeyId.NotFound"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -200,7 +276,11 @@ fn validation_and_usage_errors_exit_2_before_any_request() {
     let long_name = "n".repeat(129);
     let r = livemod(&["groups", "create", "g1", "--name", &long_name]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("GroupName") && r.stderr.contains("128"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("GroupName") && r.stderr.contains("128"),
+        "{}",
+        r.stderr
+    );
     let r = livemod(&["groups", "create", "bad-id"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("GroupId"), "{}", r.stderr);
@@ -234,23 +314,38 @@ fn validation_and_usage_errors_exit_2_before_any_request() {
 fn endpoint_without_credentials_names_the_sources_tried() {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::cargo_bin("livemod").unwrap();
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .args(["--endpoint", "http://127.0.0.1:9", "groups", "list"]);
+    cmd.env_clear().env("HOME", home.path()).args([
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "groups",
+        "list",
+    ]);
     let r = run(cmd);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains(".aliyun/config.json"), "{}", r.stderr);
-    assert!(r.stderr.contains(".alibabacloud/credentials"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(".alibabacloud/credentials"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn demo_mode_lists_demo_groups_without_any_account() {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::cargo_bin("livemod").unwrap();
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .args(["groups", "list", "--json", "--page-size", "50"]);
+    cmd.env_clear().env("HOME", home.path()).args([
+        "groups",
+        "list",
+        "--json",
+        "--page-size",
+        "50",
+    ]);
     let r = run(cmd);
     let reply = json(&r);
     assert!(reply["TotalCount"].as_u64().unwrap() >= 100, "{}", r.stdout);
@@ -264,7 +359,15 @@ fn v2_signatures_work_end_to_end() {
     let r = run(emu.livemod(&["--signature", "v2", "groups", "create", "v2group", "--json"]));
     assert_eq!(json(&r)["GroupId"], "v2group");
     let r = run(emu.livemod(&[
-        "--signature", "v2", "groups", "send", "v2group", "--sender", "m", "--body", "a b&c=d/é*",
+        "--signature",
+        "v2",
+        "groups",
+        "send",
+        "v2group",
+        "--sender",
+        "m",
+        "--body",
+        "a b&c=d/é*",
         "--json",
     ]));
     assert!(json(&r)["MsgTid"].as_str().is_some());
