@@ -1,12 +1,15 @@
 //! livemod: a terminal moderation console for Alibaba Cloud ApsaraVideo Live
 //! interactive messaging (LiveMessage groups).
 
+// ApiError carries the whole service error body; errors are the rare path, so
+// the extra bytes on every Result are cheaper than boxing at every call site.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod credentials;
-#[path = "emulator_stub.rs"]
 pub mod emulator;
 pub mod logging;
 pub mod session;

@@ -66,6 +66,8 @@ pub enum Command {
     /// List, create, delete and message groups.
     #[command(subcommand)]
     Groups(groups::GroupsCommand),
+    /// Run the LiveMessage emulator on loopback (for demos, tests and other tools).
+    Emulator(crate::emulator::cli::EmulatorArgs),
 }
 
 impl GlobalArgs {
@@ -91,11 +93,16 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
 
 /// Parses the command line and runs it.
 pub async fn run(cli: Cli) -> ExitCode {
+    // Logs go to a file in the data directory, never to the terminal.
+    let _log_guard = Paths::discover()
+        .ok()
+        .and_then(|p| crate::logging::init(&p.data_dir));
     let result = match cli.command {
         None => Err(Failure::usage(
             "the console is not available yet; try `livemod groups list --demo`",
         )),
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+        Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
