@@ -953,17 +953,17 @@ fn no_size_panics() {
         }
     }
     sizes.extend([(80, 24), (81, 25), (119, 40), (120, 40), (300, 100)]);
-    let states: Vec<Box<dyn Fn(&mut App)>> = vec![
-        Box::new(|_| {}),
-        Box::new(|a| press(a, "enter")),
-        Box::new(|a| press(a, "m")),
-        Box::new(|a| press(a, "c")),
-        Box::new(|a| press(a, "d")),
-        Box::new(|a| press(a, "?")),
-        Box::new(|a| {
+    let states: Vec<fn(&mut App)> = vec![
+        |_| {},
+        |a| press(a, "enter"),
+        |a| press(a, "m"),
+        |a| press(a, "c"),
+        |a| press(a, "d"),
+        |a| press(a, "?"),
+        |a| {
             press(a, "/");
             type_text(a, "room");
-        }),
+        },
     ];
     let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
     for setup in &states {
