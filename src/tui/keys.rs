@@ -156,7 +156,7 @@ impl Key {
         let mut ctrl = false;
         let mut alt = false;
         let mut shift = false;
-        let mut rest = spec.trim();
+        let mut rest = if spec == " " { spec } else { spec.trim() };
         if rest.is_empty() {
             return Err("empty key spec".into());
         }
