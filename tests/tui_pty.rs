@@ -24,7 +24,11 @@ struct Console {
 
 impl Console {
     fn start(args: &[&str]) -> Self {
-        let home = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), args, &[])
+    }
+
+    /// Starts livemod with HOME in `home` and extra environment variables.
+    fn start_in(home: tempfile::TempDir, args: &[&str], env: &[(&str, String)]) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -43,6 +47,9 @@ impl Console {
         cmd.env("TERM", "xterm-256color");
         cmd.env("LANG", "C.UTF-8");
         cmd.env("TZ", "UTC");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(home.path());
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
@@ -231,4 +238,49 @@ fn sigterm_restores_the_terminal() {
     let parser = c.parser.lock().unwrap();
     assert!(!parser.screen().alternate_screen());
     assert!(!parser.screen().hide_cursor());
+}
+
+#[test]
+fn a_bad_key_binding_is_a_clear_startup_error() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/livemod");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[keys]\nexplode = [\"x\"]\n").unwrap();
+    let mut c = Console::start_in(home, &["--demo"], &[]);
+    let status = c.wait_exit();
+    assert!(!status.success());
+    let screen = c.screen();
+    assert!(screen.contains("unknown action \"explode\""), "{screen}");
+    let parser = c.parser.lock().unwrap();
+    assert!(!parser.screen().alternate_screen());
+}
+
+#[test]
+fn body_opens_in_editor_and_the_console_comes_back() {
+    let home = tempfile::tempdir().unwrap();
+    let editor = home.path().join("fake-editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'edited in the editor' > \"$1\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = Console::start_in(
+        home,
+        &["--demo"],
+        &[("EDITOR", editor.display().to_string())],
+    );
+    c.wait_for("page 1/");
+    c.send("m");
+    c.wait_for("Compose");
+    c.send("\x05"); // ctrl-e
+    c.wait_for("edited in the editor");
+    c.wait_for("Body updated from the editor");
+    assert!(c.parser.lock().unwrap().screen().alternate_screen());
+    // Keys work again after the editor: back to the browser, quit.
+    c.send(ESC);
+    c.wait_for("page 1/");
+    c.send("q");
+    assert!(c.wait_exit().success());
 }
