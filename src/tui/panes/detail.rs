@@ -61,10 +61,9 @@ pub fn info_lines(info: &str, width: u16) -> (InfoKind, Vec<String>) {
         return (InfoKind::Empty, Vec::new());
     }
     let (kind, text) = match serde_json::from_str::<serde_json::Value>(info) {
-        Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => (
-            InfoKind::Json,
-            serde_json::to_string_pretty(&v).unwrap_or_else(|_| info.to_string()),
-        ),
+        Ok(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => {
+            (InfoKind::Json, reindent_json(info))
+        }
         _ => (InfoKind::Text, info.to_string()),
     };
     let width = usize::from(width.max(1));
@@ -88,6 +87,65 @@ pub fn info_lines(info: &str, width: u16) -> (InfoKind, Vec<String>) {
         lines.push(line);
     }
     (kind, lines)
+}
+
+/// Pretty-prints JSON that is known to be valid, keeping keys in the order
+/// they were written (parsing into a map would sort them).
+pub fn reindent_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = json.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                // Keep empty containers on one line.
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.push(chars.next().unwrap_or(' '));
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn draw(
@@ -230,6 +288,21 @@ mod tests {
         assert_eq!(k, InfoKind::Text);
         assert_eq!(l, vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
         assert_eq!(info_lines("  ", 10).0, InfoKind::Empty);
+        // Keys stay in the order they were written; strings are untouched.
+        let (_, l) = info_lines(r#"{"z":1,"a":{"s":"x, {y}: \"q\""},"e":[],"o":{}}"#, 80);
+        assert_eq!(
+            l,
+            vec![
+                "{",
+                "  \"z\": 1,",
+                "  \"a\": {",
+                "    \"s\": \"x, {y}: \\\"q\\\"\"",
+                "  },",
+                "  \"e\": [],",
+                "  \"o\": {}",
+                "}"
+            ]
+        );
         // A bare JSON string or number is shown as the text it is.
         assert_eq!(info_lines("42", 10).0, InfoKind::Text);
     }
