@@ -4,5 +4,3 @@
 pub mod api;
 pub mod config;
 pub mod credentials;
-pub mod cli;
-pub mod session;
