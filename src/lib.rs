@@ -2,5 +2,6 @@
 //! interactive messaging (LiveMessage groups).
 
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod credentials;

@@ -15,6 +15,7 @@ use url::Url;
 use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
 use super::model::{API_VERSION, Method, Operation};
 use super::sign::{self, SignatureVersion};
+use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
 
 pub const DEFAULT_ENDPOINT: &str = "https://live.aliyuncs.com";
@@ -35,6 +36,9 @@ pub struct ClientOptions {
     pub max_attempts: usize,
     /// Calls per second per operation for this key (the documented 50 by default).
     pub rate_per_second: u32,
+    /// Where every mutating call is recorded before its outcome is returned.
+    pub audit: Option<Arc<AuditLog>>,
+    pub audit_context: AuditContext,
 }
 
 impl Default for ClientOptions {
@@ -47,6 +51,8 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(15),
             max_attempts: 4,
             rate_per_second: CALLS_PER_SECOND,
+            audit: None,
+            audit_context: AuditContext::default(),
         }
     }
 }
@@ -54,8 +60,9 @@ impl Default for ClientOptions {
 /// One limiter per (AccessKeyId, action, rate), shared by every client in the
 /// process, so the console, the CLI and bulk work together stay under the limit.
 fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>> =
-        LazyLock::new(Default::default);
+    static LIMITERS: LazyLock<
+        Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>,
+    > = LazyLock::new(Default::default);
     let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
     map.entry((key_id.to_string(), action, rate))
         .or_insert_with(|| {
@@ -142,7 +149,35 @@ impl Client {
         self.call_with_stats(op).await.0
     }
 
+    /// Like [`Client::call`], with attempt counts. Every mutating call (refusals
+    /// included) is appended to the audit log, durably, before this returns.
     pub async fn call_with_stats<O: Operation>(
+        &self,
+        op: &O,
+    ) -> (Result<O::Response, ApiError>, CallStats) {
+        let (result, stats) = self.call_unaudited(op).await;
+        if O::MUTATING
+            && let Some(log) = &self.options.audit
+        {
+            let mut entry = AuditEntry::for_call(
+                self.options.endpoint.as_str(),
+                &self.options.audit_context,
+                O::ACTION,
+                &op.params(),
+            );
+            entry = match &result {
+                Ok(reply) => entry.with_ok(reply_request_id(reply).as_deref()),
+                Err(e) => entry.with_error(e),
+            };
+            entry.attempts = Some(stats.attempts);
+            if let Err(e) = log.append_async(entry).await {
+                tracing::error!(action = O::ACTION, path = %log.path().display(), error = %e, "cannot write the audit log");
+            }
+        }
+        (result, stats)
+    }
+
+    async fn call_unaudited<O: Operation>(
         &self,
         op: &O,
     ) -> (Result<O::Response, ApiError>, CallStats) {
@@ -315,6 +350,14 @@ impl Client {
     }
 }
 
+/// The RequestId of a successful reply (every response type carries one).
+fn reply_request_id<R: serde::Serialize>(reply: &R) -> Option<String> {
+    match serde_json::to_value(reply).ok()?.get("RequestId")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) {
     // Values are hex, dates, IDs or tokens: always valid header text. A token
     // with control characters would be a broken credential; skip it rather than panic.
@@ -435,8 +478,8 @@ mod tests {
         let err = decode_reply::<ListGroupsResponse>("L", 502, None, b"<html>bad gateway</html>")
             .unwrap_err();
         assert!(matches!(err, ApiError::Decode { status: 502, .. }), "{err}");
-        let err = decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#)
-            .unwrap_err();
+        let err =
+            decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#).unwrap_err();
         assert!(err.to_string().contains("unexpected shape"), "{err}");
         let err = decode_reply::<ListGroupsResponse>("L", 200, None, b"{\"Req").unwrap_err();
         assert!(err.to_string().contains("not JSON"), "{err}");
@@ -444,13 +487,9 @@ mod tests {
 
     #[test]
     fn retry_after_header_means_throttled_even_on_200() {
-        let err = decode_reply::<SendMessageResponse>(
-            "S",
-            200,
-            Some(Duration::from_millis(30)),
-            b"{}",
-        )
-        .unwrap_err();
+        let err =
+            decode_reply::<SendMessageResponse>("S", 200, Some(Duration::from_millis(30)), b"{}")
+                .unwrap_err();
         assert_eq!(err.kind(), Some(super::super::ErrorKind::Throttling));
     }
 
@@ -475,5 +514,65 @@ mod tests {
         assert_eq!(req.url().query(), Some("AppId=demo"));
         let all = format!("{:?} {:?}", req.headers(), req.url());
         assert!(!all.contains("supersecret"));
+    }
+
+    #[tokio::test]
+    async fn mutating_calls_are_audited_without_secrets() {
+        use crate::api::model::{ListGroupsRequest, SendMessageRequest};
+        use crate::audit::{AuditOutcome, read_file};
+        let dir = tempfile::tempdir().unwrap();
+        let log = Arc::new(AuditLog::in_dir(dir.path()).unwrap());
+        let mut creds = Credentials::new("AKIDaudit", "TopSecretValue42", "test");
+        creds.security_token = Some("StsTokenValue99".to_string().into());
+        let options = ClientOptions {
+            // Nothing listens on port 1: connection refused, provably not sent.
+            endpoint: Url::parse("http://127.0.0.1:1").unwrap(),
+            max_attempts: 1,
+            audit: Some(log.clone()),
+            audit_context: AuditContext {
+                profile: Some("prod".into()),
+            },
+            ..Default::default()
+        };
+        let client = Client::new(creds.clone(), options.clone()).unwrap();
+        let send = SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            sender_id: "mod1".into(),
+            body: Some("hello".into()),
+            msg_tid: Some("tid1".into()),
+            ..Default::default()
+        };
+        let err = client.call(&send).await.unwrap_err();
+        assert!(err.provably_not_processed(), "{err}");
+        // Reads are not audited.
+        let _ = client.call(&ListGroupsRequest::new("demo")).await;
+        let ro = Client::new(
+            creds,
+            ClientOptions {
+                read_only: true,
+                ..options
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            ro.call(&send).await,
+            Err(ApiError::ReadOnly { .. })
+        ));
+
+        let entries = read_file(log.path(), None).unwrap();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].action, "SendLiveMessageGroup");
+        assert_eq!(entries[0].outcome, AuditOutcome::Error);
+        assert_eq!(entries[0].code.as_deref(), Some("Network"));
+        assert_eq!(entries[0].params["Body"], "hello");
+        assert_eq!(entries[0].params["MsgTid"], "tid1");
+        assert_eq!(entries[0].profile.as_deref(), Some("prod"));
+        assert_eq!(entries[0].endpoint, "http://127.0.0.1:1/");
+        assert_eq!(entries[1].outcome, AuditOutcome::Refused);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(!text.contains("TopSecretValue42"));
+        assert!(!text.contains("StsTokenValue99"));
+        assert!(!text.contains("AKIDaudit"));
     }
 }
