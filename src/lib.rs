@@ -5,3 +5,4 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod credentials;
+pub mod outbox;
