@@ -5,4 +5,5 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod credentials;
+pub mod drafts;
 pub mod outbox;
