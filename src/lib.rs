@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod bulk;
 pub mod config;
 pub mod credentials;
 pub mod drafts;
