@@ -4,7 +4,10 @@
 pub mod api;
 pub mod audit;
 pub mod bulk;
+pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod drafts;
+pub mod emulator;
 pub mod outbox;
+pub mod session;

@@ -145,7 +145,7 @@ impl Session {
         let emulator = Emulator::start(EmulatorOptions {
             demo_data: true,
             audience: DEMO_AUDIENCE,
-            ..EmulatorOptions::in_memory()
+            ..EmulatorOptions::default()
         })
         .await
         .wrap_err("cannot start the embedded emulator")?;

@@ -1,0 +1,377 @@
+//! The embedded LiveMessage emulator: a faithful fake of the `live` 2016-11-01
+//! group API on loopback, so the console, the tests and demos run without a
+//! cloud account.
+//!
+//! It speaks the real wire protocol (V2 and V3 signatures, query and form
+//! parameters, JSON and XML replies, the gateway's error bodies), applies the
+//! documented service rules, keeps its state in SQLite, and can inject faults
+//! (5xx, connection resets, latency, throttling) for chaos tests.
+//!
+//! Modules, one concern each:
+//! - [`server`]: the HTTP server (own accept loop, so a reply can be replaced by a TCP reset)
+//! - [`wire`]: parameter gathering and JSON/XML replies
+//! - [`auth`]: signature verification, timestamps, nonces
+//! - [`rules`]: the service semantics
+//! - [`store`]: SQLite state
+//! - [`faults`]: fault injection
+//! - [`demo`]: the demo data set
+//! - [`ops`]: emulator-only operations (join/leave a group)
+//! - [`cli`]: `livemod emulator`
+
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod faults;
+pub mod ops;
+pub mod rules;
+pub mod server;
+pub mod store;
+pub mod wire;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::model::DataCenter;
+
+pub use faults::{FaultOptions, LatencyRange};
+pub use store::{Delivery, GroupState, Message, SeedGroup};
+
+/// The key pair the emulator accepts unless told otherwise.
+pub const DEMO_ACCESS_KEY_ID: &str = "livemod-demo-key";
+pub const DEMO_ACCESS_KEY_SECRET: &str = "livemod-demo-secret";
+/// The app that exists by default and that `--demo-data` fills.
+pub const DEMO_APP_ID: &str = "demo";
+/// `HostId` in every error body, as the real service answers.
+pub const HOST_ID: &str = "live.aliyuncs.com";
+
+/// One interactive-messaging app that exists up front: `ID` or `ID:DATACENTER`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSpec {
+    pub id: String,
+    pub data_center: DataCenter,
+}
+
+impl AppSpec {
+    pub fn new(id: impl Into<String>, data_center: DataCenter) -> Self {
+        Self {
+            id: id.into(),
+            data_center,
+        }
+    }
+}
+
+impl FromStr for AppSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (id, dc) = match s.split_once(':') {
+            Some((id, dc)) => (id, Some(dc)),
+            None => (s, None),
+        };
+        crate::api::validate::id("AppId", id).map_err(|e| e.to_string())?;
+        let data_center = match dc {
+            Some(dc) => dc.parse::<DataCenter>().map_err(|e| e.to_string())?,
+            None => DataCenter::default(),
+        };
+        Ok(Self::new(id, data_center))
+    }
+}
+
+impl fmt::Display for AppSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.id, self.data_center)
+    }
+}
+
+/// Where the emulator keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateLocation {
+    /// Gone when the emulator stops (tests, throw-away demos).
+    InMemory,
+    /// A SQLite file in WAL mode; survives restarts and `kill -9`.
+    File(PathBuf),
+}
+
+/// Everything [`Emulator::start`] needs. `Default` is an in-memory emulator on
+/// `127.0.0.1:0` with app `demo` (cn-shanghai), the demo key pair and no faults.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    pub listen: SocketAddr,
+    pub state: StateLocation,
+    /// Apps that exist; empty means just `demo` in cn-shanghai.
+    pub apps: Vec<AppSpec>,
+    /// Seed app `demo` with the bundled demo groups (adds the app if missing).
+    pub demo_data: bool,
+    /// Simulated online users in every group that has no explicit audience.
+    pub audience: u32,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub faults: FaultOptions,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state: StateLocation::InMemory,
+            apps: Vec::new(),
+            demo_data: false,
+            audience: 0,
+            access_key_id: DEMO_ACCESS_KEY_ID.to_string(),
+            access_key_secret: DEMO_ACCESS_KEY_SECRET.to_string(),
+            faults: FaultOptions::default(),
+        }
+    }
+}
+
+impl EmulatorOptions {
+    /// The apps in force: the configured ones, `demo` when none are, and `demo`
+    /// added when demo data is wanted.
+    pub fn effective_apps(&self) -> Vec<AppSpec> {
+        let mut apps: Vec<AppSpec> = Vec::new();
+        for app in &self.apps {
+            // A later `--app X:DC` overrides an earlier one for the same ID.
+            apps.retain(|a| a.id != app.id);
+            apps.push(app.clone());
+        }
+        if apps.is_empty() || (self.demo_data && !apps.iter().any(|a| a.id == DEMO_APP_ID)) {
+            apps.push(AppSpec::new(DEMO_APP_ID, DataCenter::CnShanghai));
+        }
+        apps
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the emulator state {location}: {problem}")]
+    State { location: String, problem: String },
+    #[error("invalid emulator options: {0}")]
+    Options(String),
+    #[error("emulator storage failed: {0}")]
+    Storage(String),
+}
+
+/// Counters since start, plus every delivery the state holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests per Action (unknown actions under `(unknown)`), whatever the outcome.
+    pub requests: BTreeMap<String, u64>,
+    /// Replies of `Throttling.User`, from the rate limit or injected.
+    pub throttled: u64,
+    /// Of those, how many the rate limit (not `--throttle-rate`) produced.
+    pub rate_limited: u64,
+    /// Injected `ServerError` replies.
+    pub faults: u64,
+    /// Connections reset after the request was processed.
+    pub resets: u64,
+    /// Messages delivered (all deliveries in the state, stored or not).
+    pub delivered: u64,
+    /// Every delivery, oldest first; a MsgTid seen twice in a group appears twice.
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Stats {
+    /// (app, group, MsgTid) triples delivered more than once, with their counts.
+    pub fn duplicate_deliveries(&self) -> Vec<((String, String, String), u64)> {
+        let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+        for d in &self.deliveries {
+            *seen
+                .entry((d.app_id.clone(), d.group_id.clone(), d.msg_tid.clone()))
+                .or_default() += 1;
+        }
+        seen.into_iter().filter(|(_, n)| *n > 1).collect()
+    }
+}
+
+/// A running emulator. Stop it with [`Emulator::shutdown`]; dropping it stops
+/// accepting connections too, without waiting.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    router: axum::Router,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Opens the state, seeds demo data if asked, binds and starts serving.
+    pub async fn start(options: EmulatorOptions) -> Result<Emulator, EmulatorError> {
+        faults::check(&options.faults).map_err(EmulatorError::Options)?;
+        if options.access_key_id.is_empty() || options.access_key_secret.is_empty() {
+            return Err(EmulatorError::Options(
+                "the access key ID and secret must not be empty".into(),
+            ));
+        }
+        let apps = options.effective_apps();
+        let store = store::Store::open(&options.state).await?;
+        if options.demo_data {
+            let groups = demo::demo_groups(chrono::Utc::now().timestamp());
+            let added = store
+                .import_groups(DEMO_APP_ID.to_string(), groups)
+                .await
+                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+            tracing::info!(added, "demo data seeded into app demo");
+        }
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                addr: options.listen,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                addr: options.listen,
+                source,
+            })?;
+        let shared = Arc::new(server::Shared::new(&options, apps, store));
+        let router = server::router(shared.clone());
+        let (shutdown, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, router.clone(), rx));
+        tracing::info!(%addr, "emulator listening");
+        Ok(Emulator {
+            addr,
+            shared,
+            router,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT/`, ready for `ClientOptions::endpoint`.
+    pub fn url(&self) -> url::Url {
+        url::Url::parse(&format!("http://{}/", self.addr)).expect("a socket address is a valid URL")
+    }
+
+    /// The request handler itself, for in-process tests (`tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    /// Request counters since start and every delivery in the state.
+    pub async fn stats(&self) -> Result<Stats, EmulatorError> {
+        let deliveries = self
+            .shared
+            .store
+            .deliveries(None)
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+        Ok(self.shared.counters.snapshot(deliveries))
+    }
+
+    /// Deliveries to one group, oldest first (duplicates included).
+    pub async fn delivered_messages(
+        &self,
+        app_id: &str,
+        group_id: &str,
+    ) -> Result<Vec<Delivery>, EmulatorError> {
+        self.shared
+            .store
+            .deliveries(Some((app_id.to_string(), group_id.to_string())))
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))
+    }
+
+    /// Messages kept in storage for one group (sends with NoStorage=true are not).
+    pub async fn stored_messages(
+        &self,
+        app_id: &str,
+        group_id: &str,
+    ) -> Result<Vec<Message>, EmulatorError> {
+        self.shared
+            .store
+            .messages(app_id.to_string(), group_id.to_string(), false)
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))
+    }
+
+    /// The group's "latest messages" cache, oldest first (NoCache=true sends skip it).
+    pub async fn cached_messages(
+        &self,
+        app_id: &str,
+        group_id: &str,
+    ) -> Result<Vec<Message>, EmulatorError> {
+        self.shared
+            .store
+            .messages(app_id.to_string(), group_id.to_string(), true)
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))
+    }
+
+    /// Everything the emulator knows about one group, or `None`.
+    pub async fn group(
+        &self,
+        app_id: &str,
+        group_id: &str,
+    ) -> Result<Option<GroupState>, EmulatorError> {
+        self.shared
+            .store
+            .group_state(
+                app_id.to_string(),
+                group_id.to_string(),
+                self.shared.default_audience,
+            )
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))
+    }
+
+    /// Adds groups directly to the state (no rate limit, no 5,000 limit), e.g.
+    /// to set up a test near the limit. Existing IDs are left alone; returns how
+    /// many were added.
+    pub async fn import_groups(
+        &self,
+        app_id: &str,
+        groups: Vec<SeedGroup>,
+    ) -> Result<usize, EmulatorError> {
+        self.shared
+            .store
+            .import_groups(app_id.to_string(), groups)
+            .await
+            .map_err(|e| EmulatorError::Storage(e.to_string()))
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("emulator did not stop in time");
+            }
+        }
+        tracing::info!(addr = %self.addr, "emulator stopped");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Stop accepting; in-flight connections finish on their own.
+        let _ = self.shutdown.send(true);
+    }
+}
