@@ -20,7 +20,9 @@
 //! owner whose lock can be taken is dead, and only its rows are recovered, so
 //! the console and `livemod outbox retry` can share one outbox safely.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+
+use futures::StreamExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -874,11 +876,26 @@ pub fn classify(err: &ApiError) -> Disposition {
 }
 
 /// Options for one delivery pass.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeliverOptions {
     pub policy: RetryPolicy,
     /// Stop between entries when cancelled (an entry being sent is finished).
     pub cancel: Option<CancellationToken>,
+    /// Groups served at once. Within a group, sends are strictly sequential
+    /// so its messages arrive in the order written; across groups a slow or
+    /// backing-off group does not hold the others up. The client's pacer caps
+    /// the total rate whatever this is.
+    pub concurrency: usize,
+}
+
+impl Default for DeliverOptions {
+    fn default() -> Self {
+        Self {
+            policy: RetryPolicy::default(),
+            cancel: None,
+            concurrency: 4,
+        }
+    }
 }
 
 /// What one delivery pass did.
@@ -896,6 +913,16 @@ pub struct DeliveryReport {
 }
 
 impl DeliveryReport {
+    /// Adds another report's entries to this one.
+    pub fn merge(&mut self, other: DeliveryReport) {
+        self.delivered.extend(other.delivered);
+        self.requeued.extend(other.requeued);
+        self.failed.extend(other.failed);
+        self.outcome_unknown.extend(other.outcome_unknown);
+        self.skipped.extend(other.skipped);
+        self.throttled_replies += other.throttled_replies;
+    }
+
     pub fn attempted(&self) -> usize {
         self.delivered.len() + self.requeued.len() + self.failed.len() + self.outcome_unknown.len()
     }
@@ -922,7 +949,8 @@ pub async fn deliver_due_with(
     deliver_entries(outbox, client, due.into_iter().map(|e| e.id), options).await
 }
 
-/// Sends the given entries (which must be queued), in order.
+/// Sends the given entries (which must be queued): one lane per group, in
+/// the order given within a lane, `options.concurrency` lanes at a time.
 pub async fn deliver_entries(
     outbox: &Outbox,
     client: &Client,
@@ -933,23 +961,47 @@ pub async fn deliver_entries(
         return Err(OutboxError::ReadOnly("sending from the outbox"));
     }
     let mut report = DeliveryReport::default();
-    // Groups with an entry that did not go through in this pass: later
-    // entries for them wait, to keep order.
-    let mut blocked: HashSet<(String, String)> = HashSet::new();
+    let mut lane_of: HashMap<(String, Option<DataCenter>, String), usize> = HashMap::new();
+    let mut lanes: Vec<Vec<i64>> = Vec::new();
     for id in ids {
-        if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
-            report.skipped.push(id);
-            continue;
-        }
-        let key = match outbox.get(id) {
-            Ok(e) => (e.request.app_id, e.request.group_id),
+        let e = match outbox.get(id) {
+            Ok(e) => e,
             Err(OutboxError::NotFound(_)) => {
                 report.skipped.push(id);
                 continue;
             }
             Err(e) => return Err(e),
         };
-        if blocked.contains(&key) {
+        let key = (e.request.app_id, e.request.data_center, e.request.group_id);
+        let lane = *lane_of.entry(key).or_insert_with(|| {
+            lanes.push(Vec::new());
+            lanes.len() - 1
+        });
+        lanes[lane].push(id);
+    }
+    let results: Vec<Result<DeliveryReport, OutboxError>> = futures::stream::iter(lanes)
+        .map(|lane| deliver_lane(outbox, client, lane, options))
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    for r in results {
+        report.merge(r?);
+    }
+    Ok(report)
+}
+
+/// One group's entries, strictly in order; the first one that does not go
+/// through holds the rest back until a later pass.
+async fn deliver_lane(
+    outbox: &Outbox,
+    client: &Client,
+    ids: Vec<i64>,
+    options: &DeliverOptions,
+) -> Result<DeliveryReport, OutboxError> {
+    let mut report = DeliveryReport::default();
+    let mut blocked = false;
+    for id in ids {
+        if blocked || options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
             report.skipped.push(id);
             continue;
         }
@@ -965,43 +1017,45 @@ pub async fn deliver_entries(
         };
         let (result, stats) = client.call_with_stats(&entry.request).await;
         report.throttled_replies += stats.throttled;
-        match result {
+        let err = match result {
             Ok(reply) => {
                 outbox.mark_delivered(id, &reply.request_id)?;
                 report.delivered.push(id);
+                continue;
             }
-            Err(err) => {
-                let last = LastError::from_api(&err);
-                match classify(&err) {
-                    Disposition::Retry if entry.auto_retries < options.policy.max_auto_retries => {
-                        let wait = options.policy.delay(entry.auto_retries);
-                        let at = Utc::now()
-                            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-                        outbox.mark_failed(id, &last, Some(at))?;
-                        report.requeued.push(id);
-                        blocked.insert(key);
-                    }
-                    Disposition::Retry | Disposition::Fail => {
-                        outbox.mark_failed(id, &last, None)?;
-                        report.failed.push(id);
-                        blocked.insert(key);
-                    }
-                    Disposition::Unknown => {
-                        outbox.mark_unknown(id, &last)?;
-                        report.outcome_unknown.push(id);
-                    }
-                    Disposition::GroupGone => {
-                        outbox.mark_failed(id, &last, None)?;
-                        report.failed.push(id);
-                        outbox.fail_group(
-                            &entry.request.app_id,
-                            entry.request.data_center,
-                            &entry.request.group_id,
-                            &last,
-                        )?;
-                        blocked.insert(key);
-                    }
-                }
+            Err(err) => err,
+        };
+        let last = LastError::from_api(&err);
+        match classify(&err) {
+            Disposition::Retry if entry.auto_retries < options.policy.max_auto_retries => {
+                let wait = options.policy.delay(entry.auto_retries);
+                let at =
+                    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                outbox.mark_failed(id, &last, Some(at))?;
+                report.requeued.push(id);
+                blocked = true;
+            }
+            Disposition::Retry | Disposition::Fail => {
+                outbox.mark_failed(id, &last, None)?;
+                report.failed.push(id);
+                blocked = true;
+            }
+            // The order question is moot for a message that may be out; the
+            // next ones go on.
+            Disposition::Unknown => {
+                outbox.mark_unknown(id, &last)?;
+                report.outcome_unknown.push(id);
+            }
+            Disposition::GroupGone => {
+                outbox.mark_failed(id, &last, None)?;
+                report.failed.push(id);
+                outbox.fail_group(
+                    &entry.request.app_id,
+                    entry.request.data_center,
+                    &entry.request.group_id,
+                    &last,
+                )?;
+                blocked = true;
             }
         }
     }
