@@ -480,6 +480,20 @@ impl Outbox {
         Ok(conn.last_insert_rowid())
     }
 
+    /// Stores a message that was already sent elsewhere (bulk send) and whose
+    /// outcome is unknown, so a person sees it and can resend it with the same
+    /// MsgTid. It counts one attempt.
+    pub fn record_unknown(
+        &self,
+        request: SendMessageRequest,
+        err: &LastError,
+    ) -> Result<i64, OutboxError> {
+        let id = self.enqueue(request)?;
+        self.mark_sending(id)?;
+        self.mark_unknown(id, err)?;
+        Ok(id)
+    }
+
     pub fn get(&self, id: i64) -> Result<Entry, OutboxError> {
         self.conn()
             .query_row(

@@ -1,6 +1,9 @@
 //! The command line: global options, subcommands, and dispatch.
 
+pub mod audit;
+pub mod bulk;
 pub mod groups;
+pub mod outbox;
 pub mod output;
 
 use std::process::ExitCode;
@@ -66,6 +69,11 @@ pub enum Command {
     /// List, create, delete and message groups.
     #[command(subcommand)]
     Groups(groups::GroupsCommand),
+    /// Messages kept until delivered: list, retry, drop.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
+    /// The audit trail of every change made through livemod.
+    Audit(audit::AuditArgs),
 }
 
 impl GlobalArgs {
@@ -96,6 +104,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             "the console is not available yet; try `livemod groups list --demo`",
         )),
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+        Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
+        Some(Command::Audit(args)) => audit::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
