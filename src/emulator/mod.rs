@@ -357,13 +357,12 @@ impl Emulator {
     /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(10), task)
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(10), task)
                 .await
                 .is_err()
-            {
-                tracing::warn!("emulator did not stop in time");
-            }
+        {
+            tracing::warn!("emulator did not stop in time");
         }
         tracing::info!(addr = %self.addr, "emulator stopped");
     }
