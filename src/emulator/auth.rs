@@ -39,9 +39,9 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub fn new(id: &str, secret: &str) -> Self {
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
         Self {
-            keys: HashMap::from([(id.to_string(), secret.to_string())]),
+            keys: pairs.into_iter().collect(),
         }
     }
 

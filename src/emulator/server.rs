@@ -104,7 +104,13 @@ impl Shared {
             apps: apps.into_iter().map(|a| (a.id, a.data_center)).collect(),
             default_audience: options.audience,
             counters: Counters::default(),
-            keys: KeyRing::new(&options.access_key_id, &options.access_key_secret),
+            keys: KeyRing::new(
+                std::iter::once((
+                    options.access_key_id.clone(),
+                    options.access_key_secret.clone(),
+                ))
+                .chain(options.extra_access_keys.iter().cloned()),
+            ),
             nonces: Mutex::new(NonceCache::default()),
             // GCRA, 50 per second with a burst of 50, per (AccessKeyId, operation).
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate)),
