@@ -442,6 +442,50 @@ async fn creating_an_existing_id_reports_it_without_changing_it() {
 }
 
 #[tokio::test]
+async fn concurrent_creates_of_one_id_create_it_once() {
+    let emu = start_default().await;
+    let c = client(&emu);
+    let req = create("contested");
+    let results = futures::future::join_all((0..20).map(|_| c.call(&req))).await;
+    let fresh = results
+        .iter()
+        .filter(|r| !r.as_ref().unwrap().already_exists)
+        .count();
+    assert_eq!(fresh, 1);
+    let page = c.call(&ListGroupsRequest::new("demo")).await.unwrap();
+    assert_eq!(page.total_count, 1);
+}
+
+#[tokio::test]
+async fn a_full_size_group_info_fits_in_a_form_body() {
+    let emu = start_default().await;
+    // 32 KB of three-byte characters: ~96 KB once percent-encoded. (Too long
+    // for a URL: the http crate refuses URIs of 64 KB and more.)
+    let info = "群".repeat(32 * 1024 / 3);
+    let r = v2_post_form(
+        &emu,
+        "CreateLiveMessageGroup",
+        &[("AppId", "demo"), ("GroupId", "big"), ("GroupInfo", &info)],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+    let r = V3::default()
+        .send(
+            &emu,
+            "POST",
+            "CreateLiveMessageGroup",
+            &[],
+            Some(&[("AppId", "demo"), ("GroupId", "big3"), ("GroupInfo", &info)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+    for gid in ["big", "big3"] {
+        let state = emu.group("demo", gid).await.unwrap().unwrap();
+        assert_eq!(state.group.group_info, info);
+    }
+}
+
+#[tokio::test]
 async fn a_deleted_id_stays_unusable() {
     let emu = start(EmulatorOptions {
         audience: 5,

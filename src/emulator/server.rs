@@ -45,7 +45,7 @@ use crate::api::model::{API_VERSION, DataCenter};
 /// Counters since start.
 #[derive(Debug, Default)]
 pub struct Counters {
-    requests: Mutex<BTreeMap<String, u64>>,
+    requests: Mutex<BTreeMap<&'static str, u64>>,
     throttled: AtomicU64,
     rate_limited: AtomicU64,
     faults: AtomicU64,
@@ -63,7 +63,7 @@ impl Counters {
             .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(key.to_string())
+            .entry(key)
             .or_default() += 1;
     }
 
@@ -73,7 +73,9 @@ impl Counters {
                 .requests
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
             throttled: self.throttled.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
