@@ -31,7 +31,11 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    pub fn new(id: impl Into<String>, secret: impl Into<String>, source: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Self {
         Self {
             access_key_id: id.into(),
             access_key_secret: SecretString::from(secret.into()),
@@ -395,7 +399,10 @@ mod tests {
         let none = |_: &str| None;
         let err = resolve(&lookup_with(&none, home.path(), None)).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains(ENV_KEY_ID) && text.contains("config.json"), "{text}");
+        assert!(
+            text.contains(ENV_KEY_ID) && text.contains("config.json"),
+            "{text}"
+        );
         let err = resolve(&lookup_with(&none, home.path(), Some("nope"))).unwrap_err();
         assert!(matches!(err, CredentialError::ProfileNotFound { .. }));
     }

@@ -57,12 +57,12 @@ impl Default for ClientOptions {
     }
 }
 
+type LimiterMap = HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>;
+
 /// One limiter per (AccessKeyId, action, rate), shared by every client in the
 /// process, so the console, the CLI and bulk work together stay under the limit.
 fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<
-        Mutex<HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>>,
-    > = LazyLock::new(Default::default);
+    static LIMITERS: LazyLock<Mutex<LimiterMap>> = LazyLock::new(Default::default);
     let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
     map.entry((key_id.to_string(), action, rate))
         .or_insert_with(|| {
@@ -410,6 +410,8 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiErr
 }
 
 /// Turns a status and body into the typed reply or a typed error. Never panics.
+// ApiError is large, but it is built once per failed call: boxing buys nothing here.
+#[allow(clippy::result_large_err)]
 pub fn decode_reply<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,

@@ -52,9 +52,9 @@ impl ErrorKind {
             "ResourceNotExist" => ErrorKind::ResourceNotExist,
             "ServerError" | "InternalError" => ErrorKind::ServerError,
             "SignatureDoesNotMatch" | "IncompleteSignature" => ErrorKind::SignatureDoesNotMatch,
-            "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId.Inactive" | "InvalidAccessKeyId" => {
-                ErrorKind::InvalidAccessKeyId
-            }
+            "InvalidAccessKeyId.NotFound"
+            | "InvalidAccessKeyId.Inactive"
+            | "InvalidAccessKeyId" => ErrorKind::InvalidAccessKeyId,
             "InvalidTimeStamp.Expired" | "InvalidTimeStamp.Format" => ErrorKind::TimestampExpired,
             "SignatureNonceUsed" => ErrorKind::SignatureNonceUsed,
             "MissingParameter" => ErrorKind::MissingParameter,
@@ -194,7 +194,9 @@ impl ApiError {
 /// First characters of a body, for an error message (never the whole of a huge page).
 pub fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(160)]);
-    text.chars().filter(|c| !c.is_control() || *c == ' ').collect()
+    text.chars()
+        .filter(|c| !c.is_control() || *c == ' ')
+        .collect()
 }
 
 #[cfg(test)]

@@ -475,7 +475,11 @@ impl Operation for SendMessageRequest {
         validate::id("AppId", &self.app_id)?;
         validate::id("GroupId", &self.group_id)?;
         validate::id("SenderId", &self.sender_id)?;
-        opt_bytes("SenderMetaInfo", &self.sender_meta_info, limits::SENDER_META_MAX)?;
+        opt_bytes(
+            "SenderMetaInfo",
+            &self.sender_meta_info,
+            limits::SENDER_META_MAX,
+        )?;
         opt_bytes("Body", &self.body, limits::BODY_MAX)?;
         opt_id("MsgTid", &self.msg_tid)
     }

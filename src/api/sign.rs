@@ -161,7 +161,9 @@ pub fn v3_signature(secret: &str, string_to_sign: &str) -> String {
 }
 
 pub fn v3_authorization(access_key_id: &str, signed_headers: &str, signature: &str) -> String {
-    format!("{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}")
+    format!(
+        "{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
+    )
 }
 
 /// The parts of a V3 `Authorization` header.
@@ -235,7 +237,10 @@ mod tests {
             ("Version", "2014-05-26"),
         ]);
         let sts = v2_string_to_sign("GET", &params);
-        assert_eq!(v2_signature("testsecret", &sts), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
+        assert_eq!(
+            v2_signature("testsecret", &sts),
+            "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+        );
     }
 
     #[test]
@@ -252,7 +257,10 @@ mod tests {
             ("Version", "2014-05-26"),
         ]);
         let sts = v2_string_to_sign("GET", &params);
-        assert_eq!(v2_signature("testsecret", &sts), "9NaGiOspFP5UPcwX8Iwt2YJXXuk=");
+        assert_eq!(
+            v2_signature("testsecret", &sts),
+            "9NaGiOspFP5UPcwX8Iwt2YJXXuk="
+        );
     }
 
     #[test]
@@ -276,7 +284,10 @@ mod tests {
             ("x-acs-content-sha256", EMPTY_SHA256),
         ]);
         let query = owned(&[
-            ("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
+            (
+                "ImageId",
+                "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
+            ),
             ("RegionId", "cn-shanghai"),
         ]);
         let canonical = v3_canonical_request(

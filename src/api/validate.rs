@@ -23,11 +23,26 @@ pub mod limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     Missing,
-    TooLong { limit: usize, actual: usize },
-    NotAlphanumeric { offending: char },
-    TooMany { limit: usize, actual: usize },
-    OutOfRange { min: i64, max: i64, actual: i64 },
-    NotOneOf { allowed: &'static str, actual: String },
+    TooLong {
+        limit: usize,
+        actual: usize,
+    },
+    NotAlphanumeric {
+        offending: char,
+    },
+    TooMany {
+        limit: usize,
+        actual: usize,
+    },
+    OutOfRange {
+        min: i64,
+        max: i64,
+        actual: i64,
+    },
+    NotOneOf {
+        allowed: &'static str,
+        actual: String,
+    },
 }
 
 /// A request field that breaks a documented constraint.
@@ -50,7 +65,10 @@ impl fmt::Display for ValidationError {
                 "{field} may contain only letters and digits (found {offending:?})"
             ),
             Problem::TooMany { limit, actual } => {
-                write!(f, "{field} has {actual} entries; at most {limit} are allowed")
+                write!(
+                    f,
+                    "{field} has {actual} entries; at most {limit} are allowed"
+                )
             }
             Problem::OutOfRange { min, max, actual } => {
                 write!(f, "{field} is {actual}; it must be between {min} and {max}")

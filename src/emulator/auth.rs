@@ -39,9 +39,9 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub fn new(id: &str, secret: &str) -> Self {
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
         Self {
-            keys: HashMap::from([(id.to_string(), secret.to_string())]),
+            keys: pairs.into_iter().collect(),
         }
     }
 
@@ -90,14 +90,12 @@ impl NonceCache {
             self.prune_at = (self.seen.len() * 2).max(4096);
         }
         let key = (key_id.to_string(), nonce.to_string());
-        if let Some(expires) = self.seen.get(&key) {
-            if *expires > now {
-                return Err(ApiFault::new(
-                    StatusCode::BAD_REQUEST,
-                    "SignatureNonceUsed",
-                    "Specified signature nonce was used already.",
-                ));
-            }
+        if self.seen.get(&key).is_some_and(|expires| *expires > now) {
+            return Err(ApiFault::new(
+                StatusCode::BAD_REQUEST,
+                "SignatureNonceUsed",
+                "Specified signature nonce was used already.",
+            ));
         }
         if self.seen.len() >= MAX_NONCES {
             return Err(ApiFault::new(
@@ -217,7 +215,14 @@ fn verify_v3(
         return Err(mismatch(&string_to_sign));
     }
     let nonce = req.header("x-acs-signature-nonce").unwrap_or_default();
-    check_nonce(nonces, &auth.access_key_id, nonce, "x-acs-signature-nonce", timestamp, now)?;
+    check_nonce(
+        nonces,
+        &auth.access_key_id,
+        nonce,
+        "x-acs-signature-nonce",
+        timestamp,
+        now,
+    )?;
     Ok(Verified {
         access_key_id: auth.access_key_id,
         scheme: Scheme::V3,
@@ -240,7 +245,10 @@ fn verify_v2(
         return Err(ApiFault::new(
             StatusCode::BAD_REQUEST,
             "InvalidParameter",
-            format!("SignatureMethod {method:?} is not supported; use {}.", sign::V2_METHOD),
+            format!(
+                "SignatureMethod {method:?} is not supported; use {}.",
+                sign::V2_METHOD
+            ),
         ));
     }
     let secret = keys.secret(key_id)?;
@@ -252,7 +260,10 @@ fn verify_v2(
         .chain(req.form.iter())
         .filter(|(k, _)| k != "Signature")
         .collect();
-    let pairs: Vec<(&str, &str)> = signed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = signed
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let string_to_sign = sign::v2_string_to_sign(&req.method, &pairs);
     let expected = sign::v2_signature(secret, &string_to_sign);
     if !sign::signatures_equal(&expected, signature.trim()) {
@@ -277,7 +288,10 @@ fn check_nonce(
         return Err(ApiFault::new(
             StatusCode::BAD_REQUEST,
             "InvalidParameter",
-            format!("{name} is {} bytes; the limit is {MAX_NONCE_LEN} bytes.", nonce.len()),
+            format!(
+                "{name} is {} bytes; the limit is {MAX_NONCE_LEN} bytes.",
+                nonce.len()
+            ),
         ));
     }
     nonces
@@ -287,7 +301,11 @@ fn check_nonce(
 }
 
 /// Parses an SDK timestamp and checks it is within 15 minutes of `now`.
-pub fn check_timestamp(name: &str, value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiFault> {
+pub fn check_timestamp(
+    name: &str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiFault> {
     if value.is_empty() {
         return Err(ApiFault::missing(name));
     }
@@ -318,7 +336,11 @@ pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(value, format) {
             return Some(t.and_utc());
         }
@@ -334,7 +356,12 @@ mod tests {
     fn timestamps_are_parsed_liberally() {
         let t = parse_timestamp("2024-05-01T10:00:00Z").unwrap();
         assert_eq!(t.timestamp(), 1_714_557_600);
-        assert_eq!(parse_timestamp("2024-05-01T10:00:00.123Z").unwrap().timestamp(), t.timestamp());
+        assert_eq!(
+            parse_timestamp("2024-05-01T10:00:00.123Z")
+                .unwrap()
+                .timestamp(),
+            t.timestamp()
+        );
         assert_eq!(parse_timestamp("2024-05-01T18:00:00+08:00").unwrap(), t);
         assert!(parse_timestamp("yesterday").is_none());
     }
@@ -357,15 +384,27 @@ mod tests {
         let now = parse_timestamp("2024-05-01T10:00:00Z").unwrap();
         let mut cache = NonceCache::default();
         assert!(cache.check_and_insert("k", "n1", now, now).is_ok());
-        assert_eq!(cache.check_and_insert("k", "n1", now, now).unwrap_err().code, "SignatureNonceUsed");
+        assert_eq!(
+            cache
+                .check_and_insert("k", "n1", now, now)
+                .unwrap_err()
+                .code,
+            "SignatureNonceUsed"
+        );
         // Another key may use the same nonce.
         assert!(cache.check_and_insert("k2", "n1", now, now).is_ok());
         // After the window the entry is pruned once the set has grown enough.
         let later = now + chrono::Duration::minutes(16);
         for i in 0..5000 {
-            cache.check_and_insert("k", &format!("x{i}"), later, later).unwrap();
+            cache
+                .check_and_insert("k", &format!("x{i}"), later, later)
+                .unwrap();
         }
-        assert!(cache.len() < 5003, "expired entries were pruned: {}", cache.len());
+        assert!(
+            cache.len() < 5003,
+            "expired entries were pruned: {}",
+            cache.len()
+        );
         assert!(cache.check_and_insert("k", "n1", later, later).is_ok());
     }
 }

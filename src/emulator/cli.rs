@@ -82,16 +82,24 @@ impl EmulatorArgs {
             }
         };
         let var = |name: &str| env(name).filter(|v| !v.is_empty());
-        let (access_key_id, access_key_secret) = match (var(ENV_ACCESS_KEY_ID), var(ENV_ACCESS_KEY_SECRET)) {
-            (Some(id), Some(secret)) => (id, secret),
-            (None, None) => (DEMO_ACCESS_KEY_ID.to_string(), DEMO_ACCESS_KEY_SECRET.to_string()),
-            (Some(_), None) => {
-                return Err(format!("{ENV_ACCESS_KEY_ID} is set but {ENV_ACCESS_KEY_SECRET} is not"));
-            }
-            (None, Some(_)) => {
-                return Err(format!("{ENV_ACCESS_KEY_SECRET} is set but {ENV_ACCESS_KEY_ID} is not"));
-            }
-        };
+        let (access_key_id, access_key_secret) =
+            match (var(ENV_ACCESS_KEY_ID), var(ENV_ACCESS_KEY_SECRET)) {
+                (Some(id), Some(secret)) => (id, secret),
+                (None, None) => (
+                    DEMO_ACCESS_KEY_ID.to_string(),
+                    DEMO_ACCESS_KEY_SECRET.to_string(),
+                ),
+                (Some(_), None) => {
+                    return Err(format!(
+                        "{ENV_ACCESS_KEY_ID} is set but {ENV_ACCESS_KEY_SECRET} is not"
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(format!(
+                        "{ENV_ACCESS_KEY_SECRET} is set but {ENV_ACCESS_KEY_ID} is not"
+                    ));
+                }
+            };
         Ok(EmulatorOptions {
             listen: self.listen,
             state,
@@ -100,6 +108,7 @@ impl EmulatorArgs {
             audience: self.audience,
             access_key_id,
             access_key_secret,
+            extra_access_keys: Vec::new(),
             faults: FaultOptions {
                 fault_rate: self.fault_rate,
                 reset_rate: self.reset_rate,
@@ -115,7 +124,9 @@ impl EmulatorArgs {
 pub fn default_state_path() -> Result<PathBuf, String> {
     directories::ProjectDirs::from("", "", "livemod")
         .map(|d| d.data_dir().join("emulator.sqlite3"))
-        .ok_or_else(|| "no home directory to keep the state in; use --state PATH or --in-memory".to_string())
+        .ok_or_else(|| {
+            "no home directory to keep the state in; use --state PATH or --in-memory".to_string()
+        })
 }
 
 /// Runs the emulator until SIGINT or SIGTERM, then shuts it down cleanly.
@@ -189,7 +200,8 @@ mod tests {
     }
 
     fn parse(argv: &[&str]) -> Result<EmulatorArgs, clap::Error> {
-        Wrapper::try_parse_from(std::iter::once("emulator").chain(argv.iter().copied())).map(|w| w.args)
+        Wrapper::try_parse_from(std::iter::once("emulator").chain(argv.iter().copied()))
+            .map(|w| w.args)
     }
 
     #[test]
@@ -197,17 +209,39 @@ mod tests {
         let args = parse(&[]).unwrap();
         assert_eq!(args.listen, "127.0.0.1:0".parse().unwrap());
         let opts = args.options(&|_| None).unwrap();
-        assert!(matches!(opts.state, StateLocation::File(ref p) if p.ends_with("emulator.sqlite3")));
+        assert!(
+            matches!(opts.state, StateLocation::File(ref p) if p.ends_with("emulator.sqlite3"))
+        );
         assert_eq!(opts.access_key_id, DEMO_ACCESS_KEY_ID);
-        assert_eq!(opts.effective_apps(), vec![AppSpec::new("demo", DataCenter::CnShanghai)]);
+        assert_eq!(
+            opts.effective_apps(),
+            vec![AppSpec::new("demo", DataCenter::CnShanghai)]
+        );
     }
 
     #[test]
     fn all_flags() {
         let args = parse(&[
-            "--listen", "127.0.0.1:8080", "--in-memory", "--app", "a1", "--app", "sg:ap-southeast-1",
-            "--demo-data", "--audience", "3", "--fault-rate", "0.1", "--reset-rate", "0.2",
-            "--latency", "5..20", "--throttle-rate", "0.3", "--seed", "7",
+            "--listen",
+            "127.0.0.1:8080",
+            "--in-memory",
+            "--app",
+            "a1",
+            "--app",
+            "sg:ap-southeast-1",
+            "--demo-data",
+            "--audience",
+            "3",
+            "--fault-rate",
+            "0.1",
+            "--reset-rate",
+            "0.2",
+            "--latency",
+            "5..20",
+            "--throttle-rate",
+            "0.3",
+            "--seed",
+            "7",
         ])
         .unwrap();
         let opts = args
@@ -218,7 +252,10 @@ mod tests {
             })
             .unwrap();
         assert_eq!(opts.state, StateLocation::InMemory);
-        assert_eq!((opts.access_key_id.as_str(), opts.access_key_secret.as_str()), ("k", "s"));
+        assert_eq!(
+            (opts.access_key_id.as_str(), opts.access_key_secret.as_str()),
+            ("k", "s")
+        );
         assert_eq!(
             opts.effective_apps(),
             vec![
@@ -228,7 +265,13 @@ mod tests {
             ]
         );
         assert_eq!(opts.audience, 3);
-        assert_eq!(opts.faults.latency, Some(LatencyRange { min_ms: 5, max_ms: 20 }));
+        assert_eq!(
+            opts.faults.latency,
+            Some(LatencyRange {
+                min_ms: 5,
+                max_ms: 20
+            })
+        );
         assert_eq!(opts.faults.seed, Some(7));
         assert_eq!(opts.faults.reset_rate, 0.2);
     }
@@ -241,6 +284,9 @@ mod tests {
         assert!(parse(&["--fault-rate", "2"]).is_err());
         assert!(parse(&["--latency", "9..1"]).is_err());
         let args = parse(&[]).unwrap();
-        assert!(args.options(&|k| (k == ENV_ACCESS_KEY_ID).then(|| "k".into())).is_err());
+        assert!(
+            args.options(&|k| (k == ENV_ACCESS_KEY_ID).then(|| "k".into()))
+                .is_err()
+        );
     }
 }

@@ -69,7 +69,11 @@ mod tests {
         assert!(groups.iter().any(|g| g.audience.is_some()));
         assert!(groups.iter().any(|g| g.group_info.len() >= 19 * 1024));
         assert!(groups.iter().any(|g| g.group_info.starts_with('{')));
-        assert!(groups.iter().any(|g| !g.group_info.is_empty() && !g.group_info.starts_with('{')));
+        assert!(
+            groups
+                .iter()
+                .any(|g| !g.group_info.is_empty() && !g.group_info.starts_with('{'))
+        );
         let oldest = groups.iter().map(|g| g.createtime).min().unwrap();
         assert!(1_700_000_000 - oldest > 14 * 86_400, "spread over weeks");
     }

@@ -36,7 +36,9 @@ impl FromStr for LatencyRange {
             }
         };
         if min_ms > max_ms {
-            return Err(format!("latency {min_ms}..{max_ms}: MIN must not exceed MAX"));
+            return Err(format!(
+                "latency {min_ms}..{max_ms}: MIN must not exceed MAX"
+            ));
         }
         if max_ms > 600_000 {
             return Err("latency above 10 minutes is not useful".into());
@@ -156,11 +158,17 @@ mod tests {
     fn latency_ranges_parse() {
         assert_eq!(
             "10..50".parse::<LatencyRange>().unwrap(),
-            LatencyRange { min_ms: 10, max_ms: 50 }
+            LatencyRange {
+                min_ms: 10,
+                max_ms: 50
+            }
         );
         assert_eq!(
             "7".parse::<LatencyRange>().unwrap(),
-            LatencyRange { min_ms: 7, max_ms: 7 }
+            LatencyRange {
+                min_ms: 7,
+                max_ms: 7
+            }
         );
         assert!("50..10".parse::<LatencyRange>().is_err());
         assert!("a..b".parse::<LatencyRange>().is_err());
@@ -180,7 +188,10 @@ mod tests {
             fault_rate: 0.3,
             reset_rate: 0.3,
             throttle_rate: 0.3,
-            latency: Some(LatencyRange { min_ms: 0, max_ms: 100 }),
+            latency: Some(LatencyRange {
+                min_ms: 0,
+                max_ms: 100,
+            }),
             seed: Some(42),
         };
         let a = FaultInjector::new(options.clone());

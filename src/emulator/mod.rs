@@ -113,6 +113,9 @@ pub struct EmulatorOptions {
     pub audience: u32,
     pub access_key_id: String,
     pub access_key_secret: String,
+    /// More (ID, secret) pairs accepted besides the main one: several
+    /// simulated accounts, each with its own rate-limit budget.
+    pub extra_access_keys: Vec<(String, String)>,
     pub faults: FaultOptions,
 }
 
@@ -126,6 +129,7 @@ impl Default for EmulatorOptions {
             audience: 0,
             access_key_id: DEMO_ACCESS_KEY_ID.to_string(),
             access_key_secret: DEMO_ACCESS_KEY_SECRET.to_string(),
+            extra_access_keys: Vec::new(),
             faults: FaultOptions::default(),
         }
     }
@@ -217,7 +221,13 @@ impl Emulator {
     /// Opens the state, seeds demo data if asked, binds and starts serving.
     pub async fn start(options: EmulatorOptions) -> Result<Emulator, EmulatorError> {
         faults::check(&options.faults).map_err(EmulatorError::Options)?;
-        if options.access_key_id.is_empty() || options.access_key_secret.is_empty() {
+        if options.access_key_id.is_empty()
+            || options.access_key_secret.is_empty()
+            || options
+                .extra_access_keys
+                .iter()
+                .any(|(id, secret)| id.is_empty() || secret.is_empty())
+        {
             return Err(EmulatorError::Options(
                 "the access key ID and secret must not be empty".into(),
             ));
@@ -357,13 +367,12 @@ impl Emulator {
     /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(10), task)
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(10), task)
                 .await
                 .is_err()
-            {
-                tracing::warn!("emulator did not stop in time");
-            }
+        {
+            tracing::warn!("emulator did not stop in time");
         }
         tracing::info!(addr = %self.addr, "emulator stopped");
     }

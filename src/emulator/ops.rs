@@ -77,7 +77,12 @@ impl Operation for JoinGroupRequest {
     }
 
     fn params(&self) -> Vec<Param> {
-        member_params(&self.app_id, &self.group_id, &self.user_id, self.data_center)
+        member_params(
+            &self.app_id,
+            &self.group_id,
+            &self.user_id,
+            self.data_center,
+        )
     }
 }
 
@@ -92,6 +97,11 @@ impl Operation for LeaveGroupRequest {
     }
 
     fn params(&self) -> Vec<Param> {
-        member_params(&self.app_id, &self.group_id, &self.user_id, self.data_center)
+        member_params(
+            &self.app_id,
+            &self.group_id,
+            &self.user_id,
+            self.data_center,
+        )
     }
 }

@@ -106,7 +106,9 @@ impl From<rusqlite::Error> for ApiFault {
 }
 
 fn data_center(p: &Params) -> Result<Option<DataCenter>, ApiFault> {
-    Ok(p.get("DataCenter").map(str::parse::<DataCenter>).transpose()?)
+    Ok(p.get("DataCenter")
+        .map(str::parse::<DataCenter>)
+        .transpose()?)
 }
 
 fn required(p: &Params, names: &[&str]) -> Result<(), ApiFault> {
@@ -246,12 +248,12 @@ pub fn check_app(apps: &HashMap<String, DataCenter>, cmd: &Command) -> Result<()
             "The app {app_id:?} does not exist."
         )));
     };
-    if let Some(dc) = dc {
-        if dc != *app_dc {
-            return Err(ApiFault::input_invalid(format!(
-                "DataCenter is {dc}, but app {app_id} was created in {app_dc}"
-            )));
-        }
+    if let Some(dc) = dc
+        && dc != *app_dc
+    {
+        return Err(ApiFault::input_invalid(format!(
+            "DataCenter is {dc}, but app {app_id} was created in {app_dc}"
+        )));
     }
     Ok(())
 }
@@ -273,7 +275,11 @@ pub fn apply(conn: &mut Connection, ctx: &Context<'_>, cmd: Command) -> Result<V
     }
 }
 
-fn create(conn: &mut Connection, ctx: &Context<'_>, req: CreateGroupRequest) -> Result<Value, ApiFault> {
+fn create(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: CreateGroupRequest,
+) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     let reply = |already_exists, already_delete| {
         json(&CreateGroupResponse {
@@ -315,20 +321,23 @@ fn create(conn: &mut Connection, ctx: &Context<'_>, req: CreateGroupRequest) -> 
     reply(false, false)
 }
 
-fn delete(conn: &mut Connection, ctx: &Context<'_>, req: DeleteGroupRequest) -> Result<Value, ApiFault> {
+fn delete(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: DeleteGroupRequest,
+) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     // Idempotent: a deleted or non-existent group answers success all the same.
-    if let Some(group) = store::find_group(&tx, &req.app_id, &req.group_id)? {
-        if !group.deleted {
-            store::mark_deleted(
-                &tx,
-                &req.app_id,
-                &req.group_id,
-                ctx.now.timestamp(),
-                req.operator_id.as_deref(),
-            )?;
-            tx.commit()?;
-        }
+    let group = store::find_group(&tx, &req.app_id, &req.group_id)?;
+    if group.is_some_and(|g| !g.deleted) {
+        store::mark_deleted(
+            &tx,
+            &req.app_id,
+            &req.group_id,
+            ctx.now.timestamp(),
+            req.operator_id.as_deref(),
+        )?;
+        tx.commit()?;
     }
     json(&DeleteGroupResponse {
         request_id: ctx.request_id.to_string(),
@@ -336,7 +345,11 @@ fn delete(conn: &mut Connection, ctx: &Context<'_>, req: DeleteGroupRequest) -> 
     })
 }
 
-fn list(conn: &mut Connection, ctx: &Context<'_>, req: ListGroupsRequest) -> Result<Value, ApiFault> {
+fn list(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: ListGroupsRequest,
+) -> Result<Value, ApiFault> {
     let (live, deleted) = store::counts(conn, &req.app_id)?;
     let total_count = match req.group_status {
         GroupStatus::All => live + deleted,
@@ -366,10 +379,14 @@ fn list(conn: &mut Connection, ctx: &Context<'_>, req: ListGroupsRequest) -> Res
 }
 
 /// The group must exist and not be deleted; returns its online users.
-fn live_group(conn: &Connection, ctx: &Context<'_>, app_id: &str, group_id: &str) -> Result<u64, ApiFault> {
-    let group = store::find_group(conn, app_id, group_id)?.ok_or_else(|| {
-        ApiFault::not_found(format!("The group {group_id:?} does not exist."))
-    })?;
+fn live_group(
+    conn: &Connection,
+    ctx: &Context<'_>,
+    app_id: &str,
+    group_id: &str,
+) -> Result<u64, ApiFault> {
+    let group = store::find_group(conn, app_id, group_id)?
+        .ok_or_else(|| ApiFault::not_found(format!("The group {group_id:?} does not exist.")))?;
     if group.deleted {
         return Err(ApiFault::not_found(format!(
             "The group {group_id:?} was deleted."
@@ -379,7 +396,11 @@ fn live_group(conn: &Connection, ctx: &Context<'_>, app_id: &str, group_id: &str
     Ok(simulated + store::joined_count(conn, app_id, group_id)?)
 }
 
-fn send(conn: &mut Connection, ctx: &Context<'_>, req: SendMessageRequest) -> Result<Value, ApiFault> {
+fn send(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: SendMessageRequest,
+) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     let online = live_group(&tx, ctx, &req.app_id, &req.group_id)?;
     if online == 0 {
@@ -429,10 +450,20 @@ fn send(conn: &mut Connection, ctx: &Context<'_>, req: SendMessageRequest) -> Re
     })
 }
 
-fn join(conn: &mut Connection, ctx: &Context<'_>, req: JoinGroupRequest) -> Result<Value, ApiFault> {
+fn join(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: JoinGroupRequest,
+) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     live_group(&tx, ctx, &req.app_id, &req.group_id)?;
-    let joined = store::join(&tx, &req.app_id, &req.group_id, &req.user_id, ctx.now.timestamp())?;
+    let joined = store::join(
+        &tx,
+        &req.app_id,
+        &req.group_id,
+        &req.user_id,
+        ctx.now.timestamp(),
+    )?;
     let online_users = live_group(&tx, ctx, &req.app_id, &req.group_id)?;
     tx.commit()?;
     json(&JoinGroupResponse {
@@ -444,7 +475,11 @@ fn join(conn: &mut Connection, ctx: &Context<'_>, req: JoinGroupRequest) -> Resu
     })
 }
 
-fn leave(conn: &mut Connection, ctx: &Context<'_>, req: LeaveGroupRequest) -> Result<Value, ApiFault> {
+fn leave(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    req: LeaveGroupRequest,
+) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     live_group(&tx, ctx, &req.app_id, &req.group_id)?;
     let left = store::leave(&tx, &req.app_id, &req.group_id, &req.user_id)?;
@@ -484,7 +519,11 @@ mod tests {
         let err = parse(Action::ListGroups, &params(&[("AppId", "demo")])).unwrap_err();
         assert_eq!(err.code, "MissingParameter");
         assert!(err.message.contains("\"SortType\""), "{}", err.message);
-        let err = parse(Action::SendMessage, &params(&[("AppId", "demo"), ("GroupId", "g")])).unwrap_err();
+        let err = parse(
+            Action::SendMessage,
+            &params(&[("AppId", "demo"), ("GroupId", "g")]),
+        )
+        .unwrap_err();
         assert!(err.message.contains("\"SenderId\""), "{}", err.message);
     }
 
@@ -497,17 +536,37 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, "InputInvalid");
-        assert!(err.message.contains("GroupName") && err.message.contains("128") && err.message.contains("129"), "{}", err.message);
+        assert!(
+            err.message.contains("GroupName")
+                && err.message.contains("128")
+                && err.message.contains("129"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn list_defaults() {
-        let Command::List(req) = parse(Action::ListGroups, &params(&[("AppId", "demo"), ("SortType", "1")])).unwrap() else {
+        let Command::List(req) = parse(
+            Action::ListGroups,
+            &params(&[("AppId", "demo"), ("SortType", "1")]),
+        )
+        .unwrap() else {
             panic!("not a list");
         };
-        assert_eq!((req.page_size, req.page_number, req.group_status), (20, 1, GroupStatus::All));
+        assert_eq!(
+            (req.page_size, req.page_number, req.group_status),
+            (20, 1, GroupStatus::All)
+        );
         assert_eq!(req.sort_type, SortType::Asc);
-        for (k, v) in [("SortType", "3"), ("PageSize", "0"), ("PageSize", "51"), ("PageNumber", "10001"), ("GroupStatus", "3"), ("PageSize", "99999999999999999999")] {
+        for (k, v) in [
+            ("SortType", "3"),
+            ("PageSize", "0"),
+            ("PageSize", "51"),
+            ("PageNumber", "10001"),
+            ("GroupStatus", "3"),
+            ("PageSize", "99999999999999999999"),
+        ] {
             let mut p = vec![("AppId", "demo"), ("SortType", "2")];
             p.retain(|(n, _)| *n != k);
             p.push((k, v));
@@ -519,13 +578,36 @@ mod tests {
 
     #[test]
     fn data_center_must_be_valid_and_the_apps_own() {
-        let err = parse(Action::DeleteGroup, &params(&[("AppId", "demo"), ("GroupId", "g"), ("DataCenter", "mars-1")])).unwrap_err();
+        let err = parse(
+            Action::DeleteGroup,
+            &params(&[
+                ("AppId", "demo"),
+                ("GroupId", "g"),
+                ("DataCenter", "mars-1"),
+            ]),
+        )
+        .unwrap_err();
         assert_eq!(err.code, "InputInvalid");
         let apps = HashMap::from([("demo".to_string(), DataCenter::CnShanghai)]);
-        let cmd = parse(Action::DeleteGroup, &params(&[("AppId", "demo"), ("GroupId", "g"), ("DataCenter", "ap-southeast-1")])).unwrap();
+        let cmd = parse(
+            Action::DeleteGroup,
+            &params(&[
+                ("AppId", "demo"),
+                ("GroupId", "g"),
+                ("DataCenter", "ap-southeast-1"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(check_app(&apps, &cmd).unwrap_err().code, "InputInvalid");
-        let cmd = parse(Action::DeleteGroup, &params(&[("AppId", "nope"), ("GroupId", "g")])).unwrap();
+        let cmd = parse(
+            Action::DeleteGroup,
+            &params(&[("AppId", "nope"), ("GroupId", "g")]),
+        )
+        .unwrap();
         let err = check_app(&apps, &cmd).unwrap_err();
-        assert_eq!((err.status, err.code.as_ref()), (StatusCode::NOT_FOUND, "ResourceNotExist"));
+        assert_eq!(
+            (err.status, err.code.as_ref()),
+            (StatusCode::NOT_FOUND, "ResourceNotExist")
+        );
     }
 }

@@ -45,7 +45,7 @@ use crate::api::model::{API_VERSION, DataCenter};
 /// Counters since start.
 #[derive(Debug, Default)]
 pub struct Counters {
-    requests: Mutex<BTreeMap<String, u64>>,
+    requests: Mutex<BTreeMap<&'static str, u64>>,
     throttled: AtomicU64,
     rate_limited: AtomicU64,
     faults: AtomicU64,
@@ -63,7 +63,7 @@ impl Counters {
             .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(key.to_string())
+            .entry(key)
             .or_default() += 1;
     }
 
@@ -73,7 +73,9 @@ impl Counters {
                 .requests
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
             throttled: self.throttled.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
@@ -104,7 +106,13 @@ impl Shared {
             apps: apps.into_iter().map(|a| (a.id, a.data_center)).collect(),
             default_audience: options.audience,
             counters: Counters::default(),
-            keys: KeyRing::new(&options.access_key_id, &options.access_key_secret),
+            keys: KeyRing::new(
+                std::iter::once((
+                    options.access_key_id.clone(),
+                    options.access_key_secret.clone(),
+                ))
+                .chain(options.extra_access_keys.iter().cloned()),
+            ),
             nonces: Mutex::new(NonceCache::default()),
             // GCRA, 50 per second with a burst of 50, per (AccessKeyId, operation).
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate)),
@@ -182,7 +190,10 @@ async fn process(
     incoming: &Incoming,
     action_name: Option<&str>,
     request_id: &str,
-) -> (Result<serde_json::Value, ApiFault>, Option<super::faults::FaultPlan>) {
+) -> (
+    Result<serde_json::Value, ApiFault>,
+    Option<super::faults::FaultPlan>,
+) {
     let Some(action_name) = action_name.filter(|a| !a.is_empty()) else {
         return (Err(ApiFault::missing("Action")), None);
     };
@@ -193,7 +204,9 @@ async fn process(
     }
     if plan.server_error {
         shared.counters.faults.fetch_add(1, Ordering::Relaxed);
-        let fault = ApiFault::server_error("The request processing has failed due to some unknown error (injected by the emulator).");
+        let fault = ApiFault::server_error(
+            "The request processing has failed due to some unknown error (injected by the emulator).",
+        );
         return (Err(fault), None);
     }
     let result = verified_call(shared, incoming, action_name, request_id, plan).await;
@@ -211,7 +224,9 @@ async fn verified_call(
         return Err(ApiFault::new(
             StatusCode::NOT_FOUND,
             "InvalidAction.NotFound",
-            format!("Specified api {action_name:?} is not found, please check your url and method."),
+            format!(
+                "Specified api {action_name:?} is not found, please check your url and method."
+            ),
         ));
     };
     let version = incoming
@@ -233,17 +248,25 @@ async fn verified_call(
         return Err(ApiFault::new(
             StatusCode::BAD_REQUEST,
             "UnsupportedHTTPMethod",
-            format!("HTTP method {} is not supported; use GET or POST.", incoming.method),
+            format!(
+                "HTTP method {} is not supported; use GET or POST.",
+                incoming.method
+            ),
         ));
     }
     let now = chrono::Utc::now();
     let who = auth::verify(incoming, &shared.keys, &shared.nonces, now)?;
-    if let Err(not_until) = shared.limiter.check_key(&(who.access_key_id.clone(), action)) {
+    if let Err(not_until) = shared
+        .limiter
+        .check_key(&(who.access_key_id.clone(), action))
+    {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
         shared.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-        return Err(ApiFault::throttled(ms + u64::from(wait.subsec_nanos() % 1_000_000 != 0)));
+        return Err(ApiFault::throttled(
+            ms + u64::from(wait.subsec_nanos() % 1_000_000 != 0),
+        ));
     }
     if plan.throttle {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -297,7 +320,12 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
     }
 }
 
-fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, router: Router, graceful: &GracefulShutdown) {
+fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    graceful: &GracefulShutdown,
+) {
     let _ = stream.set_nodelay(true);
     // A second descriptor for the same socket, kept to set SO_LINGER 0 at reset time.
     let (stream, twin) = match stream.into_std().and_then(|s| {
@@ -312,14 +340,16 @@ fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, router: Router, g
     };
     let reset = Arc::new(Notify::new());
     let handle = ResetHandle(reset.clone());
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(handle.clone());
-        let router = router.clone();
-        async move {
-            let response: Result<Response, Infallible> = router.oneshot(req.map(Body::new)).await;
-            response
-        }
-    });
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(handle.clone());
+            let router = router.clone();
+            async move {
+                let response: Result<Response, Infallible> =
+                    router.oneshot(req.map(Body::new)).await;
+                response
+            }
+        });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);
@@ -328,10 +358,10 @@ fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, router: Router, g
         tokio::select! {
             biased;
             () = reset.notified() => {
-                if let Some(twin) = &twin {
-                    if let Err(e) = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO)) {
-                        tracing::warn!(error = %e, "cannot set SO_LINGER for a reset");
-                    }
+                if let Some(twin) = &twin
+                    && let Err(e) = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO))
+                {
+                    tracing::warn!(error = %e, "cannot set SO_LINGER for a reset");
                 }
                 tracing::debug!(%peer, "connection reset on purpose");
             }

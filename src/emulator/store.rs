@@ -264,7 +264,8 @@ impl Store {
         &self,
         group: Option<(String, String)>,
     ) -> Result<Vec<Delivery>, StoreError> {
-        self.run(move |conn| deliveries(conn, group.as_ref())).await?
+        self.run(move |conn| deliveries(conn, group.as_ref()))
+            .await?
     }
 
     pub async fn messages(
@@ -354,7 +355,10 @@ pub fn counts(conn: &Connection, app_id: &str) -> rusqlite::Result<(u64, u64)> {
     Ok(conn
         .prepare_cached("SELECT live, deleted FROM app_counts WHERE app_id = ?1")?
         .query_row(params![app_id], |r| {
-            Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
+            Ok((
+                r.get::<_, i64>(0)?.max(0) as u64,
+                r.get::<_, i64>(1)?.max(0) as u64,
+            ))
         })
         .optional()?
         .unwrap_or((0, 0)))
@@ -448,7 +452,11 @@ pub fn list_groups(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![app_id, i64::from(limit), i64::try_from(offset).unwrap_or(i64::MAX)],
+        params![
+            app_id,
+            i64::from(limit),
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        ],
         group_from_row,
     )?;
     rows.collect()
@@ -506,7 +514,11 @@ fn check_seed(g: &SeedGroup) -> Result<(), validate::ValidationError> {
     validate::max_bytes("GroupName", &g.group_name, limits::GROUP_NAME_MAX)?;
     validate::max_bytes("GroupInfo", &g.group_info, limits::GROUP_INFO_MAX)?;
     validate::optional_id("CreatorId", &g.creator_id)?;
-    validate::max_items("Administrators", &g.administrators, limits::ADMINISTRATORS_MAX)?;
+    validate::max_items(
+        "Administrators",
+        &g.administrators,
+        limits::ADMINISTRATORS_MAX,
+    )?;
     for a in &g.administrators {
         validate::id("Administrators", a)?;
     }
@@ -522,7 +534,13 @@ pub fn joined_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite
 }
 
 /// Adds a user; false when they were already in the group.
-pub fn join(conn: &Connection, app_id: &str, group_id: &str, user_id: &str, now: i64) -> rusqlite::Result<bool> {
+pub fn join(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    user_id: &str,
+    now: i64,
+) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO members (app_id, group_id, user_id, joined_at) VALUES (?1, ?2, ?3, ?4)",
@@ -532,7 +550,12 @@ pub fn join(conn: &Connection, app_id: &str, group_id: &str, user_id: &str, now:
 }
 
 /// Removes a user; false when they were not in the group.
-pub fn leave(conn: &Connection, app_id: &str, group_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub fn leave(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    user_id: &str,
+) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached("DELETE FROM members WHERE app_id = ?1 AND group_id = ?2 AND user_id = ?3")?
         .execute(params![app_id, group_id, user_id])?;
@@ -541,7 +564,12 @@ pub fn leave(conn: &Connection, app_id: &str, group_id: &str, user_id: &str) -> 
 
 // ------------------------------------------------------------------ messages
 
-pub fn msg_type_known(conn: &Connection, app_id: &str, group_id: &str, msg_type: i64) -> rusqlite::Result<bool> {
+pub fn msg_type_known(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    msg_type: i64,
+) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT 1 FROM msg_types WHERE app_id = ?1 AND group_id = ?2 AND msg_type = ?3",
     )?
@@ -556,9 +584,16 @@ pub fn msg_type_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqli
         .map(|n| n.max(0) as u64)
 }
 
-pub fn add_msg_type(conn: &Connection, app_id: &str, group_id: &str, msg_type: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO msg_types (app_id, group_id, msg_type) VALUES (?1, ?2, ?3)")?
-        .execute(params![app_id, group_id, msg_type])?;
+pub fn add_msg_type(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    msg_type: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO msg_types (app_id, group_id, msg_type) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![app_id, group_id, msg_type])?;
     Ok(())
 }
 
@@ -615,7 +650,10 @@ pub fn deliver(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<i64> {
     Ok(seq)
 }
 
-fn deliveries(conn: &Connection, group: Option<&(String, String)>) -> Result<Vec<Delivery>, StoreError> {
+fn deliveries(
+    conn: &Connection,
+    group: Option<&(String, String)>,
+) -> Result<Vec<Delivery>, StoreError> {
     let map = |r: &rusqlite::Row<'_>| {
         Ok(Delivery {
             seq: r.get(0)?,
@@ -629,7 +667,8 @@ fn deliveries(conn: &Connection, group: Option<&(String, String)>) -> Result<Vec
             sent_at_ms: r.get(8)?,
         })
     };
-    const COLUMNS: &str = "seq, app_id, group_id, msg_tid, sender_id, msg_type, stored, cached, sent_at_ms";
+    const COLUMNS: &str =
+        "seq, app_id, group_id, msg_tid, sender_id, msg_type, stored, cached, sent_at_ms";
     let rows = match group {
         Some((app, gid)) => conn
             .prepare_cached(&format!(
@@ -645,7 +684,12 @@ fn deliveries(conn: &Connection, group: Option<&(String, String)>) -> Result<Vec
     Ok(rows)
 }
 
-fn messages(conn: &Connection, app_id: &str, group_id: &str, cache: bool) -> Result<Vec<Message>, StoreError> {
+fn messages(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    cache: bool,
+) -> Result<Vec<Message>, StoreError> {
     let table = if cache { "cache" } else { "messages" };
     let sql = format!(
         "SELECT seq, msg_tid, sender_id, sender_meta_info, body, msg_type, statics_increase, weight, sent_at_ms
@@ -694,11 +738,15 @@ fn group_state(
     };
     let audience = audience.map(|a| u32::try_from(a.max(0)).unwrap_or(u32::MAX));
     let joined_users = conn
-        .prepare_cached("SELECT user_id FROM members WHERE app_id = ?1 AND group_id = ?2 ORDER BY user_id")?
+        .prepare_cached(
+            "SELECT user_id FROM members WHERE app_id = ?1 AND group_id = ?2 ORDER BY user_id",
+        )?
         .query_map(params![app_id, group_id], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let msg_types = conn
-        .prepare_cached("SELECT msg_type FROM msg_types WHERE app_id = ?1 AND group_id = ?2 ORDER BY msg_type")?
+        .prepare_cached(
+            "SELECT msg_type FROM msg_types WHERE app_id = ?1 AND group_id = ?2 ORDER BY msg_type",
+        )?
         .query_map(params![app_id, group_id], |r| r.get::<_, i64>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let deliveries: i64 = conn
@@ -800,9 +848,15 @@ mod tests {
         }
         let cached = messages(&conn, "demo", "g", true).unwrap();
         assert_eq!(cached.len() as i64, CACHE_LEN);
-        assert_eq!(cached.last().unwrap().msg_tid, format!("t{}", CACHE_LEN + 9));
+        assert_eq!(
+            cached.last().unwrap().msg_tid,
+            format!("t{}", CACHE_LEN + 9)
+        );
         let stored = messages(&conn, "demo", "g", false).unwrap();
         assert_eq!(stored.len() as i64, (CACHE_LEN + 10) / 2);
-        assert_eq!(deliveries(&conn, None).unwrap().len() as i64, CACHE_LEN + 10);
+        assert_eq!(
+            deliveries(&conn, None).unwrap().len() as i64,
+            CACHE_LEN + 10
+        );
     }
 }

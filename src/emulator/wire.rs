@@ -26,7 +26,11 @@ pub struct ApiFault {
 }
 
 impl ApiFault {
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code: code.into(),
@@ -112,7 +116,10 @@ impl Params {
     /// The value, or `None` when absent. An empty value counts as absent: the
     /// SDKs drop unset parameters, so an empty one means "not given".
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.map
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// The value, or MissingParameter.
@@ -176,7 +183,9 @@ impl Params {
                 break;
             };
             let n = index.parse::<u64>().map_err(|_| {
-                ApiFault::input_invalid(format!("{k} is not a valid element name; use {name}.1, {name}.2, …"))
+                ApiFault::input_invalid(format!(
+                    "{k} is not a valid element name; use {name}.1, {name}.2, …"
+                ))
             })?;
             flat.push((n, v.clone()));
         }
@@ -223,10 +232,10 @@ impl Incoming {
             })
             .collect();
         // HTTP/2 carries the host in the URI, not in a header.
-        if !headers.iter().any(|(n, _)| n == "host") {
-            if let Some(authority) = parts.uri.authority() {
-                headers.push(("host".into(), authority.as_str().to_string()));
-            }
+        if !headers.iter().any(|(n, _)| n == "host")
+            && let Some(authority) = parts.uri.authority()
+        {
+            headers.push(("host".into(), authority.as_str().to_string()));
         }
         let content_type = parts
             .headers
@@ -277,12 +286,22 @@ pub fn format_of(value: Option<&str>) -> Format {
 
 /// A fresh request ID in the service's style: an upper-case UUID.
 pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string().to_ascii_uppercase()
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .to_string()
+        .to_ascii_uppercase()
 }
 
 /// A success reply: `body` is the response object (RequestId included).
 pub fn success(format: Format, action: &str, request_id: &str, body: &Value) -> Response {
-    reply(StatusCode::OK, format, &format!("{action}Response"), request_id, body, None)
+    reply(
+        StatusCode::OK,
+        format,
+        &format!("{action}Response"),
+        request_id,
+        body,
+        None,
+    )
 }
 
 /// The error body `{"RequestId","HostId","Code","Message","Recommend"}`.
@@ -297,7 +316,14 @@ pub fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
             fault.code
         ),
     });
-    reply(fault.status, format, "Error", request_id, &body, fault.retry_after_ms)
+    reply(
+        fault.status,
+        format,
+        "Error",
+        request_id,
+        &body,
+        fault.retry_after_ms,
+    )
 }
 
 fn reply(
@@ -370,10 +396,9 @@ fn write_element(out: &mut String, name: &str, value: &Value) {
 
 /// Escaped text with characters XML 1.0 cannot carry replaced by U+FFFD.
 fn xml_text(s: &str) -> String {
-    let cleaned: Cow<'_, str> = if s
-        .chars()
-        .any(|c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
-    {
+    let cleaned: Cow<'_, str> = if s.chars().any(|c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    }) {
         Cow::Owned(
             s.chars()
                 .map(|c| {
@@ -426,7 +451,12 @@ mod tests {
     fn empty_values_count_as_absent() {
         let p = params(&[("AppId", "")]);
         assert_eq!(p.require("AppId").unwrap_err().code, "MissingParameter");
-        assert!(p.require("AppId").unwrap_err().message.contains("\"AppId\""));
+        assert!(
+            p.require("AppId")
+                .unwrap_err()
+                .message
+                .contains("\"AppId\"")
+        );
     }
 
     #[test]
