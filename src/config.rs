@@ -126,9 +126,11 @@ mod humantime_opt {
         let text: Option<String> = Option::deserialize(d)?;
         match text.as_deref().map(str::trim) {
             None | Some("") | Some("off") => Ok(None),
-            Some(t) => humantime::parse_duration(t)
-                .map(Some)
-                .map_err(|e| serde::de::Error::custom(format!("{t:?} is not a duration ({e}); use e.g. \"30s\" or \"2m\""))),
+            Some(t) => humantime::parse_duration(t).map(Some).map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a duration ({e}); use e.g. \"30s\" or \"2m\""
+                ))
+            }),
         }
     }
 }

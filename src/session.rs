@@ -81,6 +81,7 @@ impl Session {
             .or_else(|| std::env::var(ENV_ENDPOINT).ok().filter(|v| !v.is_empty()));
 
         if request.demo {
+            eprintln!("livemod: --demo: using the embedded emulator with demo data");
             return Self::demo(request, config, paths).await;
         }
         let lookup = credentials::Lookup::from_process(request.profile.as_deref());

@@ -57,12 +57,14 @@ impl Default for ClientOptions {
     }
 }
 
-type LimiterMap = HashMap<(String, &'static str, u32), Arc<DefaultDirectRateLimiter>>;
+/// (AccessKeyId, action, calls per second).
+type LimiterKey = (String, &'static str, u32);
 
 /// One limiter per (AccessKeyId, action, rate), shared by every client in the
 /// process, so the console, the CLI and bulk work together stay under the limit.
 fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<LimiterMap>> = LazyLock::new(Default::default);
+    static LIMITERS: LazyLock<Mutex<HashMap<LimiterKey, Arc<DefaultDirectRateLimiter>>>> =
+        LazyLock::new(Default::default);
     let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
     map.entry((key_id.to_string(), action, rate))
         .or_insert_with(|| {

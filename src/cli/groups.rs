@@ -201,9 +201,7 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     request.group_status = args.status;
     request.data_center = session.data_center;
     request.page_number = args.page;
-    request.page_size = args
-        .page_size
-        .unwrap_or(if args.all { 50 } else { 20 });
+    request.page_size = args.page_size.unwrap_or(if args.all { 50 } else { 20 });
 
     let reply = if args.all {
         list_all(session, request).await?
@@ -322,7 +320,9 @@ fn confirm_delete(group_id: &str) -> Result<(), Failure> {
             "refusing to delete {group_id} without confirmation: pass --yes when not on a terminal"
         )));
     }
-    eprint!("Delete group {group_id}? Members are notified and the ID can never be reused.\nType the group ID to confirm: ");
+    eprint!(
+        "Delete group {group_id}? Members are notified and the ID can never be reused.\nType the group ID to confirm: "
+    );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     stdin

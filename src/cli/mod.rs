@@ -74,6 +74,8 @@ pub enum Command {
     Outbox(outbox::OutboxCommand),
     /// The audit trail of every change made through livemod.
     Audit(audit::AuditArgs),
+    /// Run the LiveMessage emulator on loopback (for demos, tests and other tools).
+    Emulator(crate::emulator::cli::EmulatorArgs),
 }
 
 impl GlobalArgs {
@@ -99,6 +101,10 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
 
 /// Parses the command line and runs it.
 pub async fn run(cli: Cli) -> ExitCode {
+    // Logs go to a file in the data directory, never to the terminal.
+    let _log_guard = Paths::discover()
+        .ok()
+        .and_then(|p| crate::logging::init(&p.data_dir));
     let result = match cli.command {
         None => Err(Failure::usage(
             "the console is not available yet; try `livemod groups list --demo`",
@@ -106,6 +112,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
         Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
         Some(Command::Audit(args)) => audit::run(args),
+        Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

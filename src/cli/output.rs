@@ -82,7 +82,10 @@ pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
     for row in rows {
         table.add_row(row);
     }
-    // comfy-table pads each cell by one space; trim the line ends it leaves.
+    // No left padding so the first column starts at the margin; two spaces between columns.
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
     for line in table.to_string().lines() {
         println!("{}", line.trim_end());
     }
