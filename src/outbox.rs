@@ -392,15 +392,11 @@ impl Outbox {
 
     /// True when no live process holds `owner`'s lock file.
     fn owner_is_dead(&self, owner: &str) -> Result<bool, OutboxError> {
-        let file = match File::options()
+        let file = File::options()
             .write(true)
             .create(true)
             .truncate(false)
-            .open(self.owners_dir.join(format!("{owner}.lock")))
-        {
-            Ok(f) => f,
-            Err(e) => return Err(e.into()),
-        };
+            .open(self.owners_dir.join(format!("{owner}.lock")))?;
         match file.try_lock() {
             Ok(()) => Ok(true),
             Err(std::fs::TryLockError::WouldBlock) => Ok(false),

@@ -194,9 +194,12 @@ impl Session {
 /// Every mutating call is audited; a data directory that cannot hold the
 /// audit file stops the session before anything is sent.
 fn open_audit(paths: &Paths) -> Result<Arc<AuditLog>> {
-    let dir = paths
-        .ensure_data_dir()
-        .wrap_err_with(|| format!("cannot create the data directory {}", paths.data_dir.display()))?;
+    let dir = paths.ensure_data_dir().wrap_err_with(|| {
+        format!(
+            "cannot create the data directory {}",
+            paths.data_dir.display()
+        )
+    })?;
     let log = AuditLog::in_dir(dir)
         .wrap_err_with(|| format!("cannot open the audit log in {}", dir.display()))?;
     Ok(Arc::new(log))

@@ -45,16 +45,10 @@ async fn bulk_create_then_send_at_the_limit_without_throttling() {
             .collect();
     let cancel = CancellationToken::new();
     let mut seen = 0;
-    let report = bulk::run(
-        &client,
-        &rows,
-        &BulkOptions::default(),
-        &cancel,
-        |p, _| {
-            seen += 1;
-            assert_eq!(p.finished(), seen);
-        },
-    )
+    let report = bulk::run(&client, &rows, &BulkOptions::default(), &cancel, |p, _| {
+        seen += 1;
+        assert_eq!(p.finished(), seen);
+    })
     .await;
     assert_eq!(report.progress.done, N, "{:?}", report.progress);
     assert_eq!(report.progress.throttled_replies, 0);
@@ -80,7 +74,9 @@ async fn bulk_create_then_send_at_the_limit_without_throttling() {
     assert_eq!(stats.throttled, 0);
     assert_eq!(stats.deliveries.len(), N);
     assert!(stats.duplicate_deliveries().is_empty());
-    eprintln!("bulk create: {create_rate:.1} calls/s; bulk send: {send_rate:.1} calls/s (limit 50)");
+    eprintln!(
+        "bulk create: {create_rate:.1} calls/s; bulk send: {send_rate:.1} calls/s (limit 50)"
+    );
     // Paced at the documented limit: close to it, never above.
     for rate in [create_rate, send_rate] {
         assert!(rate <= 51.0, "{rate}");

@@ -18,19 +18,29 @@ pub struct AuditArgs {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{s:?} is not a duration ({e}); use e.g. 30m or 2h"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{s:?} is not a duration ({e}); use e.g. 30m or 2h"))
 }
 
 pub fn run(args: AuditArgs) -> Result<(), Failure> {
     let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
     let path = paths.data_dir.join(audit::FILE_NAME);
-    let entries = audit::read_file(&path, args.since).map_err(|e| Failure::runtime(e.to_string()))?;
+    let entries =
+        audit::read_file(&path, args.since).map_err(|e| Failure::runtime(e.to_string()))?;
     if args.json {
         return print_json(&entries);
     }
     print_table(
         &[
-            "TIME", "ACTION", "OUTCOME", "APP", "GROUP", "CODE", "REQUEST ID", "PROFILE", "ENDPOINT",
+            "TIME",
+            "ACTION",
+            "OUTCOME",
+            "APP",
+            "GROUP",
+            "CODE",
+            "REQUEST ID",
+            "PROFILE",
+            "ENDPOINT",
         ],
         entries.iter().map(row),
     );

@@ -110,11 +110,7 @@ pub struct ItemFailure {
     pub queued_in_outbox: Option<i64>,
 }
 
-fn summary<R>(
-    report: &BulkReport<R>,
-    failures: Vec<ItemFailure>,
-    file: Option<&Path>,
-) -> Summary {
+fn summary<R>(report: &BulkReport<R>, failures: Vec<ItemFailure>, file: Option<&Path>) -> Summary {
     let p = report.progress;
     Summary {
         total: p.total,
@@ -144,7 +140,11 @@ fn print_summary(s: &Summary, verb: &str, json: bool) -> Result<(), Failure> {
         }
         eprintln!(
             "{}{} {verb} · {} failed · {} not attempted · {} throttled replies · {:.1}s ({:.1} calls/s)",
-            if s.cancelled { "stopped by Ctrl-C: " } else { "" },
+            if s.cancelled {
+                "stopped by Ctrl-C: "
+            } else {
+                ""
+            },
             s.done,
             s.failed,
             s.not_attempted,
@@ -153,7 +153,9 @@ fn print_summary(s: &Summary, verb: &str, json: bool) -> Result<(), Failure> {
             s.calls_per_second
         );
         if let Some(f) = &s.failures_file {
-            eprintln!("what was not done is in {f} (same format as the input; feed it back to retry)");
+            eprintln!(
+                "what was not done is in {f} (same format as the input; feed it back to retry)"
+            );
         }
     }
     if s.failed > 0 || s.not_attempted > 0 {
@@ -223,9 +225,8 @@ pub async fn create_from_file(
     let written = if not_done.is_empty() {
         None
     } else {
-        bulk::write_create_failures(&file, plan.format, &not_done).map_err(|e| {
-            Failure::runtime(format!("cannot write {}: {e}", file.display()))
-        })?;
+        bulk::write_create_failures(&file, plan.format, &not_done)
+            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", file.display())))?;
         Some(file.as_path())
     };
     if deleted_ids > 0 && !json {
@@ -233,7 +234,11 @@ pub async fn create_from_file(
             "note: {deleted_ids} ID(s) belonged to deleted groups and cannot be used again (run `livemod groups list --status deleted`)"
         );
     }
-    print_summary(&summary(&report, failed, written), "created or already there", json)
+    print_summary(
+        &summary(&report, failed, written),
+        "created or already there",
+        json,
+    )
 }
 
 /// Which groups get the message.
@@ -258,7 +263,10 @@ pub fn read_target_file(path: &Path) -> Result<bulk::Targets, Failure> {
         .map_err(|e| Failure::usage(format!("{}:\n{e}\nnothing was sent", path.display())))
 }
 
-async fn groups_with_status(session: &Session, status: GroupStatus) -> Result<Vec<String>, Failure> {
+async fn groups_with_status(
+    session: &Session,
+    status: GroupStatus,
+) -> Result<Vec<String>, Failure> {
     let mut request = ListGroupsRequest::new(&session.app_id);
     request.group_status = status;
     request.page_size = 50;
@@ -268,7 +276,13 @@ async fn groups_with_status(session: &Session, status: GroupStatus) -> Result<Ve
         let reply = session.client.call(&request).await?;
         let empty = reply.group_list.is_empty();
         let pages = reply.page_count();
-        ids.extend(reply.group_list.into_iter().filter(|g| !g.delete || status == GroupStatus::Deleted).map(|g| g.group_id));
+        ids.extend(
+            reply
+                .group_list
+                .into_iter()
+                .filter(|g| !g.delete || status == GroupStatus::Deleted)
+                .map(|g| g.group_id),
+        );
         if empty || request.page_number >= pages {
             break;
         }
@@ -384,7 +398,11 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
     if unknown > 0 && !plan.json {
         eprintln!(
             "warning: {unknown} send(s) lost the connection after sending and may have been delivered; they are not in the failures file{}",
-            if outbox.is_some() { " (they are in the outbox as outcome_unknown)" } else { "" }
+            if outbox.is_some() {
+                " (they are in the outbox as outcome_unknown)"
+            } else {
+                ""
+            }
         );
     }
     let no_online = failed
@@ -396,5 +414,9 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
             "hint: {no_online} group(s) had no online users; --queue-failed keeps such messages in the outbox and sends them later"
         );
     }
-    print_summary(&summary(&report, failed, written.as_deref()), "sent", plan.json)
+    print_summary(
+        &summary(&report, failed, written.as_deref()),
+        "sent",
+        plan.json,
+    )
 }

@@ -174,7 +174,9 @@ fn list(paths: &Paths, args: ListArgs) -> Result<(), Failure> {
 
 fn drop_entry(global: &GlobalArgs, paths: &Paths, args: DropArgs) -> Result<(), Failure> {
     if global.read_only {
-        return Err(Failure::usage("refused: --read-only forbids dropping messages"));
+        return Err(Failure::usage(
+            "refused: --read-only forbids dropping messages",
+        ));
     }
     let outbox = open_outbox(paths)?;
     let entry = outbox.discard(args.id).map_err(outbox_failure)?;
