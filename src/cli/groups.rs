@@ -40,12 +40,14 @@ pub struct ListArgs {
     /// Walk every page.
     #[arg(long, conflicts_with = "page")]
     pub all: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// The group to create (omit with --from-file).
     #[arg(required_unless_present = "from_file")]
     pub group_id: Option<String>,
     /// Create every group in a file: JSON lines or CSV (group_id, name, info,
@@ -65,6 +67,7 @@ pub struct CreateArgs {
     /// Creator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
     pub creator: Option<String>,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -78,12 +81,14 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
+    /// The group to message (omit with --to-file or --to-status).
     #[arg(required_unless_present_any = ["to_file", "to_status"])]
     pub group_id: Option<String>,
     /// Send the message to every group in a file (one GroupId per line, or JSON
@@ -100,11 +105,13 @@ pub struct SendArgs {
     /// Bulk send: where to write the groups not done (default FILE.failed).
     #[arg(long, value_name = "PATH")]
     pub failures: Option<PathBuf>,
+    /// Sender user ID (letters and digits, at most 64 bytes).
     #[arg(long, value_name = "UID")]
     pub sender: String,
     /// Message type number.
     #[arg(long = "type", value_name = "N")]
     pub msg_type: Option<i64>,
+    /// Message body, at most 15 KB.
     #[arg(long, value_name = "S", conflicts_with = "body_file")]
     pub body: Option<String>,
     /// Read the body from a file ("-" for standard input).
@@ -116,14 +123,19 @@ pub struct SendArgs {
     /// MsgTid (generated when absent).
     #[arg(long, value_name = "S")]
     pub tid: Option<String>,
+    /// Message weight (service default 1).
     #[arg(long, value_name = "N")]
     pub weight: Option<i64>,
+    /// How much this message adds to its type's count (service default 1).
     #[arg(long, value_name = "N")]
     pub statics_increase: Option<i64>,
+    /// Do not store the message (the service keeps messages 30 days by default).
     #[arg(long)]
     pub no_storage: bool,
+    /// Do not put the message in the group's latest-messages cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
