@@ -170,6 +170,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         reset.0.notify_one();
         std::future::pending::<()>().await;
     }
+    tracing::debug!(
+        request_id,
+        action = action_name.as_deref().unwrap_or_default(),
+        outcome = match &result {
+            Ok(_) => "OK",
+            Err(fault) => fault.code.as_ref(),
+        },
+        "request"
+    );
     match result {
         Ok(body) => wire::success(
             format,
@@ -177,10 +186,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             &request_id,
             &body,
         ),
-        Err(fault) => {
-            tracing::debug!(request_id, code = %fault.code, message = %fault.message, "error reply");
-            wire::error(format, &request_id, &fault)
-        }
+        Err(fault) => wire::error(format, &request_id, &fault),
     }
 }
 
