@@ -162,8 +162,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .header("x-acs-action")
         .map(str::to_string)
         .or_else(|| incoming.params.string("Action"));
-    let (result, action) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
-    if let Some(reset) = reset.filter(|_| action.is_some_and(|p| p.reset)) {
+    let (result, plan) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
+    if let Some(reset) = reset.filter(|_| plan.is_some_and(|p| p.reset)) {
         // Processed and committed: now drop the connection without a reply.
         shared.counters.resets.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(request_id, "resetting the connection after processing");
