@@ -2,7 +2,7 @@
 //!
 //! Runs `tests/official_sdk/check.py` (Tea SDK V3 and V2, core SDK V2) against
 //! an emulator started through the library. Needs python3 with the SDKs:
-//! `python3 -m pip install alibabacloud-tea-openapi aliyun-python-sdk-core`.
+//! `python3 -m pip install alibabacloud-tea-openapi==0.4.6 aliyun-python-sdk-core==2.16.1`.
 //! Without them the test is skipped with a note, unless
 //! `LIVEMOD_REQUIRE_OFFICIAL_SDK=1`, when it fails.
 
@@ -41,7 +41,7 @@ async fn official_python_sdks_are_accepted() {
         }
         eprintln!(
             "note: skipping the official-SDK check ({why}); install with \
-             `python3 -m pip install alibabacloud-tea-openapi aliyun-python-sdk-core`"
+             `python3 -m pip install alibabacloud-tea-openapi==0.4.6 aliyun-python-sdk-core==2.16.1`"
         );
         return;
     }

@@ -162,14 +162,23 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .header("x-acs-action")
         .map(str::to_string)
         .or_else(|| incoming.params.string("Action"));
-    let (result, action) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
-    if let Some(reset) = reset.filter(|_| action.is_some_and(|p| p.reset)) {
+    let (result, plan) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
+    if let Some(reset) = reset.filter(|_| plan.is_some_and(|p| p.reset)) {
         // Processed and committed: now drop the connection without a reply.
         shared.counters.resets.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(request_id, "resetting the connection after processing");
         reset.0.notify_one();
         std::future::pending::<()>().await;
     }
+    tracing::debug!(
+        request_id,
+        action = action_name.as_deref().unwrap_or_default(),
+        outcome = match &result {
+            Ok(_) => "OK",
+            Err(fault) => fault.code.as_ref(),
+        },
+        "request"
+    );
     match result {
         Ok(body) => wire::success(
             format,
@@ -177,10 +186,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             &request_id,
             &body,
         ),
-        Err(fault) => {
-            tracing::debug!(request_id, code = %fault.code, message = %fault.message, "error reply");
-            wire::error(format, &request_id, &fault)
-        }
+        Err(fault) => wire::error(format, &request_id, &fault),
     }
 }
 

@@ -6,8 +6,8 @@
 #   - aliyunsdkcore (the older core SDK): V2 HMAC-SHA1 via CommonRequest, with
 #     query parameters, a form body and flat array parameters.
 #
-# Install the SDKs with:
-#   python3 -m pip install alibabacloud-tea-openapi aliyun-python-sdk-core
+# Install the SDKs with (the versions this was last checked with):
+#   python3 -m pip install alibabacloud-tea-openapi==0.4.6 aliyun-python-sdk-core==2.16.1
 #
 # Usage: python3 tests/official_sdk/check.py http://127.0.0.1:PORT [ACCESS_KEY_ID ACCESS_KEY_SECRET]
 # Exits 0 when every check passed; prints one line per check.
