@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod bulk;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod credentials;
@@ -16,3 +17,5 @@ pub mod emulator;
 pub mod logging;
 pub mod outbox;
 pub mod session;
+pub mod tui;
+pub mod worker;

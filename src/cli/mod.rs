@@ -76,6 +76,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Run the LiveMessage emulator on loopback (for demos, tests and other tools).
     Emulator(crate::emulator::cli::EmulatorArgs),
+    /// Print one frame of the console as plain text (first page loaded), then exit.
+    Render(crate::tui::render::RenderArgs),
 }
 
 impl GlobalArgs {
@@ -106,9 +108,22 @@ pub async fn run(cli: Cli) -> ExitCode {
         .ok()
         .and_then(|p| crate::logging::init(&p.data_dir));
     let result = match cli.command {
-        None => Err(Failure::usage(
-            "the console is not available yet; try `livemod groups list --demo`",
-        )),
+        None => match connect(&cli.global).await {
+            Ok(session) => crate::tui::run(session)
+                .await
+                .map_err(|e| Failure::runtime(format!("{e:#}"))),
+            Err(f) => Err(f),
+        },
+        Some(Command::Render(args)) => match connect(&cli.global).await {
+            Ok(session) => match crate::tui::render::render(session, &args).await {
+                Ok(text) => {
+                    print!("{text}");
+                    Ok(())
+                }
+                Err(e) => Err(Failure::runtime(format!("{e:#}"))),
+            },
+            Err(f) => Err(f),
+        },
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
         Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
         Some(Command::Audit(args)) => audit::run(args),

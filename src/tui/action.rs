@@ -1,0 +1,127 @@
+//! Named actions (what keys are bound to) and the messages the event loop feeds
+//! into the app's update.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::worker;
+
+/// Where an action applies; help lists actions under these headings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Browser,
+    Detail,
+    Compose,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Browser => "Group browser",
+            Scope::Detail => "Detail",
+            Scope::Compose => "Compose & forms",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal, $scope:ident, [$($key:literal),*], $desc:literal; )*) => {
+        /// Everything a key can be bound to. The names are the ones `[keys]` in
+        /// config.toml uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+            pub fn scope(self) -> Scope {
+                match self { $(Action::$variant => Scope::$scope),* }
+            }
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Action::$variant => &[$($key),*]),* }
+            }
+            pub fn description(self) -> &'static str {
+                match self { $(Action::$variant => $desc),* }
+            }
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", Global, ["q"], "Quit (closes a dialog first); ctrl-c always quits";
+    Help = "help", Global, ["?"], "Show or hide this help";
+    CommandLine = "command", Global, [":"], "Command line (:page N, :status, :sort, :size, :refresh, :q)";
+    NextPane = "next_pane", Global, ["tab"], "Next pane / next field";
+    PrevPane = "prev_pane", Global, ["backtab"], "Previous pane / previous field";
+    Back = "back", Global, ["esc"], "Back / close / cancel";
+    Refresh = "refresh", Global, ["r", "ctrl-r"], "Reload the current page";
+    Up = "up", Browser, ["up", "k"], "Move up / scroll up";
+    Down = "down", Browser, ["down", "j"], "Move down / scroll down";
+    Top = "top", Browser, ["home", "g"], "First row / top";
+    Bottom = "bottom", Browser, ["end", "G"], "Last row / bottom";
+    PageUp = "page_up", Browser, ["pgup", "left", "h"], "Previous page (detail: scroll a screen up)";
+    PageDown = "page_down", Browser, ["pgdn", "right", "l"], "Next page (detail: scroll a screen down)";
+    FirstPage = "first_page", Browser, ["<"], "First page";
+    LastPage = "last_page", Browser, [">"], "Last page";
+    GotoPage = "goto_page", Browser, ["#"], "Go to page N";
+    PageSize = "page_size", Browser, ["z"], "Page size 10 → 20 → 50";
+    Sort = "sort", Browser, ["s"], "Sort by creation time ascending/descending";
+    Status = "status", Browser, ["f"], "Status filter all → existing → deleted";
+    Filter = "filter", Browser, ["/"], "Filter loaded rows by ID or name";
+    Open = "open", Browser, ["enter"], "Open detail / submit a form";
+    CopyId = "copy_id", Browser, ["y"], "Copy the selected GroupId (OSC 52)";
+    Create = "create", Browser, ["c"], "Create a group";
+    Delete = "delete", Browser, ["d", "delete"], "Delete the selected group (asks for its GroupId)";
+    Compose = "compose", Browser, ["m"], "Compose a message to the selected group";
+    Send = "send", Compose, ["ctrl-s"], "Send the message";
+    EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
+    NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
+}
+
+impl Action {
+    /// Actions that change the service; not bound at all in read-only mode.
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Action::Create
+                | Action::Delete
+                | Action::Compose
+                | Action::Send
+                | Action::EditExternal
+                | Action::NewTid
+        )
+    }
+
+    /// Actions that destroy something; never allowed on a ctrl chord.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Delete)
+    }
+}
+
+/// Everything the app's update reacts to. Short-lived, so the size difference
+/// between variants does not matter.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Worker(worker::Event),
+    /// The spinner advances (only sent while something is in flight).
+    Tick,
+    /// Time to drop expired toasts.
+    ExpireToasts,
+    /// The auto-refresh interval elapsed.
+    AutoRefresh,
+    /// The external editor finished with this Body (or failed).
+    EditorDone(Result<String, String>),
+    /// SIGTERM or SIGINT from outside.
+    Terminate,
+}

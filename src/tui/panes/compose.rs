@@ -1,0 +1,583 @@
+//! Compose a message for the selected group: sender, a type from the catalogue,
+//! Body (multi-line, or in `$EDITOR`), SenderMetaInfo, MsgTid, Weight,
+//! StaticsIncrease, NoStorage and NoCache, with live byte counters. A failed
+//! send never loses what was composed.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::api::validate::{self, limits};
+use crate::api::{DataCenter, Group, SendMessageRequest, new_msg_tid};
+use crate::catalogue::{Catalogue, MessageType};
+use crate::tui::clock::Clock;
+use crate::tui::theme::Theme;
+use crate::worker::RequestId;
+
+use super::textarea::TextArea;
+use super::{byte_counter, draw_input, ellipsize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Sender,
+    Type,
+    Tid,
+    Weight,
+    Statics,
+    NoStorage,
+    NoCache,
+    Meta,
+    Body,
+}
+
+/// Tab order, top to bottom as drawn.
+pub const FIELDS: [Field; 9] = [
+    Field::Type,
+    Field::Sender,
+    Field::Meta,
+    Field::Tid,
+    Field::Weight,
+    Field::Statics,
+    Field::NoStorage,
+    Field::NoCache,
+    Field::Body,
+];
+
+/// One message sent in this session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEntry {
+    pub at: i64,
+    pub group_id: String,
+    pub msg_type: Option<i64>,
+    pub msg_tid: String,
+    pub request_id: String,
+    pub preview: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComposeState {
+    /// The group messages go to (follows the browser selection).
+    pub target: Option<Group>,
+    pub sender: Input,
+    pub type_index: usize,
+    pub tid: Input,
+    pub weight: Input,
+    pub statics: Input,
+    pub no_storage: bool,
+    pub no_cache: bool,
+    pub meta: Input,
+    pub body: TextArea,
+    pub field: Field,
+    /// The send in flight, if any.
+    pub sending: Option<RequestId>,
+    /// Outcome of the last send: (ok, text).
+    pub last: Option<(bool, String)>,
+    pub sent: Vec<SentEntry>,
+}
+
+impl ComposeState {
+    pub fn new(moderator_id: &str, catalogue: &Catalogue) -> Self {
+        let mut s = Self {
+            target: None,
+            sender: Input::new(moderator_id.to_string()),
+            type_index: 0,
+            tid: Input::new(new_msg_tid()),
+            weight: Input::new("1".into()),
+            statics: Input::new("1".into()),
+            no_storage: false,
+            no_cache: false,
+            meta: Input::default(),
+            body: TextArea::default(),
+            field: Field::Body,
+            sending: None,
+            last: None,
+            sent: Vec::new(),
+        };
+        if let Some(t) = catalogue.types.first() {
+            s.body.set_text(&t.body);
+        }
+        s
+    }
+
+    pub fn msg_type<'c>(&self, catalogue: &'c Catalogue) -> Option<&'c MessageType> {
+        catalogue.types.get(self.type_index)
+    }
+
+    pub fn next_field(&mut self, forward: bool) {
+        let i = FIELDS.iter().position(|f| *f == self.field).unwrap_or(0);
+        let n = FIELDS.len();
+        self.field = FIELDS[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+    }
+
+    /// Changes the type; the Body follows the template unless it was edited.
+    pub fn set_type(&mut self, index: usize, catalogue: &Catalogue) {
+        if catalogue.types.is_empty() {
+            return;
+        }
+        let index = index % catalogue.types.len();
+        let old_template = self.msg_type(catalogue).map(|t| t.body.trim().to_string());
+        let body = self.body.text();
+        if body.trim().is_empty() || old_template.as_deref() == Some(body.trim()) {
+            self.body.set_text(&catalogue.types[index].body);
+        }
+        self.type_index = index;
+    }
+
+    pub fn cycle_type(&mut self, forward: bool, catalogue: &Catalogue) {
+        let n = catalogue.types.len().max(1);
+        let next = if forward {
+            self.type_index + 1
+        } else {
+            self.type_index + n - 1
+        };
+        self.set_type(next % n, catalogue);
+    }
+
+    fn input_mut(&mut self) -> Option<&mut Input> {
+        match self.field {
+            Field::Sender => Some(&mut self.sender),
+            Field::Tid => Some(&mut self.tid),
+            Field::Weight => Some(&mut self.weight),
+            Field::Statics => Some(&mut self.statics),
+            Field::Meta => Some(&mut self.meta),
+            _ => None,
+        }
+    }
+
+    /// Edits the focused field; false when the key means nothing to it.
+    pub fn handle_edit(&mut self, ev: &KeyEvent, catalogue: &Catalogue) -> bool {
+        match self.field {
+            Field::Body => self.body.handle_key(ev),
+            Field::Type => match ev.code {
+                KeyCode::Left | KeyCode::Char('h') => {
+                    self.cycle_type(false, catalogue);
+                    true
+                }
+                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                    self.cycle_type(true, catalogue);
+                    true
+                }
+                KeyCode::Char(c) if c.is_ascii_digit() && ev.modifiers == KeyModifiers::NONE => {
+                    // Jump to the type with that number, if there is one.
+                    let n = i64::from(c.to_digit(10).unwrap_or(0));
+                    if let Some(i) = catalogue.types.iter().position(|t| t.number == n) {
+                        self.set_type(i, catalogue);
+                    }
+                    true
+                }
+                _ => false,
+            },
+            Field::NoStorage | Field::NoCache => match ev.code {
+                KeyCode::Char(' ') | KeyCode::Char('x') | KeyCode::Left | KeyCode::Right => {
+                    if self.field == Field::NoStorage {
+                        self.no_storage = !self.no_storage;
+                    } else {
+                        self.no_cache = !self.no_cache;
+                    }
+                    true
+                }
+                _ => false,
+            },
+            _ => {
+                let numeric = matches!(self.field, Field::Weight | Field::Statics);
+                if numeric
+                    && let KeyCode::Char(c) = ev.code
+                    && !(c.is_ascii_digit() || c == '-')
+                {
+                    return true; // swallow: numbers only
+                }
+                let Some(input) = self.input_mut() else {
+                    return false;
+                };
+                input
+                    .handle_event(&crossterm::event::Event::Key(*ev))
+                    .is_some()
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self.field {
+            Field::Body => self.body.insert_str(text),
+            _ => {
+                let single: String = text.chars().filter(|c| !c.is_control()).collect();
+                if let Some(input) = self.input_mut() {
+                    let mut v = input.value().to_string();
+                    let at = v
+                        .char_indices()
+                        .nth(input.cursor())
+                        .map_or(v.len(), |(i, _)| i);
+                    v.insert_str(at, &single);
+                    let cursor = input.cursor() + single.chars().count();
+                    *input = Input::new(v).with_cursor(cursor);
+                }
+            }
+        }
+    }
+
+    /// Problems that stop a send, field by field, as you type.
+    pub fn problems(&self, catalogue: &Catalogue) -> Vec<(Field, String)> {
+        let mut out = Vec::new();
+        if let Err(e) = validate::id("SenderId", self.sender.value()) {
+            out.push((Field::Sender, e.to_string()));
+        }
+        if let Err(e) = validate::optional_id("MsgTid", self.tid.value()) {
+            out.push((Field::Tid, e.to_string()));
+        }
+        if let Err(e) =
+            validate::max_bytes("SenderMetaInfo", self.meta.value(), limits::SENDER_META_MAX)
+        {
+            out.push((Field::Meta, e.to_string()));
+        }
+        let body = self.body.text();
+        if let Err(e) = validate::max_bytes("Body", &body, limits::BODY_MAX) {
+            out.push((Field::Body, e.to_string()));
+        } else if let Some(t) = self.msg_type(catalogue)
+            && let Err(e) = t.check_body(&body)
+        {
+            out.push((Field::Body, e));
+        }
+        for (field, name, input) in [
+            (Field::Weight, "Weight", &self.weight),
+            (Field::Statics, "StaticsIncrease", &self.statics),
+        ] {
+            if !input.value().is_empty() && input.value().parse::<i64>().is_err() {
+                out.push((field, format!("{name} must be a whole number")));
+            }
+        }
+        out
+    }
+
+    /// The request to send, or why it cannot be sent.
+    pub fn build_request(
+        &self,
+        app_id: &str,
+        data_center: Option<DataCenter>,
+        catalogue: &Catalogue,
+    ) -> Result<SendMessageRequest, String> {
+        let Some(group) = &self.target else {
+            return Err("no group selected: pick one in the browser first".into());
+        };
+        if group.delete {
+            return Err(format!(
+                "group {} is deleted; messages cannot be sent to it",
+                group.group_id
+            ));
+        }
+        if let Some((_, problem)) = self.problems(catalogue).into_iter().next() {
+            return Err(problem);
+        }
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let num = |s: &str| s.parse::<i64>().ok();
+        let body = self.body.text();
+        let request = SendMessageRequest {
+            app_id: app_id.to_string(),
+            group_id: group.group_id.clone(),
+            sender_id: self.sender.value().to_string(),
+            sender_meta_info: opt(self.meta.value()),
+            body: opt(&body),
+            msg_type: self.msg_type(catalogue).map(|t| t.number),
+            msg_tid: opt(self.tid.value()),
+            statics_increase: num(self.statics.value()),
+            weight: num(self.weight.value()),
+            no_storage: Some(self.no_storage),
+            no_cache: Some(self.no_cache),
+            data_center,
+        };
+        use crate::api::Operation;
+        request.validate().map_err(|e| e.to_string())?;
+        Ok(request)
+    }
+
+    /// After a successful send: a fresh MsgTid and the type's template again.
+    pub fn reset_after_send(&mut self, catalogue: &Catalogue) {
+        self.tid = Input::new(new_msg_tid());
+        let template = self
+            .msg_type(catalogue)
+            .map(|t| t.body.clone())
+            .unwrap_or_default();
+        self.body.set_text(&template);
+    }
+}
+
+/// Draws the compose pane; `read_only` replaces it with an explanation.
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &mut ComposeState,
+    catalogue: &Catalogue,
+    theme: &Theme,
+    clock: &Clock,
+    focused: bool,
+    read_only: bool,
+    send_key: Option<String>,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(" Compose ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width < 20 || inner.height < 4 {
+        return;
+    }
+    if read_only {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled("Read-only mode: sending is disabled.", theme.warning()),
+                Line::styled(
+                    "Start livemod without --read-only to send messages.",
+                    theme.dim(),
+                ),
+            ]),
+            inner,
+        );
+        return;
+    }
+    let problems = state.problems(catalogue);
+    let problem_of = |f: Field| {
+        problems
+            .iter()
+            .find(|(pf, _)| *pf == f)
+            .map(|(_, p)| p.clone())
+    };
+    let label_w = 9u16;
+    let counter_w = 14u16;
+    let x = inner.x;
+    let w = inner.width;
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+
+    // To: line.
+    let to = match &state.target {
+        Some(g) => Line::from(vec![
+            Span::styled(format!("{:<9}", "To"), theme.accent()),
+            Span::styled(
+                ellipsize(&g.group_id, 40),
+                if g.delete {
+                    theme.deleted()
+                } else {
+                    theme.text()
+                },
+            ),
+            Span::styled(
+                format!(
+                    "  {}{}",
+                    ellipsize(&g.group_name, 30),
+                    if g.delete { " (deleted)" } else { "" }
+                ),
+                theme.dim(),
+            ),
+        ]),
+        None => Line::styled(
+            "No group selected: pick one in the browser.",
+            theme.warning(),
+        ),
+    };
+    frame.render_widget(Paragraph::new(to), Rect::new(x, y, w, 1));
+    y += 1;
+
+    let label_style = |f: Field| {
+        if focused && state.field == f {
+            theme.focused_label()
+        } else if problem_of(f).is_some() {
+            theme.error()
+        } else {
+            theme.dim()
+        }
+    };
+    let row_label = |frame: &mut Frame, y: u16, name: &str, f: Field| {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("{name:<9}"), label_style(f))),
+            Rect::new(x, y, label_w.min(w), 1),
+        );
+    };
+    let counter = |frame: &mut Frame, y: u16, text: String, bad: bool| {
+        let style = if bad { theme.error() } else { theme.dim() };
+        let cw = counter_w.min(w);
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("{text:>14}"), style)).right_aligned(),
+            Rect::new(x + w - cw, y, cw, 1),
+        );
+    };
+    let input_w = w.saturating_sub(label_w + counter_w + 1);
+
+    // Type.
+    if y < bottom {
+        row_label(frame, y, "Type", Field::Type);
+        let text = match state.msg_type(catalogue) {
+            Some(t) => vec![
+                Span::styled(format!("◀ {} {} ▶", t.number, t.name), theme.text()),
+                Span::styled(
+                    format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description),
+                    theme.dim(),
+                ),
+            ],
+            None => vec![Span::styled("(catalogue is empty)", theme.error())],
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(text)),
+            Rect::new(x + label_w, y, w.saturating_sub(label_w), 1),
+        );
+        y += 1;
+    }
+    // Single-line fields.
+    for (name, f, limit) in [
+        ("Sender", Field::Sender, limits::ID_MAX),
+        ("Meta", Field::Meta, limits::SENDER_META_MAX),
+        ("MsgTid", Field::Tid, limits::ID_MAX),
+    ] {
+        if y >= bottom {
+            break;
+        }
+        row_label(frame, y, name, f);
+        let input = match f {
+            Field::Sender => &state.sender,
+            Field::Meta => &state.meta,
+            _ => &state.tid,
+        };
+        draw_input(
+            frame,
+            Rect::new(x + label_w, y, input_w, 1),
+            input,
+            theme.text(),
+            focused && state.field == f,
+        );
+        counter(
+            frame,
+            y,
+            byte_counter(input.value().len(), limit),
+            problem_of(f).is_some(),
+        );
+        y += 1;
+    }
+    // Weight, StaticsIncrease and the two toggles share a line.
+    if y < bottom {
+        let mut spans = Vec::new();
+        let check = |b: bool| if b { "[x]" } else { "[ ]" };
+        for (name, f, value) in [
+            ("Weight ", Field::Weight, state.weight.value().to_string()),
+            (
+                "  Statics ",
+                Field::Statics,
+                state.statics.value().to_string(),
+            ),
+            (
+                "  NoStorage ",
+                Field::NoStorage,
+                check(state.no_storage).to_string(),
+            ),
+            (
+                "  NoCache ",
+                Field::NoCache,
+                check(state.no_cache).to_string(),
+            ),
+        ] {
+            spans.push(Span::styled(name, label_style(f)));
+            let vs = if focused && state.field == f {
+                theme.selected()
+            } else {
+                theme.text()
+            };
+            spans.push(Span::styled(format!("{value:<3}"), vs));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), Rect::new(x, y, w, 1));
+        y += 1;
+    }
+    // Body header.
+    if y < bottom {
+        row_label(frame, y, "Body", Field::Body);
+        let json_state = match state.msg_type(catalogue) {
+            Some(t) if t.json => match problem_of(Field::Body) {
+                Some(_) => Span::styled("invalid JSON", theme.error()),
+                None => Span::styled("valid JSON", theme.success()),
+            },
+            _ => Span::raw(""),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                json_state,
+                Span::styled(format!("  {} lines", state.body.line_count()), theme.dim()),
+            ])),
+            Rect::new(x + label_w, y, input_w, 1),
+        );
+        counter(
+            frame,
+            y,
+            byte_counter(state.body.len_bytes(), limits::BODY_MAX),
+            state.body.len_bytes() > limits::BODY_MAX,
+        );
+        y += 1;
+    }
+    // Below the body: result line and the sent log, when there is room.
+    let log_rows = if bottom.saturating_sub(y) >= 10 {
+        state.sent.len().min(3) as u16
+    } else {
+        0
+    };
+    let result_rows = u16::from(bottom.saturating_sub(y) >= 4);
+    let body_h = bottom
+        .saturating_sub(y)
+        .saturating_sub(log_rows + result_rows);
+    if body_h > 0 {
+        state.body.draw(
+            frame,
+            Rect::new(x + 1, y, w.saturating_sub(1), body_h),
+            theme.text(),
+            focused && state.field == Field::Body,
+        );
+        y += body_h;
+    }
+    if result_rows > 0 && y < bottom {
+        let line = if state.sending.is_some() {
+            Line::styled("Sending…", theme.warning())
+        } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
+            Line::styled(format!("✗ {problem}"), theme.error())
+        } else if let Some((ok, text)) = &state.last {
+            Line::styled(
+                text.clone(),
+                if *ok { theme.success() } else { theme.error() },
+            )
+        } else {
+            Line::styled(
+                match send_key {
+                    Some(k) => format!("{k} sends · tab next field · esc back"),
+                    None => "tab next field · esc back".to_string(),
+                },
+                theme.dim(),
+            )
+        };
+        frame.render_widget(Paragraph::new(line), Rect::new(x, y, w, 1));
+        y += 1;
+    }
+    for entry in state.sent.iter().rev().take(usize::from(log_rows)) {
+        if y >= bottom {
+            break;
+        }
+        let text = format!(
+            "{} → {} type {} MsgTid {} RequestId {} {}",
+            clock.time(entry.at),
+            entry.group_id,
+            entry
+                .msg_type
+                .map_or_else(|| "-".to_string(), |t| t.to_string()),
+            entry.msg_tid,
+            entry.request_id,
+            entry.preview
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(ellipsize(&text, usize::from(w)), theme.dim())),
+            Rect::new(x, y, w, 1),
+        );
+        y += 1;
+    }
+}

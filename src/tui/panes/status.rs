@@ -1,0 +1,133 @@
+//! The status bar: the last error (code, message, RequestId) until the next
+//! action, success flashes that clear themselves, and key hints.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::api::ApiError;
+use crate::tui::theme::Theme;
+
+use super::ellipsize;
+
+/// How long a flash stays.
+pub const TOAST_FOR: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorLine {
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl ErrorLine {
+    pub fn from_api(context: &str, e: &ApiError) -> Self {
+        let (code, message) = match e.service() {
+            Some(s) => (s.code.clone(), format!("{context}: {}", s.message)),
+            None => (
+                e.code().unwrap_or("Error").to_string(),
+                format!("{context}: {e}"),
+            ),
+        };
+        Self {
+            code,
+            message,
+            request_id: e.request_id().map(str::to_string),
+        }
+    }
+
+    pub fn local(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Success,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub kind: ToastKind,
+    pub until: Instant,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatusState {
+    pub error: Option<ErrorLine>,
+    pub toast: Option<Toast>,
+}
+
+impl StatusState {
+    pub fn flash(&mut self, kind: ToastKind, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            text: text.into(),
+            kind,
+            until: Instant::now() + TOAST_FOR,
+        });
+    }
+
+    /// Drops an expired flash; true when something changed.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        if self.toast.as_ref().is_some_and(|t| t.until <= now) {
+            self.toast = None;
+            return true;
+        }
+        false
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.toast.as_ref().map(|t| t.until)
+    }
+}
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    s: &StatusState,
+    hints: &[(String, &str)],
+    theme: &Theme,
+) {
+    let w = usize::from(area.width);
+    let line = if let Some(e) = &s.error {
+        let mut text = format!("✗ {}: {}", e.code, e.message);
+        if let Some(id) = &e.request_id {
+            text.push_str(&format!("  RequestId {id}"));
+        }
+        Line::from(Span::styled(ellipsize(&text, w), theme.error()))
+    } else if let Some(t) = &s.toast {
+        let (mark, style) = match t.kind {
+            ToastKind::Success => ("✓ ", theme.success()),
+            ToastKind::Warning => ("! ", theme.warning()),
+            ToastKind::Info => ("", theme.text()),
+        };
+        Line::from(Span::styled(
+            ellipsize(&format!("{mark}{}", t.text), w),
+            style,
+        ))
+    } else {
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (keys, what) in hints {
+            let piece = keys.len() + what.len() + 3;
+            if used + piece > w {
+                break;
+            }
+            used += piece;
+            spans.push(Span::styled(keys.clone(), theme.accent()));
+            spans.push(Span::styled(format!(" {what}  "), theme.dim()));
+        }
+        Line::from(spans)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

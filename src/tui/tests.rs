@@ -1,0 +1,1019 @@
+//! State/update tests (key sequences in, state and worker commands out) and
+//! rendering tests (TestBackend, styles included where they carry meaning).
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use crate::api::{
+    ApiError, CreateGroupResponse, DeleteGroupResponse, Group, GroupStatus, ListGroupsRequest,
+    ListGroupsResponse, SendMessageResponse, ServiceError, SortType,
+};
+use crate::worker::{Command, Event};
+
+use super::action::Msg;
+use super::app::{App, Context, Effect, Focus, Overlay};
+use super::clock::Clock;
+use super::keys::Key;
+use super::panes::compose::Field;
+use super::render::{buffer_text, frame_text};
+use super::ui;
+
+const NOW: i64 = 1_700_000_000 + 200 * 3600;
+
+pub fn demo_group(i: usize) -> Group {
+    Group {
+        group_id: format!("room{i:03}"),
+        group_name: format!("Live room {i}"),
+        group_info: if i.is_multiple_of(3) {
+            r#"{"topic":"launch","level":2,"tags":["a","b"]}"#.to_string()
+        } else {
+            "plain info".to_string()
+        },
+        creator_id: "host1".into(),
+        admin_list: ["uid1", "uid2", "uid3"][..i % 4]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        createtime: 1_700_000_000 + i as i64 * 3600,
+        delete: i % 7 == 3,
+    }
+}
+
+/// A page of `total` demo groups as the service would answer `req`.
+pub fn reply(req: &ListGroupsRequest, total: usize) -> ListGroupsResponse {
+    let mut all: Vec<Group> = (0..total).map(demo_group).collect();
+    all.retain(|g| match req.group_status {
+        GroupStatus::All => true,
+        GroupStatus::Existing => !g.delete,
+        GroupStatus::Deleted => g.delete,
+    });
+    if req.sort_type == SortType::Desc {
+        all.reverse();
+    }
+    let size = req.page_size as usize;
+    let start = (req.page_number as usize - 1) * size;
+    ListGroupsResponse {
+        request_id: format!("req-{}", req.page_number),
+        total_count: all.len() as u64,
+        page_number: req.page_number,
+        page_size: req.page_size,
+        group_list: all.into_iter().skip(start).take(size).collect(),
+    }
+}
+
+fn app_with(ctx: Context) -> App {
+    let mut app = App::new(ctx).unwrap();
+    app.clock = Clock::fixed(NOW);
+    app
+}
+
+fn app() -> App {
+    app_with(Context::demo())
+}
+
+/// An app with the first page of `total` groups loaded.
+fn loaded(total: usize) -> App {
+    let mut a = app();
+    a.start();
+    answer_pages(&mut a, total);
+    a
+}
+
+fn press(a: &mut App, spec: &str) {
+    a.handle(Msg::Key(Key::parse(spec).unwrap().to_event()));
+}
+
+fn keys(a: &mut App, specs: &[&str]) {
+    for s in specs {
+        press(a, s);
+    }
+}
+
+fn type_text(a: &mut App, text: &str) {
+    for c in text.chars() {
+        let spec = if c == ' ' {
+            "space".to_string()
+        } else {
+            c.to_string()
+        };
+        press(a, &spec);
+    }
+}
+
+/// Answers every queued page load; returns the other commands.
+fn answer_pages(a: &mut App, total: usize) -> Vec<Command> {
+    let mut others = Vec::new();
+    for c in a.take_commands() {
+        match c {
+            Command::LoadPage { id, request } => {
+                let r = reply(&request, total);
+                a.handle(Msg::Worker(Event::Page {
+                    id,
+                    request,
+                    result: Ok(r),
+                }));
+            }
+            other => others.push(other),
+        }
+    }
+    others
+}
+
+fn page_loads(cmds: &[Command]) -> Vec<u32> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::LoadPage { request, .. } => Some(request.page_number),
+            _ => None,
+        })
+        .collect()
+}
+
+fn service_error(code: &str) -> ApiError {
+    ApiError::Service(ServiceError {
+        status: 400,
+        code: code.into(),
+        message: "Specified group is not active.".into(),
+        request_id: Some("REQ-ERR-1".into()),
+        recommend: None,
+        host_id: None,
+        retry_after: None,
+    })
+}
+
+fn selected_id(a: &App) -> String {
+    a.browser.selected_group().unwrap().group_id.clone()
+}
+
+// ------------------------------------------------------------------ update
+
+#[test]
+fn start_loads_the_first_page_and_keys_move_the_selection() {
+    let mut a = app();
+    a.start();
+    let cmds = a.take_commands();
+    assert_eq!(page_loads(&cmds), vec![1]);
+    assert!(a.busy());
+    for c in cmds {
+        if let Command::LoadPage { id, request } = c {
+            assert_eq!(request.app_id, "demo");
+            assert_eq!(request.page_size, 20);
+            assert_eq!(request.sort_type, SortType::Desc);
+            let r = reply(&request, 45);
+            a.handle(Msg::Worker(Event::Page {
+                id,
+                request,
+                result: Ok(r),
+            }));
+        }
+    }
+    assert!(!a.busy());
+    assert_eq!(a.browser.page_label(), "page 1/3 · 45 groups");
+    assert_eq!(selected_id(&a), "room044");
+    keys(&mut a, &["j", "down", "j"]);
+    assert_eq!(selected_id(&a), "room041");
+    keys(&mut a, &["k"]);
+    assert_eq!(selected_id(&a), "room042");
+    keys(&mut a, &["G"]);
+    assert_eq!(selected_id(&a), "room025");
+    keys(&mut a, &["g"]);
+    assert_eq!(selected_id(&a), "room044");
+    assert!(
+        a.take_commands().is_empty(),
+        "moving the selection needs no request"
+    );
+}
+
+#[test]
+fn paging_is_latest_wins_and_stale_replies_are_dropped() {
+    let mut a = loaded(831);
+    assert_eq!(a.browser.page_label(), "page 1/42 · 831 groups");
+    // Five quick presses queue one page load: the latest.
+    keys(&mut a, &["pgdn", "l", "right", "pgdn", "l"]);
+    let cmds = a.take_commands();
+    assert_eq!(page_loads(&cmds), vec![6]);
+    assert_eq!(a.in_flight.len(), 1);
+    let Command::LoadPage {
+        id: old_id,
+        request: old_req,
+    } = cmds[0].clone()
+    else {
+        unreachable!()
+    };
+    // Another press before the reply: the reply to page 6 is now stale.
+    press(&mut a, "pgdn");
+    let cmds = a.take_commands();
+    assert_eq!(page_loads(&cmds), vec![7]);
+    a.handle(Msg::Worker(Event::Page {
+        id: old_id,
+        request: old_req.clone(),
+        result: Ok(reply(&old_req, 831)),
+    }));
+    assert_eq!(a.browser.query.page_number, 7, "stale reply ignored");
+    assert_ne!(a.browser.loaded.as_ref().unwrap().page_number, 6);
+    for c in cmds {
+        if let Command::LoadPage { id, request } = c {
+            let r = reply(&request, 831);
+            a.handle(Msg::Worker(Event::Page {
+                id,
+                request,
+                result: Ok(r),
+            }));
+        }
+    }
+    assert_eq!(a.browser.page_label(), "page 7/42 · 831 groups");
+    keys(&mut a, &[">"]);
+    assert_eq!(page_loads(&a.take_commands()), vec![42]);
+    keys(&mut a, &["<"]);
+    assert_eq!(page_loads(&a.take_commands()), vec![1]);
+    // Previous from page 1 asks for nothing.
+    answer_pages(&mut a, 831);
+    keys(&mut a, &["pgup"]);
+    assert!(a.take_commands().is_empty());
+}
+
+#[test]
+fn sort_status_size_and_command_line() {
+    let mut a = loaded(100);
+    press(&mut a, "s");
+    let c = a.take_commands();
+    match &c[..] {
+        [Command::LoadPage { request, .. }] => {
+            assert_eq!(request.sort_type, SortType::Asc);
+            assert_eq!(request.page_number, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    press(&mut a, "f");
+    match &a.take_commands()[..] {
+        [Command::LoadPage { request, .. }] => {
+            assert_eq!(request.group_status, GroupStatus::Existing)
+        }
+        other => panic!("{other:?}"),
+    }
+    press(&mut a, "z");
+    match &a.take_commands()[..] {
+        [Command::LoadPage { request, .. }] => assert_eq!(request.page_size, 50),
+        other => panic!("{other:?}"),
+    }
+    answer_pages(&mut a, 100);
+
+    press(&mut a, ":");
+    type_text(&mut a, "page 2");
+    press(&mut a, "enter");
+    assert_eq!(page_loads(&a.take_commands()), vec![2]);
+    a.run_command("status deleted");
+    a.run_command("sort desc");
+    a.run_command("size 10");
+    let c = a.take_commands();
+    match &c[..] {
+        [Command::LoadPage { request, .. }] => {
+            assert_eq!(request.group_status, GroupStatus::Deleted);
+            assert_eq!(request.sort_type, SortType::Desc);
+            assert_eq!(request.page_size, 10);
+        }
+        other => panic!("{other:?}"),
+    }
+    answer_pages(&mut a, 100);
+    a.run_command("refresh");
+    assert_eq!(a.take_commands().len(), 1);
+    a.run_command("frobnicate");
+    let e = a.status.error.clone().unwrap();
+    assert!(e.message.contains("unknown command :frobnicate"), "{e:?}");
+    // The error stays until the next action.
+    press(&mut a, "j");
+    assert!(a.status.error.is_none());
+    a.run_command("q");
+    assert!(a.quit);
+}
+
+#[test]
+fn goto_page_key_opens_the_command_line() {
+    let mut a = loaded(831);
+    press(&mut a, "#");
+    type_text(&mut a, "12");
+    press(&mut a, "enter");
+    assert_eq!(page_loads(&a.take_commands()), vec![12]);
+    a.run_command("page 99");
+    assert!(
+        a.status
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("only 42 pages")
+    );
+}
+
+#[test]
+fn filter_narrows_loaded_rows_as_you_type() {
+    let mut a = loaded(40);
+    press(&mut a, "/");
+    assert!(a.browser.filter_editing);
+    type_text(&mut a, "room03");
+    let ids: Vec<_> = a
+        .browser
+        .visible
+        .iter()
+        .map(|&i| a.browser.groups[i].group_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 10);
+    assert!(ids.iter().all(|id| id.starts_with("room03")));
+    // q is text while filtering, not quit.
+    press(&mut a, "q");
+    assert!(!a.quit);
+    assert!(a.browser.visible.is_empty());
+    press(&mut a, "backspace");
+    press(&mut a, "enter");
+    assert!(!a.browser.filter_editing);
+    assert_eq!(a.browser.visible.len(), 10);
+    press(&mut a, "esc");
+    assert_eq!(a.browser.visible.len(), 20);
+    assert!(a.take_commands().is_empty(), "the filter is local");
+}
+
+#[test]
+fn selection_survives_refresh_and_falls_back_when_gone() {
+    let mut a = loaded(30);
+    keys(&mut a, &["j", "j", "j"]);
+    assert_eq!(selected_id(&a), "room026");
+    press(&mut a, "r");
+    answer_pages(&mut a, 32); // two new groups on top
+    assert_eq!(selected_id(&a), "room026");
+    press(&mut a, "r");
+    answer_pages(&mut a, 5); // it is gone
+    assert!(a.browser.selected_group().is_some());
+}
+
+#[test]
+fn enter_opens_detail_and_esc_goes_back() {
+    let mut a = loaded(10);
+    press(&mut a, "enter");
+    assert_eq!(a.focus, Focus::Detail);
+    press(&mut a, "esc");
+    assert_eq!(a.focus, Focus::Browser);
+    press(&mut a, "tab");
+    assert_eq!(a.focus, Focus::Detail);
+    press(&mut a, "tab");
+    assert_eq!(a.focus, Focus::Compose);
+    press(&mut a, "esc");
+    assert_eq!(a.focus, Focus::Browser);
+    press(&mut a, "backtab");
+    assert_eq!(a.focus, Focus::Compose);
+}
+
+#[test]
+fn help_overlay_closes_before_quitting() {
+    let mut a = loaded(5);
+    press(&mut a, "?");
+    assert!(matches!(a.overlay, Some(Overlay::Help { .. })));
+    press(&mut a, "q");
+    assert!(a.overlay.is_none());
+    assert!(!a.quit);
+    press(&mut a, "q");
+    assert!(a.quit);
+    let mut a = loaded(5);
+    press(&mut a, "c");
+    press(&mut a, "ctrl-c");
+    assert!(a.quit, "ctrl-c always quits");
+}
+
+#[test]
+fn create_sends_the_form_and_reports_already_exists_in_words() {
+    let mut a = loaded(10);
+    press(&mut a, "c");
+    // Enter with an empty GroupId sends nothing.
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty());
+    type_text(&mut a, "room42");
+    press(&mut a, "tab");
+    type_text(&mut a, "Launch party");
+    keys(&mut a, &["tab", "tab"]);
+    type_text(&mut a, "uid7");
+    press(&mut a, "enter");
+    let cmds = a.take_commands();
+    let (id, req) = match &cmds[..] {
+        [Command::Create { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.group_id, "room42");
+    assert_eq!(req.group_name.as_deref(), Some("Launch party"));
+    assert_eq!(req.administrators, vec!["uid7"]);
+    assert_eq!(req.creator_id.as_deref(), Some("mod1"));
+    assert!(a.busy());
+
+    a.handle(Msg::Worker(Event::Created {
+        id,
+        request: req.clone(),
+        result: Ok(CreateGroupResponse {
+            request_id: "R1".into(),
+            group_id: "room42".into(),
+            already_exists: true,
+            already_delete: true,
+        }),
+    }));
+    match &a.overlay {
+        Some(Overlay::Create(f)) => {
+            let (_, text) = f.message.clone().unwrap();
+            assert!(text.contains("deleted ID cannot be used again"), "{text}");
+        }
+        other => panic!("form should stay open: {other:?}"),
+    }
+    // Change the ID and try again: success closes the form and reloads.
+    keys(&mut a, &["up", "up", "up"]);
+    type_text(&mut a, "b");
+    press(&mut a, "enter");
+    let cmds = a.take_commands();
+    let (id, req) = match &cmds[..] {
+        [Command::Create { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.group_id, "room42b");
+    a.handle(Msg::Worker(Event::Created {
+        id,
+        request: req,
+        result: Ok(CreateGroupResponse {
+            request_id: "R2".into(),
+            group_id: "room42b".into(),
+            already_exists: false,
+            already_delete: false,
+        }),
+    }));
+    assert!(a.overlay.is_none());
+    assert!(
+        a.status
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Created group room42b")
+    );
+    assert_eq!(page_loads(&a.take_commands()), vec![1]);
+    assert_eq!(a.browser.select_after_load.as_deref(), Some("room42b"));
+}
+
+#[test]
+fn delete_needs_the_typed_id_and_cancel_is_the_default() {
+    let mut a = loaded(10);
+    let target = selected_id(&a);
+    press(&mut a, "d");
+    assert!(matches!(a.overlay, Some(Overlay::Delete(_))));
+    // Enter right away: Cancel.
+    press(&mut a, "enter");
+    assert!(a.overlay.is_none());
+    assert!(a.take_commands().is_empty());
+
+    press(&mut a, "d");
+    type_text(&mut a, &target);
+    // Still on Cancel: typing the ID is not enough.
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty());
+
+    press(&mut a, "d");
+    type_text(&mut a, "wrong");
+    press(&mut a, "tab");
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty(), "wrong ID: nothing sent");
+    assert!(matches!(a.overlay, Some(Overlay::Delete(_))));
+    press(&mut a, "esc");
+    assert!(a.overlay.is_none());
+
+    press(&mut a, "d");
+    type_text(&mut a, &target);
+    press(&mut a, "tab");
+    press(&mut a, "enter");
+    let cmds = a.take_commands();
+    let (id, req) = match &cmds[..] {
+        [Command::Delete { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.group_id, target);
+    assert_eq!(req.operator_id.as_deref(), Some("mod1"));
+    a.handle(Msg::Worker(Event::Deleted {
+        id,
+        request: req,
+        result: Ok(DeleteGroupResponse {
+            request_id: "RD".into(),
+            group_id: target.clone(),
+        }),
+    }));
+    assert!(
+        a.status
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Deleted group")
+    );
+    assert_eq!(page_loads(&a.take_commands()), vec![1]);
+}
+
+#[test]
+fn compose_sends_and_a_failed_send_keeps_everything() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    assert_eq!(a.focus, Focus::Compose);
+    assert_eq!(a.compose.field, Field::Body);
+    let target = selected_id(&a);
+    // Replace the template with our own text; q and j are text here.
+    a.compose.body.set_text("");
+    type_text(&mut a, "quiet please");
+    press(&mut a, "enter");
+    type_text(&mut a, "jk");
+    assert_eq!(a.compose.body.text(), "quiet please\njk");
+    let tid = a.compose.tid.value().to_string();
+    press(&mut a, "ctrl-s");
+    let cmds = a.take_commands();
+    let (id, req) = match &cmds[..] {
+        [Command::Send { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.group_id, target);
+    assert_eq!(req.sender_id, "mod1");
+    assert_eq!(req.msg_type, Some(1));
+    assert_eq!(req.msg_tid.as_deref(), Some(tid.as_str()));
+    assert_eq!(req.body.as_deref(), Some("quiet please\njk"));
+    assert_eq!(req.weight, Some(1));
+    assert_eq!(req.no_storage, Some(false));
+    // A second ctrl-s while in flight does not send twice.
+    press(&mut a, "ctrl-s");
+    assert!(a.take_commands().is_empty());
+
+    a.handle(Msg::Worker(Event::Sent {
+        id,
+        request: req.clone(),
+        result: Err(service_error("InvalidGroup")),
+    }));
+    assert_eq!(a.compose.body.text(), "quiet please\njk", "text kept");
+    assert_eq!(a.compose.tid.value(), tid, "MsgTid kept for the retry");
+    let e = a.status.error.clone().unwrap();
+    assert_eq!(e.code, "InvalidGroup");
+    assert_eq!(e.request_id.as_deref(), Some("REQ-ERR-1"));
+
+    press(&mut a, "ctrl-s");
+    let cmds = a.take_commands();
+    let (id, req) = match &cmds[..] {
+        [Command::Send { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.msg_tid.as_deref(), Some(tid.as_str()));
+    a.handle(Msg::Worker(Event::Sent {
+        id,
+        request: req,
+        result: Ok(SendMessageResponse {
+            request_id: "RS1".into(),
+            msg_tid: tid.clone(),
+        }),
+    }));
+    assert_eq!(a.compose.sent.len(), 1);
+    assert_eq!(a.compose.sent[0].request_id, "RS1");
+    let (ok, text) = a.compose.last.clone().unwrap();
+    assert!(ok && text.contains(&tid) && text.contains("RS1"), "{text}");
+    assert_ne!(
+        a.compose.tid.value(),
+        tid,
+        "a fresh MsgTid for the next message"
+    );
+}
+
+#[test]
+fn compose_fields_types_and_json_check() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    // Tab from Body wraps to Type; → picks the next type and its template.
+    press(&mut a, "tab");
+    assert_eq!(a.compose.field, Field::Type);
+    press(&mut a, "right");
+    assert_eq!(a.compose.msg_type(&a.ctx.catalogue).unwrap().number, 2);
+    assert!(a.compose.body.text().contains("\"level\""));
+    // Break the JSON: sending is refused with a clear reason and nothing is sent.
+    a.compose.body.set_text("{not json");
+    press(&mut a, "ctrl-s");
+    assert!(a.take_commands().is_empty());
+    let (_, why) = a.compose.last.clone().unwrap();
+    assert!(why.contains("Body must be JSON"), "{why}");
+    // Toggles and numbers.
+    a.compose.body.set_text("{\"ok\": true}");
+    keys(&mut a, &["tab", "tab", "tab", "tab"]);
+    assert_eq!(a.compose.field, Field::Weight);
+    keys(&mut a, &["backspace"]);
+    type_text(&mut a, "5x");
+    assert_eq!(a.compose.weight.value(), "5", "numbers only");
+    keys(&mut a, &["tab", "tab", "space", "tab", "space"]);
+    assert!(a.compose.no_storage && a.compose.no_cache);
+    press(&mut a, "ctrl-n");
+    press(&mut a, "ctrl-s");
+    match &a.take_commands()[..] {
+        [Command::Send { request, .. }] => {
+            assert_eq!(request.msg_type, Some(2));
+            assert_eq!(request.weight, Some(5));
+            assert_eq!(request.no_storage, Some(true));
+            assert_eq!(request.no_cache, Some(true));
+        }
+        other => panic!("{other:?}"),
+    }
+    // ctrl-e asks the loop to open $EDITOR with the Body.
+    press(&mut a, "ctrl-e");
+    assert_eq!(
+        a.take_effects(),
+        vec![Effect::EditBody("{\"ok\": true}".into())]
+    );
+    a.handle(Msg::EditorDone(Ok("edited".into())));
+    assert_eq!(a.compose.body.text(), "edited");
+}
+
+#[test]
+fn paste_goes_to_the_focused_field() {
+    let mut a = loaded(3);
+    press(&mut a, "m");
+    a.compose.body.set_text("");
+    a.handle(Msg::Paste("line1\nline2".into()));
+    assert_eq!(a.compose.body.text(), "line1\nline2");
+}
+
+#[test]
+fn read_only_does_not_bind_mutations() {
+    let mut ctx = Context::demo();
+    ctx.read_only = true;
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 10);
+    keys(&mut a, &["c", "d", "m"]);
+    assert!(a.overlay.is_none());
+    assert_eq!(a.focus, Focus::Browser);
+    keys(&mut a, &["tab", "tab"]);
+    assert_eq!(a.focus, Focus::Browser, "no compose pane in the tab cycle");
+    assert!(a.take_commands().is_empty());
+    let help: String = super::panes::help::lines(&a.keymap, &a.theme, 100)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert!(!help.contains("Create a group"), "{help}");
+    assert!(!help.contains("Delete the selected"), "{help}");
+    assert!(!help.contains("Send the message"), "{help}");
+    assert!(help.contains("Reload the current page"));
+}
+
+#[test]
+fn copy_id_emits_osc52_effect() {
+    let mut a = loaded(3);
+    let id = selected_id(&a);
+    press(&mut a, "y");
+    assert_eq!(a.take_effects(), vec![Effect::Copy(id)]);
+}
+
+#[test]
+fn errors_and_panics_from_the_worker_show_and_the_console_goes_on() {
+    let mut a = loaded(100);
+    press(&mut a, "pgdn");
+    let cmds = a.take_commands();
+    let Command::LoadPage { id, request } = cmds[0].clone() else {
+        unreachable!()
+    };
+    a.handle(Msg::Worker(Event::Page {
+        id,
+        request,
+        result: Err(service_error("Throttling.User")),
+    }));
+    let e = a.status.error.clone().unwrap();
+    assert_eq!(e.code, "Throttling.User");
+    assert_eq!(e.request_id.as_deref(), Some("REQ-ERR-1"));
+    assert_eq!(a.browser.query.page_number, 1, "back to the page shown");
+    assert!(!a.busy());
+
+    press(&mut a, "pgdn");
+    let Command::LoadPage { id, .. } = a.take_commands()[0].clone() else {
+        unreachable!()
+    };
+    a.handle(Msg::Worker(Event::Failed {
+        id,
+        message: "boom".into(),
+    }));
+    assert!(a.status.error.as_ref().unwrap().message.contains("boom"));
+    assert!(!a.busy());
+    a.handle(Msg::Worker(Event::Restarted {
+        message: "loop".into(),
+    }));
+    assert!(
+        a.status
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("restarted")
+    );
+    press(&mut a, "pgdn");
+    assert_eq!(page_loads(&a.take_commands()), vec![2]);
+}
+
+#[test]
+fn toasts_expire() {
+    let mut a = loaded(3);
+    press(&mut a, "y");
+    assert!(a.status.toast.is_some());
+    assert!(!a.status.expire(Instant::now()));
+    assert!(a.status.expire(Instant::now() + Duration::from_secs(10)));
+    assert!(a.status.toast.is_none());
+}
+
+#[test]
+fn config_keys_rebind_and_bad_ones_fail_at_startup() {
+    let mut ctx = Context::demo();
+    ctx.keys.insert("refresh".into(), vec!["f5".into()]);
+    ctx.keys
+        .insert("down".into(), vec!["down".into(), "n".into()]);
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 10);
+    press(&mut a, "n");
+    assert_eq!(selected_id(&a), "room008");
+    press(&mut a, "r");
+    assert!(a.take_commands().is_empty());
+    press(&mut a, "f5");
+    assert_eq!(page_loads(&a.take_commands()), vec![1]);
+
+    let mut ctx = Context::demo();
+    ctx.keys.insert("explode".into(), vec!["x".into()]);
+    assert!(App::new(ctx).err().unwrap().contains("unknown action"));
+    let mut ctx = Context::demo();
+    ctx.theme.insert("accent".into(), "not-a-colour".into());
+    assert!(App::new(ctx).err().unwrap().contains("accent"));
+}
+
+#[test]
+fn mouse_clicks_select_rows_only_when_enabled() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let mut a = loaded(10);
+    let _ = frame_text(&mut a, 80, 24);
+    // Row 0 header, 1 border, 2 table header, 3.. rows.
+    a.handle(Msg::Mouse(click(5)));
+    assert_eq!(selected_id(&a), "room009", "mouse off by default");
+
+    let mut ctx = Context::demo();
+    ctx.mouse = true;
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 10);
+    let _ = frame_text(&mut a, 80, 24);
+    a.handle(Msg::Mouse(click(5)));
+    assert_eq!(selected_id(&a), "room007");
+    a.handle(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected_id(&a), "room006");
+}
+
+// ---------------------------------------------------------------- rendering
+
+fn draw(a: &mut App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, a)).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The row of the buffer whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    let text = buffer_text(buf);
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}")) as u16
+}
+
+fn col_of(buf: &Buffer, y: u16, needle: &str) -> u16 {
+    let n = needle.chars().count() as u16;
+    (0..buf.area.width.saturating_sub(n - 1))
+        .find(|&x| (x..x + n).map(|i| buf[(i, y)].symbol()).collect::<String>() == needle)
+        .unwrap_or_else(|| panic!("{needle:?} not on row {y}"))
+}
+
+#[test]
+fn browser_frame_80x24() {
+    let mut a = loaded(45);
+    insta::assert_snapshot!("browser_80x24", frame_text(&mut a, 80, 24));
+}
+
+#[test]
+fn wide_frame_shows_browser_and_detail() {
+    let mut a = loaded(45);
+    press(&mut a, "j");
+    insta::assert_snapshot!("wide_120x40", frame_text(&mut a, 120, 40));
+}
+
+#[test]
+fn detail_frame_pretty_prints_json() {
+    let mut a = loaded(45);
+    // room042: admins uid1,uid2; JSON info (42 % 3 == 0).
+    keys(&mut a, &["j", "j", "enter"]);
+    assert_eq!(selected_id(&a), "room042");
+    let text = frame_text(&mut a, 80, 24);
+    insta::assert_snapshot!("detail_80x24", text);
+    assert!(text.contains("\"topic\": \"launch\""));
+}
+
+#[test]
+fn compose_frame() {
+    let mut a = loaded(45);
+    press(&mut a, "m");
+    insta::assert_snapshot!(
+        "compose_80x24",
+        frame_text(&mut a, 80, 24).replace(a.compose.tid.value(), "<msgtid>")
+    );
+}
+
+#[test]
+fn dialogs_and_help_frames() {
+    let mut a = loaded(45);
+    press(&mut a, "c");
+    type_text(&mut a, "bad id");
+    insta::assert_snapshot!("create_80x24", frame_text(&mut a, 80, 24));
+    press(&mut a, "esc");
+    press(&mut a, "d");
+    type_text(&mut a, "room0");
+    insta::assert_snapshot!("delete_80x24", frame_text(&mut a, 80, 24));
+    press(&mut a, "esc");
+    press(&mut a, "?");
+    insta::assert_snapshot!("help_100x40", frame_text(&mut a, 100, 40));
+    press(&mut a, "esc");
+    press(&mut a, ":");
+    type_text(&mut a, "page 3");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(
+        text.lines().last().unwrap().starts_with(":page 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn selection_and_deleted_rows_are_styled() {
+    let mut a = loaded(45);
+    let buf = draw(&mut a, 80, 24);
+    let y = row_of(&buf, "room044");
+    assert_eq!(buf[(5, y)].bg, Color::Blue, "selected row");
+    assert!(buf[(5, y)].modifier.contains(Modifier::BOLD));
+    // room038 is deleted (38 % 7 == 3).
+    let y = row_of(&buf, "room038");
+    assert!(buf[(3, y)].modifier.contains(Modifier::DIM));
+    assert_eq!(buf[(3, y)].fg, Color::DarkGray);
+    let x = col_of(&buf, y, "deleted");
+    assert_eq!(buf[(x, y)].symbol(), "d");
+    let y = row_of(&buf, "room037");
+    assert!(!buf[(3, y)].modifier.contains(Modifier::DIM));
+}
+
+#[test]
+fn no_color_keeps_the_selection_visible() {
+    let mut ctx = Context::demo();
+    ctx.no_color = true;
+    ctx.read_only = true;
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 45);
+    let buf = draw(&mut a, 80, 24);
+    let y = row_of(&buf, "room044");
+    assert!(buf[(5, y)].modifier.contains(Modifier::REVERSED));
+    assert_eq!(buf[(5, y)].bg, Color::Reset);
+    let x = col_of(&buf, 0, " RO ");
+    assert!(buf[(x + 1, 0)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn ro_badge_errors_and_spinner_are_styled() {
+    let mut ctx = Context::demo();
+    ctx.read_only = true;
+    let mut a = app_with(ctx);
+    a.start();
+    let buf = draw(&mut a, 80, 24);
+    let x = col_of(&buf, 0, " RO ");
+    assert_eq!(buf[(x + 1, 0)].bg, Color::Red);
+    assert!(
+        buffer_text(&buf)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("loading page 1")
+    );
+    let cmds = a.take_commands();
+    let Command::LoadPage { id, request } = cmds[0].clone() else {
+        unreachable!()
+    };
+    a.handle(Msg::Worker(Event::Page {
+        id,
+        request,
+        result: Err(service_error("NoAuth")),
+    }));
+    let buf = draw(&mut a, 80, 24);
+    let text = buffer_text(&buf);
+    let last = text.lines().nth(23).unwrap();
+    assert!(
+        last.contains("NoAuth") && last.contains("REQ-ERR-1"),
+        "{last}"
+    );
+    assert_eq!(buf[(2, 23)].fg, Color::Red);
+    assert!(
+        !text.lines().next().unwrap().contains("loading"),
+        "spinner gone when idle"
+    );
+}
+
+#[test]
+fn too_small_terminals_get_a_notice() {
+    let mut a = loaded(5);
+    let text = frame_text(&mut a, 60, 20);
+    assert!(text.contains("Terminal too small"), "{text}");
+    assert!(text.contains("at least 80×24"), "{text}");
+}
+
+#[test]
+fn no_size_panics() {
+    let mut a = loaded(45);
+    a.browser.groups[0].group_name = "直播间 🎉 wide chars".into();
+    a.browser.groups[1].group_info = "x".repeat(32 * 1024);
+    press(&mut a, "j"); // group with 32 KB info selected
+    let mut sizes = Vec::new();
+    for w in 1..=40u16 {
+        for h in 1..=20u16 {
+            sizes.push((w, h));
+        }
+    }
+    for w in (41..=300u16).step_by(13) {
+        for h in (1..=100u16).step_by(7) {
+            sizes.push((w, h));
+        }
+    }
+    sizes.extend([(80, 24), (81, 25), (119, 40), (120, 40), (300, 100)]);
+    let states: Vec<fn(&mut App)> = vec![
+        |_| {},
+        |a| press(a, "enter"),
+        |a| press(a, "m"),
+        |a| press(a, "c"),
+        |a| press(a, "d"),
+        |a| press(a, "?"),
+        |a| {
+            press(a, "/");
+            type_text(a, "room");
+        },
+    ];
+    let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
+    for setup in &states {
+        let mut a = loaded(45);
+        a.browser.groups[0].group_name = "直播间 🎉 wide chars".into();
+        a.browser.groups[1].group_info = "x".repeat(32 * 1024);
+        press(&mut a, "j");
+        setup(&mut a);
+        for &(w, h) in &sizes {
+            t.backend_mut().resize(w, h);
+            t.resize(ratatui::layout::Rect::new(0, 0, w, h)).unwrap();
+            t.draw(|f| ui::draw(f, &mut a)).unwrap();
+        }
+    }
+    let _ = frame_text(&mut a, 300, 100);
+}
+
+// ------------------------------------------------------------- performance
+
+#[test]
+fn perf_frame_with_5000_groups_and_10000_keys() {
+    let mut a = app();
+    a.browser
+        .set_groups((0..5000).map(demo_group).collect(), 5000);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| ui::draw(f, &mut a)).unwrap();
+    a.browser.selected = 2500;
+    let frames = 200;
+    let start = Instant::now();
+    for i in 0..frames {
+        a.browser.selected = 2500 + (i % 50);
+        t.draw(|f| ui::draw(f, &mut a)).unwrap();
+    }
+    let per_frame = start.elapsed() / frames as u32;
+
+    let keys_seq: Vec<_> = ["j", "k", "j", "j", "G", "g"]
+        .iter()
+        .map(|s| Msg::Key(Key::parse(s).unwrap().to_event()))
+        .collect();
+    let _ = keys_seq;
+    let start = Instant::now();
+    for i in 0..10_000 {
+        let spec = ["j", "k", "j", "j", "G", "g", "down", "up"][i % 8];
+        a.handle(Msg::Key(Key::parse(spec).unwrap().to_event()));
+    }
+    let keys_time = start.elapsed();
+    eprintln!(
+        "perf: 5000 cached groups, 120x40 frame {per_frame:?}; 10,000 keys through update {keys_time:?}"
+    );
+    // Debug builds are slow; the targets (<1 ms, <10 ms) hold in release.
+    assert!(per_frame < Duration::from_millis(50), "{per_frame:?}");
+    assert!(keys_time < Duration::from_millis(500), "{keys_time:?}");
+}

@@ -1,0 +1,171 @@
+//! Drawing the whole console from the app state: layout, panes, overlays.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::action::Action;
+use super::app::{App, Focus, Overlay};
+use super::panes::{browser, command, compose, create, delete, detail, header, help, status};
+
+/// The smallest terminal the console lays out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width on, the browser and the detail/compose pane sit side by side.
+pub const WIDE: u16 = 120;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = vec![
+            Line::styled("Terminal too small", app.theme.error()),
+            Line::raw(format!(
+                "{}×{}; livemod needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                area.width, area.height
+            )),
+            Line::styled("Enlarge the window, or press q to quit.", app.theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [top, main, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    let dc = app
+        .ctx
+        .data_center
+        .map_or("cn-shanghai (default)", |d| d.as_str());
+    let busy = app.busy_label().map(|what| (app.spinner, what));
+    header::draw(
+        frame,
+        top,
+        &header::HeaderInfo {
+            backend: &app.ctx.backend,
+            app_id: &app.ctx.app_id,
+            data_center: dc,
+            profile: app.ctx.profile.as_deref(),
+            read_only: app.ctx.read_only,
+            busy,
+        },
+        &app.theme,
+    );
+
+    let page_busy = app.page_request.is_some();
+    let send_key = app.keymap.first(Action::Send);
+    if area.width >= WIDE {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(main);
+        browser::draw(
+            frame,
+            left,
+            &mut app.browser,
+            &app.theme,
+            &app.clock,
+            app.focus == Focus::Browser,
+            page_busy,
+        );
+        if app.focus == Focus::Compose {
+            app.detail.area = Rect::default();
+            compose::draw(
+                frame,
+                right,
+                &mut app.compose,
+                &app.ctx.catalogue,
+                &app.theme,
+                &app.clock,
+                true,
+                app.ctx.read_only,
+                send_key,
+            );
+        } else {
+            let g = app.browser.selected_group().cloned();
+            detail::draw(
+                frame,
+                right,
+                &mut app.detail,
+                g.as_ref(),
+                &app.theme,
+                &app.clock,
+                app.focus == Focus::Detail,
+            );
+        }
+    } else {
+        match app.focus {
+            Focus::Browser => {
+                app.detail.area = Rect::default();
+                browser::draw(
+                    frame,
+                    main,
+                    &mut app.browser,
+                    &app.theme,
+                    &app.clock,
+                    true,
+                    page_busy,
+                );
+            }
+            Focus::Detail => {
+                app.browser.rows_area = Rect::default();
+                let g = app.browser.selected_group().cloned();
+                detail::draw(
+                    frame,
+                    main,
+                    &mut app.detail,
+                    g.as_ref(),
+                    &app.theme,
+                    &app.clock,
+                    true,
+                );
+            }
+            Focus::Compose => {
+                app.browser.rows_area = Rect::default();
+                app.detail.area = Rect::default();
+                compose::draw(
+                    frame,
+                    main,
+                    &mut app.compose,
+                    &app.ctx.catalogue,
+                    &app.theme,
+                    &app.clock,
+                    true,
+                    app.ctx.read_only,
+                    send_key,
+                );
+            }
+        }
+    }
+
+    if let Some(input) = &app.command {
+        command::draw(frame, bottom, input, &app.theme);
+    } else {
+        let hints = app.hints();
+        status::draw(frame, bottom, &app.status, &hints, &app.theme);
+    }
+
+    match &mut app.overlay {
+        Some(Overlay::Help { scroll }) => {
+            help::draw(
+                frame,
+                main,
+                &app.keymap,
+                &app.theme,
+                app.ctx.read_only,
+                scroll,
+            );
+        }
+        Some(Overlay::Create(form)) => {
+            let submit = app
+                .keymap
+                .first(Action::Open)
+                .unwrap_or_else(|| "enter".into());
+            create::draw(frame, main, form, &app.theme, &submit);
+        }
+        Some(Overlay::Delete(d)) => delete::draw(frame, main, d, &app.theme, &app.clock),
+        None => {}
+    }
+}

@@ -1,0 +1,544 @@
+//! The async API worker: the one task that talks to the service for the console.
+//!
+//! The UI sends [`Command`]s over a channel and never awaits the network; the
+//! worker answers with [`Event`]s that carry the id of the request they answer.
+//!
+//! - Page loads are latest-wins: commands queued together are coalesced so only
+//!   the last page load of a burst is fetched, and a new page load aborts the one
+//!   still in flight (reads are safe to abandon). The UI drops any reply whose id
+//!   is not the one it is waiting for.
+//! - Mutations (create, delete, send) are never coalesced and never aborted.
+//! - Every job runs in its own task; a panic in it becomes [`Event::Failed`] for
+//!   its id. A panic in the worker loop itself becomes [`Event::Restarted`] and the
+//!   loop is started again on the same channel.
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::{AbortHandle, JoinHandle};
+
+use crate::api::{
+    ApiError, Client, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest,
+    DeleteGroupResponse, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
+    SendMessageResponse,
+};
+
+/// Identifies one request from the UI; replies carry it back.
+pub type RequestId = u64;
+
+tokio::task_local! {
+    static IN_WORKER: ();
+}
+
+/// True while running inside a worker task (the panic hook uses this to keep a
+/// worker panic off the terminal: it is reported in the console instead).
+pub fn in_worker() -> bool {
+    IN_WORKER.try_with(|_| ()).is_ok()
+}
+
+/// What the worker needs from the service. [`Client`] is the real one; tests
+/// use fakes to script delays, failures and panics.
+pub trait Api: Send + Sync + 'static {
+    fn list(
+        &self,
+        request: ListGroupsRequest,
+    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send;
+    fn create(
+        &self,
+        request: CreateGroupRequest,
+    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send;
+    fn delete(
+        &self,
+        request: DeleteGroupRequest,
+    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send;
+    fn send(
+        &self,
+        request: SendMessageRequest,
+    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send;
+}
+
+impl<A: Api> Api for Arc<A> {
+    fn list(
+        &self,
+        request: ListGroupsRequest,
+    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send {
+        (**self).list(request)
+    }
+    fn create(
+        &self,
+        request: CreateGroupRequest,
+    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send {
+        (**self).create(request)
+    }
+    fn delete(
+        &self,
+        request: DeleteGroupRequest,
+    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send {
+        (**self).delete(request)
+    }
+    fn send(
+        &self,
+        request: SendMessageRequest,
+    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send {
+        (**self).send(request)
+    }
+}
+
+impl Api for Client {
+    async fn list(&self, request: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
+        self.call(&request).await
+    }
+    async fn create(&self, request: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
+        self.call(&request).await
+    }
+    async fn delete(&self, request: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
+        self.call(&request).await
+    }
+    async fn send(&self, request: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
+        self.call(&request).await
+    }
+}
+
+/// A request from the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    LoadPage {
+        id: RequestId,
+        request: ListGroupsRequest,
+    },
+    Create {
+        id: RequestId,
+        request: CreateGroupRequest,
+    },
+    Delete {
+        id: RequestId,
+        request: DeleteGroupRequest,
+    },
+    Send {
+        id: RequestId,
+        request: SendMessageRequest,
+    },
+    /// Test hook: makes the worker loop itself panic.
+    #[cfg(test)]
+    PanicLoop,
+}
+
+impl Command {
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Command::LoadPage { id, .. }
+            | Command::Create { id, .. }
+            | Command::Delete { id, .. }
+            | Command::Send { id, .. } => Some(*id),
+            #[cfg(test)]
+            Command::PanicLoop => None,
+        }
+    }
+    pub fn is_page_load(&self) -> bool {
+        matches!(self, Command::LoadPage { .. })
+    }
+}
+
+/// A reply from the worker.
+#[derive(Debug)]
+pub enum Event {
+    Page {
+        id: RequestId,
+        request: ListGroupsRequest,
+        result: Result<ListGroupsResponse, ApiError>,
+    },
+    Created {
+        id: RequestId,
+        request: CreateGroupRequest,
+        result: Result<CreateGroupResponse, ApiError>,
+    },
+    Deleted {
+        id: RequestId,
+        request: DeleteGroupRequest,
+        result: Result<DeleteGroupResponse, ApiError>,
+    },
+    Sent {
+        id: RequestId,
+        request: SendMessageRequest,
+        result: Result<SendMessageResponse, ApiError>,
+    },
+    /// The job for `id` panicked; no other reply will come for it.
+    Failed { id: RequestId, message: String },
+    /// The worker loop panicked and was started again.
+    Restarted { message: String },
+}
+
+impl Event {
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Event::Page { id, .. }
+            | Event::Created { id, .. }
+            | Event::Deleted { id, .. }
+            | Event::Sent { id, .. }
+            | Event::Failed { id, .. } => Some(*id),
+            Event::Restarted { .. } => None,
+        }
+    }
+}
+
+/// The UI's end of the worker. Dropping it stops the worker.
+#[derive(Debug)]
+pub struct Worker {
+    commands: mpsc::UnboundedSender<Command>,
+    supervisor: JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts the worker on the current tokio runtime.
+    pub fn spawn<A: Api>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (events, event_rx) = mpsc::unbounded_channel();
+        let api = Arc::new(api);
+        let command_rx = Arc::new(Mutex::new(command_rx));
+        let supervisor = tokio::spawn(async move {
+            loop {
+                let job = tokio::spawn(
+                    IN_WORKER.scope((), run(api.clone(), command_rx.clone(), events.clone())),
+                );
+                match job.await {
+                    Ok(()) => break,
+                    Err(e) if e.is_panic() => {
+                        let message = panic_message(e.into_panic());
+                        tracing::error!(%message, "worker loop panicked; restarting it");
+                        if events.send(Event::Restarted { message }).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        (
+            Worker {
+                commands,
+                supervisor,
+            },
+            event_rx,
+        )
+    }
+
+    /// Queues a command; false when the worker is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.supervisor.abort();
+    }
+}
+
+async fn run<A: Api>(
+    api: Arc<A>,
+    commands: Arc<Mutex<mpsc::UnboundedReceiver<Command>>>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut commands = commands.lock().await;
+    let mut page_job: Option<AbortHandle> = None;
+    let mut batch = Vec::new();
+    while let Some(first) = commands.recv().await {
+        batch.push(first);
+        while let Ok(more) = commands.try_recv() {
+            batch.push(more);
+        }
+        let last_page = batch.iter().rposition(Command::is_page_load);
+        for (i, command) in batch.drain(..).enumerate() {
+            let api = api.clone();
+            match command {
+                Command::LoadPage { id, .. } if Some(i) != last_page => {
+                    tracing::trace!(id, "page load coalesced");
+                }
+                Command::LoadPage { id, request } => {
+                    if let Some(previous) = page_job.take() {
+                        previous.abort();
+                    }
+                    page_job = Some(spawn_job(id, &events, async move {
+                        let result = api.list(request.clone()).await;
+                        Event::Page {
+                            id,
+                            request,
+                            result,
+                        }
+                    }));
+                }
+                Command::Create { id, request } => {
+                    spawn_job(id, &events, async move {
+                        let result = api.create(request.clone()).await;
+                        Event::Created {
+                            id,
+                            request,
+                            result,
+                        }
+                    });
+                }
+                Command::Delete { id, request } => {
+                    spawn_job(id, &events, async move {
+                        let result = api.delete(request.clone()).await;
+                        Event::Deleted {
+                            id,
+                            request,
+                            result,
+                        }
+                    });
+                }
+                Command::Send { id, request } => {
+                    spawn_job(id, &events, async move {
+                        let result = api.send(request.clone()).await;
+                        Event::Sent {
+                            id,
+                            request,
+                            result,
+                        }
+                    });
+                }
+                #[cfg(test)]
+                Command::PanicLoop => panic!("worker loop test panic"),
+            }
+        }
+    }
+}
+
+/// Runs one job in its own task; its reply, or its panic, goes to `events`.
+fn spawn_job<F>(id: RequestId, events: &mpsc::UnboundedSender<Event>, job: F) -> AbortHandle
+where
+    F: Future<Output = Event> + Send + 'static,
+{
+    let inner = tokio::spawn(IN_WORKER.scope((), job));
+    let abort = inner.abort_handle();
+    let events = events.clone();
+    tokio::spawn(async move {
+        match inner.await {
+            Ok(event) => {
+                let _ = events.send(event);
+            }
+            Err(e) if e.is_panic() => {
+                let message = panic_message(e.into_panic());
+                tracing::error!(id, %message, "worker job panicked");
+                let _ = events.send(Event::Failed { id, message });
+            }
+            // Aborted: superseded by a newer page load; nobody waits for it.
+            Err(_) => tracing::trace!(id, "job aborted"),
+        }
+    });
+    abort
+}
+
+pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::api::Group;
+    use std::sync::Mutex as StdMutex;
+    use std::time::Duration;
+
+    /// A scripted service: a page of `total` groups, each call logged.
+    #[derive(Default)]
+    pub struct Fake {
+        pub calls: StdMutex<Vec<String>>,
+        pub total: u64,
+        pub delay: Duration,
+        pub panic_on_page: Option<u32>,
+    }
+
+    impl Fake {
+        pub fn page(&self, r: &ListGroupsRequest) -> ListGroupsResponse {
+            let start = u64::from(r.page_number - 1) * u64::from(r.page_size);
+            let end = (start + u64::from(r.page_size)).min(self.total);
+            ListGroupsResponse {
+                request_id: format!("req-page-{}", r.page_number),
+                total_count: self.total,
+                page_number: r.page_number,
+                page_size: r.page_size,
+                group_list: (start..end)
+                    .map(|i| Group {
+                        group_id: format!("g{i}"),
+                        group_name: format!("group {i}"),
+                        group_info: String::new(),
+                        creator_id: "mod1".into(),
+                        admin_list: vec![],
+                        createtime: 1_700_000_000 + i as i64,
+                        delete: false,
+                    })
+                    .collect(),
+            }
+        }
+    }
+
+    impl Api for Fake {
+        async fn list(&self, r: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("list {}", r.page_number));
+            if self.panic_on_page == Some(r.page_number) {
+                panic!("fake panic on page {}", r.page_number);
+            }
+            tokio::time::sleep(self.delay).await;
+            Ok(self.page(&r))
+        }
+        async fn create(&self, r: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("create {}", r.group_id));
+            Ok(CreateGroupResponse {
+                request_id: "req-create".into(),
+                group_id: r.group_id,
+                already_exists: false,
+                already_delete: false,
+            })
+        }
+        async fn delete(&self, r: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("delete {}", r.group_id));
+            Ok(DeleteGroupResponse {
+                request_id: "req-delete".into(),
+                group_id: r.group_id,
+            })
+        }
+        async fn send(&self, r: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("send {}", r.group_id));
+            Ok(SendMessageResponse {
+                request_id: "req-send".into(),
+                msg_tid: r.msg_tid.unwrap_or_default(),
+            })
+        }
+    }
+
+    fn page(id: RequestId, n: u32) -> Command {
+        let mut request = ListGroupsRequest::new("demo");
+        request.page_number = n;
+        Command::LoadPage { id, request }
+    }
+
+    async fn next(rx: &mut mpsc::UnboundedReceiver<Event>) -> Event {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("worker answered in time")
+            .expect("worker alive")
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_page_loads_fetches_only_the_last() {
+        let fake = Arc::new(Fake {
+            total: 1000,
+            delay: Duration::from_millis(20),
+            ..Default::default()
+        });
+        let (worker, mut rx) = Worker::spawn(fake.clone());
+        for n in 1..=10 {
+            worker.send(page(n.into(), n));
+        }
+        worker.send(Command::Create {
+            id: 99,
+            request: CreateGroupRequest {
+                app_id: "demo".into(),
+                group_id: "new".into(),
+                ..Default::default()
+            },
+        });
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            seen.push(next(&mut rx).await);
+        }
+        let page_ids: Vec<_> = seen
+            .iter()
+            .filter(|e| matches!(e, Event::Page { .. }))
+            .map(|e| e.id().unwrap())
+            .collect();
+        assert_eq!(page_ids, vec![10]);
+        assert!(
+            seen.iter()
+                .any(|e| matches!(e, Event::Created { id: 99, .. }))
+        );
+        let calls = fake.calls.lock().unwrap().clone();
+        assert_eq!(
+            calls.iter().filter(|c| c.starts_with("list")).count(),
+            1,
+            "{calls:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_page_load_aborts_the_one_in_flight() {
+        let fake = Arc::new(Fake {
+            total: 1000,
+            delay: Duration::from_millis(300),
+            ..Default::default()
+        });
+        let (worker, mut rx) = Worker::spawn(fake.clone());
+        worker.send(page(1, 1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        worker.send(page(2, 2));
+        let ev = next(&mut rx).await;
+        assert_eq!(ev.id(), Some(2));
+        // Nothing else arrives for the aborted request.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(400), rx.recv())
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_reported_and_the_worker_keeps_going() {
+        let fake = Arc::new(Fake {
+            total: 100,
+            panic_on_page: Some(3),
+            ..Default::default()
+        });
+        let (worker, mut rx) = Worker::spawn(fake);
+        worker.send(page(1, 3));
+        match next(&mut rx).await {
+            Event::Failed { id, message } => {
+                assert_eq!(id, 1);
+                assert!(message.contains("fake panic on page 3"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        worker.send(page(2, 1));
+        assert!(matches!(
+            next(&mut rx).await,
+            Event::Page {
+                id: 2,
+                result: Ok(_),
+                ..
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_loop_is_restarted() {
+        let fake = Arc::new(Fake {
+            total: 100,
+            ..Default::default()
+        });
+        let (worker, mut rx) = Worker::spawn(fake);
+        worker.send(Command::PanicLoop);
+        assert!(matches!(next(&mut rx).await, Event::Restarted { .. }));
+        worker.send(page(5, 1));
+        assert!(matches!(next(&mut rx).await, Event::Page { id: 5, .. }));
+    }
+}

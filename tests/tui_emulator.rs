@@ -1,0 +1,224 @@
+//! The console's state and update driven by keys against a running in-process
+//! emulator, through the real worker and the real client.
+
+use std::time::Duration;
+
+use livemod::api::{Client, ClientOptions, GroupStatus};
+use livemod::credentials::Credentials;
+use livemod::emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions};
+use livemod::tui::action::Msg;
+use livemod::tui::app::{Focus, Overlay};
+use livemod::tui::keys::Key;
+use livemod::tui::{App, Context};
+use livemod::worker::{Event, Worker};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+struct Rig {
+    app: App,
+    worker: Worker,
+    events: UnboundedReceiver<Event>,
+    emulator: Emulator,
+}
+
+async fn rig(read_only: bool) -> Rig {
+    let emulator = Emulator::start(EmulatorOptions {
+        demo_data: true,
+        audience: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, "test"),
+        ClientOptions {
+            endpoint: emulator.url(),
+            read_only,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (worker, events) = Worker::spawn(client);
+    let mut ctx = Context::demo();
+    ctx.read_only = read_only;
+    let mut app = App::new(ctx).unwrap();
+    app.start();
+    let mut rig = Rig {
+        app,
+        worker,
+        events,
+        emulator,
+    };
+    rig.settle().await;
+    rig
+}
+
+impl Rig {
+    /// Forwards queued commands and feeds replies back until nothing is in flight.
+    async fn settle(&mut self) {
+        loop {
+            for c in self.app.take_commands() {
+                assert!(self.worker.send(c));
+            }
+            if !self.app.busy() {
+                return;
+            }
+            let ev = tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+                .await
+                .expect("the worker answered in time")
+                .expect("the worker is alive");
+            self.app.handle(Msg::Worker(ev));
+        }
+    }
+
+    fn press(&mut self, spec: &str) {
+        self.app
+            .handle(Msg::Key(Key::parse(spec).unwrap().to_event()));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(&c.to_string());
+        }
+    }
+
+    fn selected(&self) -> String {
+        self.app.browser.selected_group().unwrap().group_id.clone()
+    }
+}
+
+#[tokio::test]
+async fn browse_create_send_delete_against_the_emulator() {
+    let mut r = rig(false).await;
+    assert_eq!(r.app.browser.page_label(), "page 1/6 · 120 groups");
+    assert_eq!(r.app.browser.groups.len(), 20);
+
+    // Rapid paging ends on the last page asked for.
+    for _ in 0..3 {
+        r.press("l");
+    }
+    r.settle().await;
+    assert_eq!(r.app.browser.loaded.as_ref().unwrap().page_number, 4);
+    r.press("G");
+    r.press(">");
+    r.settle().await;
+    assert_eq!(r.app.browser.page_label(), "page 6/6 · 120 groups");
+
+    // Status filter: existing only.
+    r.press("f");
+    r.settle().await;
+    assert_eq!(
+        r.app.browser.loaded.as_ref().unwrap().group_status,
+        GroupStatus::Existing
+    );
+    let existing = r.app.browser.total.unwrap();
+    assert!(existing < 120 && existing > 0, "{existing}");
+    assert!(r.app.browser.groups.iter().all(|g| !g.delete));
+    r.press("f");
+    r.press("f");
+    r.settle().await;
+
+    // Create.
+    r.press("c");
+    r.type_text("emuroom1");
+    r.press("tab");
+    r.type_text("Emulator room");
+    r.press("enter");
+    r.settle().await;
+    assert!(r.app.overlay.is_none(), "form closed after success");
+    assert_eq!(r.selected(), "emuroom1", "the new group is selected");
+    assert_eq!(r.app.browser.total, Some(121));
+
+    // Creating it again: AlreadyExists, in words, form kept.
+    r.press("c");
+    r.type_text("emuroom1");
+    r.press("enter");
+    r.settle().await;
+    match &r.app.overlay {
+        Some(Overlay::Create(f)) => {
+            let (_, text) = f.message.clone().unwrap();
+            assert!(text.contains("already exists"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    r.press("esc");
+
+    // Send to it.
+    r.press("m");
+    assert_eq!(r.app.focus, Focus::Compose);
+    r.press("ctrl-s");
+    r.settle().await;
+    let sent = r.app.compose.sent.clone();
+    assert_eq!(sent.len(), 1, "{:?}", r.app.compose.last);
+    assert_eq!(sent[0].group_id, "emuroom1");
+    assert!(!sent[0].request_id.is_empty());
+    r.press("esc");
+
+    // Delete it.
+    r.press("d");
+    r.type_text("emuroom1");
+    r.press("tab");
+    r.press("enter");
+    r.settle().await;
+    let toast = r.app.status.toast.clone().unwrap().text;
+    assert!(toast.contains("Deleted group emuroom1"), "{toast}");
+    let state = r.emulator.group("demo", "emuroom1").await.unwrap().unwrap();
+    assert!(state.group.delete);
+    assert_eq!(
+        state.deletor.as_deref(),
+        Some("mod1"),
+        "OperatorId is the moderator"
+    );
+    // Still listed under "all", now marked deleted, selection kept.
+    assert_eq!(r.selected(), "emuroom1");
+    assert!(r.app.browser.selected_group().unwrap().delete);
+
+    // Sending to a deleted group is refused before it leaves the machine.
+    r.press("m");
+    r.press("ctrl-s");
+    assert!(r.app.take_commands().is_empty());
+    assert!(r.app.compose.last.clone().unwrap().1.contains("deleted"));
+}
+
+#[tokio::test]
+async fn read_only_session_browses_but_cannot_mutate() {
+    let mut r = rig(true).await;
+    assert_eq!(r.app.browser.groups.len(), 20);
+    r.press("c");
+    r.press("d");
+    r.press("m");
+    assert!(r.app.overlay.is_none());
+    assert_eq!(r.app.focus, Focus::Browser);
+    r.press("pgdn");
+    r.settle().await;
+    assert_eq!(r.app.browser.loaded.as_ref().unwrap().page_number, 2);
+}
+
+#[tokio::test]
+async fn render_shows_the_first_page() {
+    let emulator = Emulator::start(EmulatorOptions {
+        demo_data: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, "test"),
+        ClientOptions {
+            endpoint: emulator.url(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let args = livemod::tui::render::RenderArgs {
+        width: 80,
+        height: 24,
+        pane: livemod::tui::render::Pane::Detail,
+    };
+    let text = livemod::tui::render::render_with(Context::demo(), client, &args)
+        .await
+        .unwrap();
+    assert_eq!(text.lines().count(), 24);
+    assert!(text.contains("GroupId"), "{text}");
+    assert!(text.contains("Created"), "{text}");
+    assert!(text.lines().next().unwrap().contains("livemod"));
+}

@@ -1,0 +1,234 @@
+//! The real binary in a pseudo-terminal at 80×24 against its in-process demo
+//! emulator (`livemod --demo`): page, filter, create a group, send a message,
+//! delete the group, quit, and check the terminal was restored.
+
+#![cfg(unix)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 24;
+const COLS: u16 = 80;
+
+struct Console {
+    parser: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _home: tempfile::TempDir,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Console {
+    fn start(args: &[&str]) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_livemod"));
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_DATA_HOME", home.path().join("data"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("TZ", "UTC");
+        cmd.cwd(home.path());
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(ROWS).unwrap(),
+            std::num::NonZeroU16::new(COLS).unwrap(),
+            0,
+        )));
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        {
+            let parser = parser.clone();
+            let bytes = bytes.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                loop {
+                    match reader.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            parser.lock().unwrap().process(&buf[..n]);
+                            bytes.lock().unwrap().extend_from_slice(&buf[..n]);
+                        }
+                    }
+                }
+            });
+        }
+        Self {
+            parser,
+            bytes,
+            writer,
+            child,
+            _home: home,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `needle`, or fails with the screen.
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {needle:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Give the console a moment, as a person would.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread drain the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("livemod did not exit; the screen shows:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+const TAB: &str = "\t";
+const CTRL_S: &str = "\x13";
+
+#[test]
+fn page_filter_create_send_delete_and_quit_restore_the_terminal() {
+    let mut c = Console::start(&["--demo"]);
+    c.wait_for("page 1/");
+    c.wait_for("groups");
+    assert!(c.parser.lock().unwrap().screen().alternate_screen());
+
+    // Paging: next, last, first.
+    c.send("l");
+    c.wait_for("page 2/");
+    c.send(">");
+    c.wait_for("page 6/6");
+    c.send("<");
+    c.wait_for("page 1/6");
+
+    // Create a group.
+    c.send("c");
+    c.wait_for("Create group");
+    c.send("ptyroom1");
+    c.send(TAB);
+    c.send("PTY test room");
+    c.send(ENTER);
+    c.wait_for("Created group ptyroom1");
+    c.wait_for("PTY test room");
+
+    // Filter the loaded rows down to it.
+    c.send("/");
+    c.send("ptyroom");
+    c.wait_for("1/20 rows");
+    c.send(ENTER);
+
+    // Send a message to it.
+    c.send("m");
+    c.wait_for("Compose");
+    c.wait_for("To       ptyroom1");
+    c.send(CTRL_S);
+    c.wait_for("Sent to ptyroom1");
+    c.wait_for("RequestId");
+    c.send(ESC);
+    c.wait_for("GroupId");
+
+    // Delete it: type its ID, move to Delete, confirm.
+    c.send("d");
+    c.wait_for("Delete group");
+    c.send("ptyroom1");
+    c.send(TAB);
+    c.send(ENTER);
+    c.wait_for("Deleted group ptyroom1");
+
+    // Quit and check the terminal is back to normal.
+    c.send(ESC);
+    c.send("q");
+    let status = c.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let bytes = c.bytes.lock().unwrap().clone();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen left: {tail:?}"
+    );
+    assert!(tail.contains("\x1b[?25h"), "cursor shown: {tail:?}");
+    let parser = c.parser.lock().unwrap();
+    assert!(!parser.screen().alternate_screen());
+    assert!(!parser.screen().hide_cursor());
+    assert!(!parser.screen().bracketed_paste());
+}
+
+#[test]
+fn ctrl_c_quits_cleanly() {
+    let mut c = Console::start(&["--demo"]);
+    c.wait_for("page 1/");
+    c.send("?");
+    c.wait_for("Help");
+    c.send("\x03");
+    let status = c.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let parser = c.parser.lock().unwrap();
+    assert!(!parser.screen().alternate_screen());
+    assert!(!parser.screen().hide_cursor());
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut c = Console::start(&["--demo"]);
+    c.wait_for("page 1/");
+    let pid = c.child.process_id().expect("pid") as i32;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    c.wait_exit();
+    let parser = c.parser.lock().unwrap();
+    assert!(!parser.screen().alternate_screen());
+    assert!(!parser.screen().hide_cursor());
+}
