@@ -411,6 +411,18 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiErr
     }
 }
 
+/// serde_json's message, cut short: for a value of the wrong type it quotes the
+/// whole value, which in a multi-megabyte reply is megabytes of error text.
+fn bounded(e: &serde_json::Error) -> String {
+    const MAX_CHARS: usize = 200;
+    let text = e.to_string();
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}… at line {} column {}", e.line(), e.column())
+}
+
 /// Turns a status and body into the typed reply or a typed error. Never panics.
 // ApiError is large, but it is built once per failed call: boxing buys nothing here.
 #[allow(clippy::result_large_err)]
@@ -425,9 +437,9 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
             action,
             status,
             problem: if e.is_syntax() || e.is_eof() {
-                format!("not JSON ({e})")
+                format!("not JSON ({})", bounded(&e))
             } else {
-                format!("JSON of an unexpected shape ({e})")
+                format!("JSON of an unexpected shape ({})", bounded(&e))
             },
             snippet: snippet(body),
         });
@@ -454,7 +466,10 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
         Err(e) => Err(ApiError::Decode {
             action,
             status,
-            problem: format!("an error reply that is not a service error body ({e})"),
+            problem: format!(
+                "an error reply that is not a service error body ({})",
+                bounded(&e)
+            ),
             snippet: snippet(body),
         }),
     }

@@ -113,7 +113,10 @@ pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
 /// Key/value pairs, one per line, keys aligned.
 pub fn print_fields(fields: &[(&str, String)]) {
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let lines: Vec<String> = fields.iter().map(|(k, v)| format!("{k:<width$}  {v}")).collect();
+    let lines: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}"))
+        .collect();
     emit(&lines.join("\n"));
 }
 
