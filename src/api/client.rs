@@ -249,9 +249,13 @@ impl Client {
         .until_ready()
         .await;
         let request = self.build(action, method, params);
+        // A V2 request carries the STS token in its query, and a reply may quote
+        // the request (SignatureDoesNotMatch quotes the string to sign): every
+        // error and every reply body is scrubbed of the secret and the token.
+        let forms = secret_forms(&self.credentials);
         let response = match self.http.execute(request).await {
             Ok(r) => r,
-            Err(e) => return Err(transport_error(&e)),
+            Err(e) => return Err(redact_error(transport_error(&e), &forms)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -260,7 +264,10 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
-        let body = read_limited(response).await?;
+        let mut body = read_limited(response)
+            .await
+            .map_err(|e| redact_error(e, &forms))?;
+        redact_bytes(&mut body, &forms);
         decode_reply(action, status, retry_after, &body)
     }
 
@@ -404,6 +411,76 @@ fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) {
     }
 }
 
+/// Shown instead of a secret or a token.
+const REDACTED: &str = "[REDACTED]";
+/// Shorter values are not searched for (they would match ordinary text).
+const MIN_REDACTED_LEN: usize = 6;
+
+/// Every form the secret and the token take on the wire: as they are,
+/// percent-encoded once (a V2 query) and twice (a V2 string to sign). Longest first.
+fn secret_forms(creds: &Credentials) -> Vec<String> {
+    let mut forms = Vec::new();
+    let values = std::iter::once(creds.access_key_secret.expose_secret())
+        .chain(creds.security_token.as_ref().map(|t| t.expose_secret()));
+    for value in values {
+        let once = sign::percent_encode(value);
+        let twice = sign::percent_encode(&once);
+        forms.extend([value.to_string(), once, twice]);
+    }
+    forms.retain(|f| f.len() >= MIN_REDACTED_LEN);
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
+fn redact_text(text: &mut String, forms: &[String]) {
+    for form in forms {
+        if text.contains(form.as_str()) {
+            *text = text.replace(form.as_str(), REDACTED);
+        }
+    }
+}
+
+fn redact_bytes(body: &mut Vec<u8>, forms: &[String]) {
+    for form in forms {
+        let needle = form.as_bytes();
+        if !body.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(needle) {
+                out.extend_from_slice(REDACTED.as_bytes());
+                i += needle.len();
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        *body = out;
+    }
+}
+
+/// The error with every form of the secret and the token replaced.
+fn redact_error(mut err: ApiError, forms: &[String]) -> ApiError {
+    match &mut err {
+        ApiError::Transport { message, .. } => redact_text(message, forms),
+        ApiError::Decode {
+            problem, snippet, ..
+        } => {
+            redact_text(problem, forms);
+            redact_text(snippet, forms);
+        }
+        ApiError::Service(s) => {
+            redact_text(&mut s.message, forms);
+            redact_text(&mut s.code, forms);
+        }
+        _ => {}
+    }
+    err
+}
+
 fn transport_error(e: &reqwest::Error) -> ApiError {
     // A connect failure means no byte of the request reached the service.
     let phase = if e.is_connect() || e.is_builder() {
@@ -444,6 +521,18 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiErr
     }
 }
 
+/// serde_json's message, cut short: for a value of the wrong type it quotes the
+/// whole value, which in a multi-megabyte reply is megabytes of error text.
+fn bounded(e: &serde_json::Error) -> String {
+    const MAX_CHARS: usize = 200;
+    let text = e.to_string();
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}… at line {} column {}", e.line(), e.column())
+}
+
 /// Turns a status and body into the typed reply or a typed error. Never panics.
 // ApiError is large, but it is built once per failed call: boxing buys nothing here.
 #[allow(clippy::result_large_err)]
@@ -458,9 +547,9 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
             action,
             status,
             problem: if e.is_syntax() || e.is_eof() {
-                format!("not JSON ({e})")
+                format!("not JSON ({})", bounded(&e))
             } else {
-                format!("JSON of an unexpected shape ({e})")
+                format!("JSON of an unexpected shape ({})", bounded(&e))
             },
             snippet: snippet(body),
         });
@@ -487,7 +576,10 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
         Err(e) => Err(ApiError::Decode {
             action,
             status,
-            problem: format!("an error reply that is not a service error body ({e})"),
+            problem: format!(
+                "an error reply that is not a service error body ({})",
+                bounded(&e)
+            ),
             snippet: snippet(body),
         }),
     }
@@ -551,6 +643,28 @@ mod tests {
         assert_eq!(req.url().query(), Some("AppId=demo"));
         let all = format!("{:?} {:?}", req.headers(), req.url());
         assert!(!all.contains("supersecret"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_wire_form() {
+        let mut creds = Credentials::new("AKID", "Secret+Value/42", "test");
+        creds.security_token = Some("CAIS+token/value==".to_string().into());
+        let forms = secret_forms(&creds);
+        let mut body = br#"{"Code":"SignatureDoesNotMatch","Message":"GET&%2F&SecurityToken%3DCAIS%252Btoken%252Fvalue%253D%253D and Secret%2BValue%2F42 and CAIS+token/value=="}"#.to_vec();
+        redact_bytes(&mut body, &forms);
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains("token") && !text.contains("Value"), "{text}");
+        assert_eq!(text.matches(REDACTED).count(), 3, "{text}");
+        let err = redact_error(
+            ApiError::Transport {
+                phase: TransportPhase::NotSent,
+                message: "url (http://h/?SecurityToken=CAIS%2Btoken%2Fvalue%3D%3D)".into(),
+            },
+            &forms,
+        );
+        assert!(!err.to_string().contains("token"), "{err}");
+        // An empty or tiny secret redacts nothing rather than everything.
+        assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
     }
 
     #[tokio::test]
