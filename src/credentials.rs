@@ -229,8 +229,7 @@ fn from_cli_config(
     let shown = path.display().to_string();
     let config: CliConfig = serde_json::from_str(&text).map_err(|e| CredentialError::BadFile {
         path: shown.clone(),
-        // serde_json's message names line and column, never the values.
-        problem: format!("not a valid aliyun CLI config: {e}"),
+        problem: format!("not a valid aliyun CLI config: {}", describe_json_error(&e)),
     })?;
     let name = explicit.unwrap_or(&config.current);
     if name.is_empty() {
@@ -270,6 +269,20 @@ fn from_cli_config(
     }
     creds.profile = Some(name.to_string());
     Ok(Some(creds))
+}
+
+/// Where and what kind of problem, never serde_json's own message: for a value
+/// of the wrong type that message quotes the value, which may be the secret
+/// (e.g. `"profiles": "<secret>"`).
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "not valid JSON",
+        Category::Eof => "the file ends too early",
+        Category::Data => "a value of the wrong type, or a required field is missing",
+        Category::Io => "cannot be read",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
 }
 
 fn from_credentials_file(

@@ -6,12 +6,16 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod audit;
+pub mod bulk;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod drafts;
 pub mod emulator;
 pub mod logging;
+pub mod outbox;
 pub mod session;
 pub mod tui;
 pub mod worker;

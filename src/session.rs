@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::api::sign::SignatureVersion;
 use crate::api::{Client, ClientOptions, DataCenter};
+use crate::audit::{AuditContext, AuditLog};
 use crate::config::{Config, Paths};
 use crate::credentials::{self, CredentialError, Credentials};
 use crate::emulator::{self, Emulator, EmulatorOptions};
@@ -113,6 +114,10 @@ impl Session {
                 endpoint: url.clone(),
                 signature: request.signature,
                 read_only,
+                audit: Some(open_audit(&paths)?),
+                audit_context: AuditContext {
+                    profile: profile_name.clone(),
+                },
                 ..Default::default()
             },
         )
@@ -163,6 +168,7 @@ impl Session {
                 endpoint: url.clone(),
                 signature: request.signature,
                 read_only,
+                audit: Some(open_audit(&paths)?),
                 ..Default::default()
             },
         )
@@ -183,6 +189,20 @@ impl Session {
             emulator: Some(emulator),
         })
     }
+}
+
+/// Every mutating call is audited; a data directory that cannot hold the
+/// audit file stops the session before anything is sent.
+fn open_audit(paths: &Paths) -> Result<Arc<AuditLog>> {
+    let dir = paths.ensure_data_dir().wrap_err_with(|| {
+        format!(
+            "cannot create the data directory {}",
+            paths.data_dir.display()
+        )
+    })?;
+    let log = AuditLog::in_dir(dir)
+        .wrap_err_with(|| format!("cannot open the audit log in {}", dir.display()))?;
+    Ok(Arc::new(log))
 }
 
 pub fn parse_endpoint(text: &str) -> Result<Url> {

@@ -15,11 +15,15 @@ use url::Url;
 use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
 use super::model::{API_VERSION, Method, Operation};
 use super::sign::{self, SignatureVersion};
+use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
 
 pub const DEFAULT_ENDPOINT: &str = "https://live.aliyuncs.com";
 /// Documented limit: 50 calls per second per account and operation.
 pub const CALLS_PER_SECOND: u32 = 50;
+/// Encoded parameters above this size travel in a form body (POST only).
+const FORM_BODY_THRESHOLD: usize = 8 * 1024;
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// Replies larger than this are refused rather than buffered without bound.
 const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 
@@ -35,6 +39,9 @@ pub struct ClientOptions {
     pub max_attempts: usize,
     /// Calls per second per operation for this key (the documented 50 by default).
     pub rate_per_second: u32,
+    /// Where every mutating call is recorded before its outcome is returned.
+    pub audit: Option<Arc<AuditLog>>,
+    pub audit_context: AuditContext,
 }
 
 impl Default for ClientOptions {
@@ -47,6 +54,8 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(15),
             max_attempts: 4,
             rate_per_second: CALLS_PER_SECOND,
+            audit: None,
+            audit_context: AuditContext::default(),
         }
     }
 }
@@ -145,7 +154,35 @@ impl Client {
         self.call_with_stats(op).await.0
     }
 
+    /// Like [`Client::call`], with attempt counts. Every mutating call (refusals
+    /// included) is appended to the audit log, durably, before this returns.
     pub async fn call_with_stats<O: Operation>(
+        &self,
+        op: &O,
+    ) -> (Result<O::Response, ApiError>, CallStats) {
+        let (result, stats) = self.call_unaudited(op).await;
+        if O::MUTATING
+            && let Some(log) = &self.options.audit
+        {
+            let mut entry = AuditEntry::for_call(
+                self.options.endpoint.as_str(),
+                &self.options.audit_context,
+                O::ACTION,
+                &op.params(),
+            );
+            entry = match &result {
+                Ok(reply) => entry.with_ok(reply_request_id(reply).as_deref()),
+                Err(e) => entry.with_error(e),
+            };
+            entry.attempts = Some(stats.attempts);
+            if let Err(e) = log.append_async(entry).await {
+                tracing::error!(action = O::ACTION, path = %log.path().display(), error = %e, "cannot write the audit log");
+            }
+        }
+        (result, stats)
+    }
+
+    async fn call_unaudited<O: Operation>(
         &self,
         op: &O,
     ) -> (Result<O::Response, ApiError>, CallStats) {
@@ -212,9 +249,13 @@ impl Client {
         .until_ready()
         .await;
         let request = self.build(action, method, params);
+        // A V2 request carries the STS token in its query, and a reply may quote
+        // the request (SignatureDoesNotMatch quotes the string to sign): every
+        // error and every reply body is scrubbed of the secret and the token.
+        let forms = secret_forms(&self.credentials);
         let response = match self.http.execute(request).await {
             Ok(r) => r,
-            Err(e) => return Err(transport_error(&e)),
+            Err(e) => return Err(redact_error(transport_error(&e), &forms)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -223,7 +264,10 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
-        let body = read_limited(response).await?;
+        let mut body = read_limited(response)
+            .await
+            .map_err(|e| redact_error(e, &forms))?;
+        redact_bytes(&mut body, &forms);
         decode_reply(action, status, retry_after, &body)
     }
 
@@ -243,6 +287,12 @@ impl Client {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         let mut headers = HeaderMap::new();
+        // Business parameters go in the query, as the SDKs send them; a POST whose
+        // parameters would make an over-long URL (a 32 KB GroupInfo of CJK text
+        // encodes to ~96 KB) carries them in a form body instead, signed as such.
+        let use_form =
+            method == Method::Post && sign::canonical_query(&query).len() > FORM_BODY_THRESHOLD;
+        let mut body: Option<String> = None;
         match self.options.signature {
             SignatureVersion::V2 => {
                 query.extend(
@@ -265,16 +315,32 @@ impl Client {
                 let signature =
                     sign::v2_signature(creds.access_key_secret.expose_secret(), &to_sign);
                 query.push(("Signature".into(), signature));
+                if use_form {
+                    body = Some(sign::canonical_query(&query));
+                    query.clear();
+                }
             }
             SignatureVersion::V3 => {
+                let payload_hash = if use_form {
+                    let form = sign::canonical_query(&query);
+                    query.clear();
+                    let hash = sign::sha256_hex(form.as_bytes());
+                    body = Some(form);
+                    hash
+                } else {
+                    sign::EMPTY_SHA256.to_string()
+                };
                 let mut signed: Vec<(String, String)> = vec![
                     ("host".into(), self.authority.clone()),
                     ("x-acs-action".into(), action.into()),
                     ("x-acs-version".into(), API_VERSION.into()),
                     ("x-acs-date".into(), timestamp),
                     ("x-acs-signature-nonce".into(), nonce),
-                    ("x-acs-content-sha256".into(), sign::EMPTY_SHA256.into()),
+                    ("x-acs-content-sha256".into(), payload_hash.clone()),
                 ];
+                if use_form {
+                    signed.push(("content-type".into(), FORM_CONTENT_TYPE.into()));
+                }
                 if let Some(token) = &creds.security_token {
                     signed.push((
                         "x-acs-security-token".into(),
@@ -287,7 +353,7 @@ impl Client {
                     &query,
                     &signed,
                     sign::HeaderSelection::Default,
-                    sign::EMPTY_SHA256,
+                    &payload_hash,
                 );
                 let signature = sign::v3_signature(
                     creds.access_key_secret.expose_secret(),
@@ -307,14 +373,30 @@ impl Client {
         }
         let mut url = self.options.endpoint.clone();
         url.set_path("/");
-        url.set_query(Some(&sign::canonical_query(&query)));
+        if query.is_empty() {
+            url.set_query(None);
+        } else {
+            url.set_query(Some(&sign::canonical_query(&query)));
+        }
         let http_method = match method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
         let mut request = reqwest::Request::new(http_method, url);
+        if let Some(form) = body {
+            insert_header(&mut headers, "content-type", FORM_CONTENT_TYPE);
+            *request.body_mut() = Some(form.into());
+        }
         *request.headers_mut() = headers;
         request
+    }
+}
+
+/// The RequestId of a successful reply (every response type carries one).
+fn reply_request_id<R: serde::Serialize>(reply: &R) -> Option<String> {
+    match serde_json::to_value(reply).ok()?.get("RequestId")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        _ => None,
     }
 }
 
@@ -327,6 +409,76 @@ fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) {
     ) {
         headers.insert(n, v);
     }
+}
+
+/// Shown instead of a secret or a token.
+const REDACTED: &str = "[REDACTED]";
+/// Shorter values are not searched for (they would match ordinary text).
+const MIN_REDACTED_LEN: usize = 6;
+
+/// Every form the secret and the token take on the wire: as they are,
+/// percent-encoded once (a V2 query) and twice (a V2 string to sign). Longest first.
+fn secret_forms(creds: &Credentials) -> Vec<String> {
+    let mut forms = Vec::new();
+    let values = std::iter::once(creds.access_key_secret.expose_secret())
+        .chain(creds.security_token.as_ref().map(|t| t.expose_secret()));
+    for value in values {
+        let once = sign::percent_encode(value);
+        let twice = sign::percent_encode(&once);
+        forms.extend([value.to_string(), once, twice]);
+    }
+    forms.retain(|f| f.len() >= MIN_REDACTED_LEN);
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
+fn redact_text(text: &mut String, forms: &[String]) {
+    for form in forms {
+        if text.contains(form.as_str()) {
+            *text = text.replace(form.as_str(), REDACTED);
+        }
+    }
+}
+
+fn redact_bytes(body: &mut Vec<u8>, forms: &[String]) {
+    for form in forms {
+        let needle = form.as_bytes();
+        if !body.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(needle) {
+                out.extend_from_slice(REDACTED.as_bytes());
+                i += needle.len();
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        *body = out;
+    }
+}
+
+/// The error with every form of the secret and the token replaced.
+fn redact_error(mut err: ApiError, forms: &[String]) -> ApiError {
+    match &mut err {
+        ApiError::Transport { message, .. } => redact_text(message, forms),
+        ApiError::Decode {
+            problem, snippet, ..
+        } => {
+            redact_text(problem, forms);
+            redact_text(snippet, forms);
+        }
+        ApiError::Service(s) => {
+            redact_text(&mut s.message, forms);
+            redact_text(&mut s.code, forms);
+        }
+        _ => {}
+    }
+    err
 }
 
 fn transport_error(e: &reqwest::Error) -> ApiError {
@@ -369,7 +521,21 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiErr
     }
 }
 
+/// serde_json's message, cut short: for a value of the wrong type it quotes the
+/// whole value, which in a multi-megabyte reply is megabytes of error text.
+fn bounded(e: &serde_json::Error) -> String {
+    const MAX_CHARS: usize = 200;
+    let text = e.to_string();
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}… at line {} column {}", e.line(), e.column())
+}
+
 /// Turns a status and body into the typed reply or a typed error. Never panics.
+// ApiError is large, but it is built once per failed call: boxing buys nothing here.
+#[allow(clippy::result_large_err)]
 pub fn decode_reply<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
@@ -381,9 +547,9 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
             action,
             status,
             problem: if e.is_syntax() || e.is_eof() {
-                format!("not JSON ({e})")
+                format!("not JSON ({})", bounded(&e))
             } else {
-                format!("JSON of an unexpected shape ({e})")
+                format!("JSON of an unexpected shape ({})", bounded(&e))
             },
             snippet: snippet(body),
         });
@@ -410,7 +576,10 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
         Err(e) => Err(ApiError::Decode {
             action,
             status,
-            problem: format!("an error reply that is not a service error body ({e})"),
+            problem: format!(
+                "an error reply that is not a service error body ({})",
+                bounded(&e)
+            ),
             snippet: snippet(body),
         }),
     }
@@ -474,5 +643,87 @@ mod tests {
         assert_eq!(req.url().query(), Some("AppId=demo"));
         let all = format!("{:?} {:?}", req.headers(), req.url());
         assert!(!all.contains("supersecret"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_wire_form() {
+        let mut creds = Credentials::new("AKID", "Secret+Value/42", "test");
+        creds.security_token = Some("CAIS+token/value==".to_string().into());
+        let forms = secret_forms(&creds);
+        let mut body = br#"{"Code":"SignatureDoesNotMatch","Message":"GET&%2F&SecurityToken%3DCAIS%252Btoken%252Fvalue%253D%253D and Secret%2BValue%2F42 and CAIS+token/value=="}"#.to_vec();
+        redact_bytes(&mut body, &forms);
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains("token") && !text.contains("Value"), "{text}");
+        assert_eq!(text.matches(REDACTED).count(), 3, "{text}");
+        let err = redact_error(
+            ApiError::Transport {
+                phase: TransportPhase::NotSent,
+                message: "url (http://h/?SecurityToken=CAIS%2Btoken%2Fvalue%3D%3D)".into(),
+            },
+            &forms,
+        );
+        assert!(!err.to_string().contains("token"), "{err}");
+        // An empty or tiny secret redacts nothing rather than everything.
+        assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
+    }
+
+    #[tokio::test]
+    async fn mutating_calls_are_audited_without_secrets() {
+        use crate::api::model::{ListGroupsRequest, SendMessageRequest};
+        use crate::audit::{AuditOutcome, read_file};
+        let dir = tempfile::tempdir().unwrap();
+        let log = Arc::new(AuditLog::in_dir(dir.path()).unwrap());
+        let mut creds = Credentials::new("AKIDaudit", "TopSecretValue42", "test");
+        creds.security_token = Some("StsTokenValue99".to_string().into());
+        let options = ClientOptions {
+            // Nothing listens on port 1: connection refused, provably not sent.
+            endpoint: Url::parse("http://127.0.0.1:1").unwrap(),
+            max_attempts: 1,
+            audit: Some(log.clone()),
+            audit_context: AuditContext {
+                profile: Some("prod".into()),
+            },
+            ..Default::default()
+        };
+        let client = Client::new(creds.clone(), options.clone()).unwrap();
+        let send = SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            sender_id: "mod1".into(),
+            body: Some("hello".into()),
+            msg_tid: Some("tid1".into()),
+            ..Default::default()
+        };
+        let err = client.call(&send).await.unwrap_err();
+        assert!(err.provably_not_processed(), "{err}");
+        // Reads are not audited.
+        let _ = client.call(&ListGroupsRequest::new("demo")).await;
+        let ro = Client::new(
+            creds,
+            ClientOptions {
+                read_only: true,
+                ..options
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            ro.call(&send).await,
+            Err(ApiError::ReadOnly { .. })
+        ));
+
+        let entries = read_file(log.path(), None).unwrap();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].action, "SendLiveMessageGroup");
+        assert_eq!(entries[0].outcome, AuditOutcome::Error);
+        assert_eq!(entries[0].code.as_deref(), Some("Network"));
+        assert_eq!(entries[0].params["Body"], "hello");
+        assert_eq!(entries[0].params["MsgTid"], "tid1");
+        assert_eq!(entries[0].profile.as_deref(), Some("prod"));
+        assert_eq!(entries[0].endpoint, "http://127.0.0.1:1/");
+        assert_eq!(entries[1].outcome, AuditOutcome::Refused);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(!text.contains("TopSecretValue42"));
+        assert!(!text.contains("StsTokenValue99"));
+        assert!(!text.contains("AKIDaudit"));
     }
 }

@@ -40,13 +40,23 @@ pub struct ListArgs {
     /// Walk every page.
     #[arg(long, conflicts_with = "page")]
     pub all: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    pub group_id: String,
+    /// The group to create (omit with --from-file).
+    #[arg(required_unless_present = "from_file")]
+    pub group_id: Option<String>,
+    /// Create every group in a file: JSON lines or CSV (group_id, name, info,
+    /// admins `;`-separated, creator). Checked completely before anything is sent.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["group_id", "name", "info", "admins", "creator"])]
+    pub from_file: Option<PathBuf>,
+    /// With --from-file: where to write what was not done (default FILE.failed).
+    #[arg(long, value_name = "PATH", requires = "from_file")]
+    pub failures: Option<PathBuf>,
     #[arg(long, value_name = "S")]
     pub name: Option<String>,
     #[arg(long, value_name = "S")]
@@ -57,6 +67,7 @@ pub struct CreateArgs {
     /// Creator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
     pub creator: Option<String>,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -70,18 +81,37 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    pub group_id: String,
+    /// The group to message (omit with --to-file or --to-status).
+    #[arg(required_unless_present_any = ["to_file", "to_status"])]
+    pub group_id: Option<String>,
+    /// Send the message to every group in a file (one GroupId per line, or JSON
+    /// lines with group_id; blank lines and # comments ignored).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["group_id", "to_status"])]
+    pub to_file: Option<PathBuf>,
+    /// Send the message to every group with this status (existing).
+    #[arg(long, value_name = "STATUS", value_parser = parse_status, conflicts_with = "group_id")]
+    pub to_status: Option<GroupStatus>,
+    /// Bulk send: keep messages that could not be delivered (no online users,
+    /// throttled, unreachable) in the outbox, to be sent later.
+    #[arg(long)]
+    pub queue_failed: bool,
+    /// Bulk send: where to write the groups not done (default FILE.failed).
+    #[arg(long, value_name = "PATH")]
+    pub failures: Option<PathBuf>,
+    /// Sender user ID (letters and digits, at most 64 bytes).
     #[arg(long, value_name = "UID")]
     pub sender: String,
     /// Message type number.
     #[arg(long = "type", value_name = "N")]
     pub msg_type: Option<i64>,
+    /// Message body, at most 15 KB.
     #[arg(long, value_name = "S", conflicts_with = "body_file")]
     pub body: Option<String>,
     /// Read the body from a file ("-" for standard input).
@@ -93,14 +123,19 @@ pub struct SendArgs {
     /// MsgTid (generated when absent).
     #[arg(long, value_name = "S")]
     pub tid: Option<String>,
+    /// Message weight (service default 1).
     #[arg(long, value_name = "N")]
     pub weight: Option<i64>,
+    /// How much this message adds to its type's count (service default 1).
     #[arg(long, value_name = "N")]
     pub statics_increase: Option<i64>,
+    /// Do not store the message (the service keeps messages 30 days by default).
     #[arg(long)]
     pub no_storage: bool,
+    /// Do not put the message in the group's latest-messages cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -124,9 +159,33 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
         GroupsCommand::Send(args) => read_body(args)?,
         _ => None,
     };
+    // Bulk inputs are read and checked before connecting: a bad line is a
+    // usage error and nothing is sent.
+    if let GroupsCommand::Send(args) = &cmd {
+        if let Some(path) = &args.to_file {
+            super::bulk::read_target_file(path)?;
+        }
+        if args.to_status.is_some_and(|s| s != GroupStatus::Existing) {
+            return Err(Failure::usage(
+                "--to-status only accepts existing (deleted groups cannot receive messages)",
+            ));
+        }
+    }
     let session = super::connect(global).await?;
     match cmd {
         GroupsCommand::List(args) => list(&session, args).await,
+        GroupsCommand::Create(CreateArgs {
+            from_file: Some(path),
+            failures,
+            json,
+            ..
+        }) => {
+            let plan = super::bulk::plan_creates(&path, &session)?;
+            super::bulk::create_from_file(&session, plan, failures.as_deref(), json).await
+        }
+        GroupsCommand::Send(args) if args.group_id.is_none() => {
+            send_bulk(&session, args, body).await
+        }
         GroupsCommand::Create(args) => create(&session, args).await,
         GroupsCommand::Delete(args) => delete(&session, args).await,
         GroupsCommand::Send(args) => send(&session, args, body).await,
@@ -216,7 +275,7 @@ async fn list_all(
 async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
     let request = CreateGroupRequest {
         app_id: session.app_id.clone(),
-        group_id: args.group_id,
+        group_id: args.group_id.unwrap_or_default(),
         group_name: args.name,
         group_info: args.info,
         administrators: args.admins,
@@ -288,10 +347,48 @@ fn confirm_delete(group_id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+fn message(session: &Session, args: &SendArgs, body: Option<String>) -> SendMessageRequest {
+    SendMessageRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id.clone().unwrap_or_default(),
+        sender_id: args.sender.clone(),
+        sender_meta_info: args.meta.clone(),
+        body,
+        msg_type: args.msg_type,
+        msg_tid: args.tid.clone(),
+        statics_increase: args.statics_increase,
+        weight: args.weight,
+        no_storage: args.no_storage.then_some(true),
+        no_cache: args.no_cache.then_some(true),
+        data_center: session.data_center,
+    }
+}
+
+/// One message to many groups (--to-file / --to-status).
+async fn send_bulk(session: &Session, args: SendArgs, body: Option<String>) -> Result<(), Failure> {
+    let template = message(session, &args, body);
+    let targets = match (args.to_file, args.to_status) {
+        (Some(path), _) => super::bulk::Targets::File(path),
+        (None, Some(status)) => super::bulk::Targets::Status(status),
+        (None, None) => return Err(Failure::usage("give a GROUP_ID, --to-file or --to-status")),
+    };
+    super::bulk::send_to_many(
+        session,
+        super::bulk::SendPlan {
+            template,
+            targets,
+            queue_failed: args.queue_failed,
+            failures: args.failures,
+            json: args.json,
+        },
+    )
+    .await
+}
+
 async fn send(session: &Session, args: SendArgs, body: Option<String>) -> Result<(), Failure> {
     let request = SendMessageRequest {
         app_id: session.app_id.clone(),
-        group_id: args.group_id,
+        group_id: args.group_id.unwrap_or_default(),
         sender_id: args.sender,
         sender_meta_info: args.meta,
         body,

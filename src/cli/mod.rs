@@ -1,6 +1,9 @@
 //! The command line: global options, subcommands, and dispatch.
 
+pub mod audit;
+pub mod bulk;
 pub mod groups;
+pub mod outbox;
 pub mod output;
 
 use std::process::ExitCode;
@@ -66,6 +69,11 @@ pub enum Command {
     /// List, create, delete and message groups.
     #[command(subcommand)]
     Groups(groups::GroupsCommand),
+    /// Messages kept until delivered: list, retry, drop.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
+    /// The audit trail of every change made through livemod.
+    Audit(audit::AuditArgs),
     /// Run the LiveMessage emulator on loopback (for demos, tests and other tools).
     Emulator(crate::emulator::cli::EmulatorArgs),
     /// Print one frame of the console as plain text (first page loaded), then exit.
@@ -117,6 +125,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(f) => Err(f),
         },
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+        Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
+        Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
     };
     match result {

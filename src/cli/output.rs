@@ -67,10 +67,26 @@ pub fn describe_api_error(e: &ApiError) -> String {
     }
 }
 
+/// Writes one block and a newline to stdout. A closed pipe (`livemod … | head`)
+/// ends the program quietly instead of panicking as `println!` would.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let result = writeln!(out, "{text}").and_then(|()| out.flush());
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("livemod: error: cannot write to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
-    println!("{text}");
+    emit(&text);
     Ok(())
 }
 
@@ -86,17 +102,22 @@ pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
+    let mut text = String::new();
     for line in table.to_string().lines() {
-        println!("{}", line.trim_end());
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
+    emit(text.trim_end_matches('\n'));
 }
 
 /// Key/value pairs, one per line, keys aligned.
 pub fn print_fields(fields: &[(&str, String)]) {
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    for (k, v) in fields {
-        println!("{k:<width$}  {v}");
-    }
+    let lines: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}"))
+        .collect();
+    emit(&lines.join("\n"));
 }
 
 pub fn local_time(unix_seconds: i64) -> String {

@@ -39,9 +39,9 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub fn new(id: &str, secret: &str) -> Self {
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
         Self {
-            keys: HashMap::from([(id.to_string(), secret.to_string())]),
+            keys: pairs.into_iter().collect(),
         }
     }
 
@@ -90,14 +90,12 @@ impl NonceCache {
             self.prune_at = (self.seen.len() * 2).max(4096);
         }
         let key = (key_id.to_string(), nonce.to_string());
-        if let Some(expires) = self.seen.get(&key) {
-            if *expires > now {
-                return Err(ApiFault::new(
-                    StatusCode::BAD_REQUEST,
-                    "SignatureNonceUsed",
-                    "Specified signature nonce was used already.",
-                ));
-            }
+        if self.seen.get(&key).is_some_and(|expires| *expires > now) {
+            return Err(ApiFault::new(
+                StatusCode::BAD_REQUEST,
+                "SignatureNonceUsed",
+                "Specified signature nonce was used already.",
+            ));
         }
         if self.seen.len() >= MAX_NONCES {
             return Err(ApiFault::new(

@@ -108,6 +108,7 @@ impl EmulatorArgs {
             audience: self.audience,
             access_key_id,
             access_key_secret,
+            extra_access_keys: Vec::new(),
             faults: FaultOptions {
                 fault_rate: self.fault_rate,
                 reset_rate: self.reset_rate,

@@ -17,6 +17,27 @@
 //! - [`demo`]: the demo data set
 //! - [`ops`]: emulator-only operations (join/leave a group)
 //! - [`cli`]: `livemod emulator`
+//!
+//! Error replies, by where they come from:
+//!
+//! | HTTP | Code | When |
+//! |---|---|---|
+//! | 400 | MissingParameter | Action, Version, a signature parameter or a required business parameter is absent or empty |
+//! | 404 | InvalidAction.NotFound | unknown Action |
+//! | 400 | InvalidVersion | Version other than 2016-11-01 |
+//! | 400 | UnsupportedHTTPMethod | neither GET nor POST |
+//! | 400 | IncompleteSignature | malformed V3 Authorization, or a required header not signed |
+//! | 404 | InvalidAccessKeyId.NotFound | unknown AccessKeyId |
+//! | 400 | InvalidTimeStamp.Format / .Expired | unparsable timestamp / more than 15 min off |
+//! | 400 | SignatureDoesNotMatch | wrong signature, or x-acs-content-sha256 not the body's hash |
+//! | 400 | SignatureNonceUsed | nonce reused within the timestamp window |
+//! | 400 | InvalidParameter | SignatureMethod other than HMAC-SHA1, over-long nonce |
+//! | 400 | Throttling.User | over 50 calls/s per key and operation, or injected (`x-acs-retry-after`: ms) |
+//! | 400 | InputInvalid | a documented constraint broken, DataCenter invalid or not the app's, send to a group with no online users |
+//! | 413 | InputInvalid | body over 256 KB |
+//! | 400 | ErrorTooManyGroups / ErrorTooManyMsgTypes | 5,000 live groups per app / 30 message types per group |
+//! | 404 | ResourceNotExist | unknown app, or a send/join/leave on an unknown or deleted group |
+//! | 500 | ServerError | injected (`--fault-rate`), or a storage failure |
 
 pub mod auth;
 pub mod cli;
@@ -101,7 +122,7 @@ pub enum StateLocation {
 
 /// Everything [`Emulator::start`] needs. `Default` is an in-memory emulator on
 /// `127.0.0.1:0` with app `demo` (cn-shanghai), the demo key pair and no faults.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmulatorOptions {
     pub listen: SocketAddr,
     pub state: StateLocation,
@@ -113,6 +134,9 @@ pub struct EmulatorOptions {
     pub audience: u32,
     pub access_key_id: String,
     pub access_key_secret: String,
+    /// More (ID, secret) pairs accepted besides the main one: several
+    /// simulated accounts, each with its own rate-limit budget.
+    pub extra_access_keys: Vec<(String, String)>,
     pub faults: FaultOptions,
 }
 
@@ -126,8 +150,32 @@ impl Default for EmulatorOptions {
             audience: 0,
             access_key_id: DEMO_ACCESS_KEY_ID.to_string(),
             access_key_secret: DEMO_ACCESS_KEY_SECRET.to_string(),
+            extra_access_keys: Vec::new(),
             faults: FaultOptions::default(),
         }
+    }
+}
+
+impl fmt::Debug for EmulatorOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Secrets stay out of logs, even the emulator's own.
+        f.debug_struct("EmulatorOptions")
+            .field("listen", &self.listen)
+            .field("state", &self.state)
+            .field("apps", &self.apps)
+            .field("demo_data", &self.demo_data)
+            .field("audience", &self.audience)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "extra_access_keys",
+                &self
+                    .extra_access_keys
+                    .iter()
+                    .map(|(id, _)| id)
+                    .collect::<Vec<_>>(),
+            )
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
     }
 }
 
@@ -217,7 +265,13 @@ impl Emulator {
     /// Opens the state, seeds demo data if asked, binds and starts serving.
     pub async fn start(options: EmulatorOptions) -> Result<Emulator, EmulatorError> {
         faults::check(&options.faults).map_err(EmulatorError::Options)?;
-        if options.access_key_id.is_empty() || options.access_key_secret.is_empty() {
+        if options.access_key_id.is_empty()
+            || options.access_key_secret.is_empty()
+            || options
+                .extra_access_keys
+                .iter()
+                .any(|(id, secret)| id.is_empty() || secret.is_empty())
+        {
             return Err(EmulatorError::Options(
                 "the access key ID and secret must not be empty".into(),
             ));
@@ -357,13 +411,12 @@ impl Emulator {
     /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(10), task)
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(10), task)
                 .await
                 .is_err()
-            {
-                tracing::warn!("emulator did not stop in time");
-            }
+        {
+            tracing::warn!("emulator did not stop in time");
         }
         tracing::info!(addr = %self.addr, "emulator stopped");
     }

@@ -248,12 +248,12 @@ pub fn check_app(apps: &HashMap<String, DataCenter>, cmd: &Command) -> Result<()
             "The app {app_id:?} does not exist."
         )));
     };
-    if let Some(dc) = dc {
-        if dc != *app_dc {
-            return Err(ApiFault::input_invalid(format!(
-                "DataCenter is {dc}, but app {app_id} was created in {app_dc}"
-            )));
-        }
+    if let Some(dc) = dc
+        && dc != *app_dc
+    {
+        return Err(ApiFault::input_invalid(format!(
+            "DataCenter is {dc}, but app {app_id} was created in {app_dc}"
+        )));
     }
     Ok(())
 }
@@ -328,17 +328,16 @@ fn delete(
 ) -> Result<Value, ApiFault> {
     let tx = conn.transaction()?;
     // Idempotent: a deleted or non-existent group answers success all the same.
-    if let Some(group) = store::find_group(&tx, &req.app_id, &req.group_id)? {
-        if !group.deleted {
-            store::mark_deleted(
-                &tx,
-                &req.app_id,
-                &req.group_id,
-                ctx.now.timestamp(),
-                req.operator_id.as_deref(),
-            )?;
-            tx.commit()?;
-        }
+    let group = store::find_group(&tx, &req.app_id, &req.group_id)?;
+    if group.is_some_and(|g| !g.deleted) {
+        store::mark_deleted(
+            &tx,
+            &req.app_id,
+            &req.group_id,
+            ctx.now.timestamp(),
+            req.operator_id.as_deref(),
+        )?;
+        tx.commit()?;
     }
     json(&DeleteGroupResponse {
         request_id: ctx.request_id.to_string(),

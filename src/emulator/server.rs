@@ -45,7 +45,7 @@ use crate::api::model::{API_VERSION, DataCenter};
 /// Counters since start.
 #[derive(Debug, Default)]
 pub struct Counters {
-    requests: Mutex<BTreeMap<String, u64>>,
+    requests: Mutex<BTreeMap<&'static str, u64>>,
     throttled: AtomicU64,
     rate_limited: AtomicU64,
     faults: AtomicU64,
@@ -63,7 +63,7 @@ impl Counters {
             .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(key.to_string())
+            .entry(key)
             .or_default() += 1;
     }
 
@@ -73,7 +73,9 @@ impl Counters {
                 .requests
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
             throttled: self.throttled.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
@@ -104,7 +106,13 @@ impl Shared {
             apps: apps.into_iter().map(|a| (a.id, a.data_center)).collect(),
             default_audience: options.audience,
             counters: Counters::default(),
-            keys: KeyRing::new(&options.access_key_id, &options.access_key_secret),
+            keys: KeyRing::new(
+                std::iter::once((
+                    options.access_key_id.clone(),
+                    options.access_key_secret.clone(),
+                ))
+                .chain(options.extra_access_keys.iter().cloned()),
+            ),
             nonces: Mutex::new(NonceCache::default()),
             // GCRA, 50 per second with a burst of 50, per (AccessKeyId, operation).
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate)),
@@ -154,14 +162,23 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .header("x-acs-action")
         .map(str::to_string)
         .or_else(|| incoming.params.string("Action"));
-    let (result, action) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
-    if let Some(reset) = reset.filter(|_| action.is_some_and(|p| p.reset)) {
+    let (result, plan) = process(&shared, &incoming, action_name.as_deref(), &request_id).await;
+    if let Some(reset) = reset.filter(|_| plan.is_some_and(|p| p.reset)) {
         // Processed and committed: now drop the connection without a reply.
         shared.counters.resets.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(request_id, "resetting the connection after processing");
         reset.0.notify_one();
         std::future::pending::<()>().await;
     }
+    tracing::debug!(
+        request_id,
+        action = action_name.as_deref().unwrap_or_default(),
+        outcome = match &result {
+            Ok(_) => "OK",
+            Err(fault) => fault.code.as_ref(),
+        },
+        "request"
+    );
     match result {
         Ok(body) => wire::success(
             format,
@@ -169,10 +186,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             &request_id,
             &body,
         ),
-        Err(fault) => {
-            tracing::debug!(request_id, code = %fault.code, message = %fault.message, "error reply");
-            wire::error(format, &request_id, &fault)
-        }
+        Err(fault) => wire::error(format, &request_id, &fault),
     }
 }
 
@@ -350,10 +364,10 @@ fn connection(
         tokio::select! {
             biased;
             () = reset.notified() => {
-                if let Some(twin) = &twin {
-                    if let Err(e) = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO)) {
-                        tracing::warn!(error = %e, "cannot set SO_LINGER for a reset");
-                    }
+                if let Some(twin) = &twin
+                    && let Err(e) = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO))
+                {
+                    tracing::warn!(error = %e, "cannot set SO_LINGER for a reset");
                 }
                 tracing::debug!(%peer, "connection reset on purpose");
             }

@@ -232,10 +232,10 @@ impl Incoming {
             })
             .collect();
         // HTTP/2 carries the host in the URI, not in a header.
-        if !headers.iter().any(|(n, _)| n == "host") {
-            if let Some(authority) = parts.uri.authority() {
-                headers.push(("host".into(), authority.as_str().to_string()));
-            }
+        if !headers.iter().any(|(n, _)| n == "host")
+            && let Some(authority) = parts.uri.authority()
+        {
+            headers.push(("host".into(), authority.as_str().to_string()));
         }
         let content_type = parts
             .headers

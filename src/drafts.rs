@@ -1,0 +1,524 @@
+//! Compose-pane drafts, per (app, data center, group), in `<data_dir>/drafts.json`.
+//!
+//! Why: a moderator typing during a live broadcast must not lose the text to a
+//! crash, a closed terminal or a dropped SSH session. Every field is kept as
+//! the raw text typed (a half-typed MsgType like "1a" is still a draft), the
+//! file is replaced atomically (temp file, fsync, rename, fsync of the
+//! directory) so a crash mid-save leaves the previous version intact, and the
+//! [`Debouncer`] bounds how long an edit can stay unsaved: whatever was typed
+//! more than `interval` ago is on disk, even after `kill -9`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{DataCenter, SendMessageRequest};
+
+pub const FILE_NAME: &str = "drafts.json";
+/// Default upper bound on how long a keystroke can stay unsaved.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(500);
+const FORMAT_VERSION: u32 = 1;
+
+/// Which compose pane a draft belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DraftKey {
+    pub app_id: String,
+    #[serde(default)]
+    pub data_center: Option<DataCenter>,
+    pub group_id: String,
+}
+
+impl Ord for DraftKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let k = |d: &Self| {
+            (
+                d.app_id.clone(),
+                d.data_center.map(DataCenter::as_str),
+                d.group_id.clone(),
+            )
+        };
+        k(self).cmp(&k(other))
+    }
+}
+
+impl PartialOrd for DraftKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl DraftKey {
+    pub fn new(app_id: &str, data_center: Option<DataCenter>, group_id: &str) -> Self {
+        Self {
+            app_id: app_id.to_string(),
+            data_center,
+            group_id: group_id.to_string(),
+        }
+    }
+}
+
+/// Every compose field, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub sender_id: String,
+    pub sender_meta_info: String,
+    pub body: String,
+    pub msg_type: String,
+    pub msg_tid: String,
+    pub statics_increase: String,
+    pub weight: String,
+    pub no_storage: bool,
+    pub no_cache: bool,
+    /// Which field had the cursor, so the pane reopens where the user was.
+    pub focus: Option<String>,
+}
+
+impl Draft {
+    /// True when there is nothing worth keeping.
+    pub fn is_empty(&self) -> bool {
+        let Draft {
+            sender_id,
+            sender_meta_info,
+            body,
+            msg_type,
+            msg_tid,
+            statics_increase,
+            weight,
+            no_storage,
+            no_cache,
+            focus: _,
+        } = self;
+        [
+            sender_id,
+            sender_meta_info,
+            body,
+            msg_type,
+            msg_tid,
+            statics_increase,
+            weight,
+        ]
+        .iter()
+        .all(|s| s.is_empty())
+            && !no_storage
+            && !no_cache
+    }
+
+    pub fn from_request(req: &SendMessageRequest) -> Self {
+        let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        Self {
+            sender_id: req.sender_id.clone(),
+            sender_meta_info: req.sender_meta_info.clone().unwrap_or_default(),
+            body: req.body.clone().unwrap_or_default(),
+            msg_type: num(req.msg_type),
+            msg_tid: req.msg_tid.clone().unwrap_or_default(),
+            statics_increase: num(req.statics_increase),
+            weight: num(req.weight),
+            no_storage: req.no_storage.unwrap_or(false),
+            no_cache: req.no_cache.unwrap_or(false),
+            focus: None,
+        }
+    }
+
+    /// The request this draft describes; a field that is not a number is named.
+    pub fn to_request(&self, key: &DraftKey) -> Result<SendMessageRequest, String> {
+        fn num(field: &str, text: &str) -> Result<Option<i64>, String> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse()
+                .map(Some)
+                .map_err(|_| format!("{field} must be a whole number, not {t:?}"))
+        }
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Ok(SendMessageRequest {
+            app_id: key.app_id.clone(),
+            group_id: key.group_id.clone(),
+            sender_id: self.sender_id.trim().to_string(),
+            sender_meta_info: opt(&self.sender_meta_info),
+            body: opt(&self.body),
+            msg_type: num("MsgType", &self.msg_type)?,
+            msg_tid: opt(self.msg_tid.trim()),
+            statics_increase: num("StaticsIncrease", &self.statics_increase)?,
+            weight: num("Weight", &self.weight)?,
+            no_storage: self.no_storage.then_some(true),
+            no_cache: self.no_cache.then_some(true),
+            data_center: key.data_center,
+        })
+    }
+}
+
+/// Tracks the oldest unsaved change. It is a bound, not a "quiet period":
+/// continuous typing still gets saved every `interval`.
+#[derive(Debug, Clone)]
+pub struct Debouncer {
+    interval: Duration,
+    pending_since: Option<Instant>,
+}
+
+impl Debouncer {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            pending_since: None,
+        }
+    }
+    /// Records a change at `now` (the first unsaved one starts the clock).
+    pub fn touch(&mut self, now: Instant) {
+        self.pending_since.get_or_insert(now);
+    }
+    /// When the pending change must be saved; `None` when nothing is pending.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.pending_since.map(|t| t + self.interval)
+    }
+    pub fn is_due(&self, now: Instant) -> bool {
+        self.deadline().is_some_and(|d| now >= d)
+    }
+    pub fn is_pending(&self) -> bool {
+        self.pending_since.is_some()
+    }
+    pub fn clear(&mut self) {
+        self.pending_since = None;
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FileFormat {
+    version: u32,
+    drafts: Vec<StoredDraft>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredDraft {
+    #[serde(flatten)]
+    key: DraftKey,
+    draft: Draft,
+    #[serde(with = "crate::audit::rfc3339")]
+    updated_at: DateTime<Utc>,
+}
+
+/// All drafts, in memory, mirrored to the file.
+#[derive(Debug)]
+pub struct DraftStore {
+    path: PathBuf,
+    drafts: BTreeMap<DraftKey, (Draft, DateTime<Utc>)>,
+    debouncer: Debouncer,
+    load_warning: Option<String>,
+}
+
+impl DraftStore {
+    /// Loads the file (missing means no drafts). An unreadable file is moved
+    /// aside (`drafts.json.corrupt-<time>`) rather than overwritten, and
+    /// [`DraftStore::load_warning`] says so: text is never thrown away.
+    pub fn open(path: impl Into<PathBuf>, debounce: Duration) -> Result<Self, DraftError> {
+        let path = path.into();
+        let io_err = |source| DraftError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut store = Self {
+            path: path.clone(),
+            drafts: BTreeMap::new(),
+            debouncer: Debouncer::new(debounce),
+            load_warning: None,
+        };
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(store),
+            Err(e) => return Err(io_err(e)),
+        };
+        match serde_json::from_slice::<FileFormat>(&text) {
+            Ok(file) => {
+                for d in file.drafts {
+                    store.drafts.insert(d.key, (d.draft, d.updated_at));
+                }
+            }
+            Err(e) => {
+                let mut aside = path.clone().into_os_string();
+                aside.push(format!(".corrupt-{}", Utc::now().format("%Y%m%dT%H%M%S")));
+                std::fs::rename(&path, &aside).map_err(io_err)?;
+                store.load_warning = Some(format!(
+                    "{} could not be read ({e}); it was kept as {}",
+                    path.display(),
+                    PathBuf::from(aside).display()
+                ));
+            }
+        }
+        Ok(store)
+    }
+
+    /// `<data_dir>/drafts.json` with the default debounce.
+    pub fn in_dir(data_dir: &Path) -> Result<Self, DraftError> {
+        Self::open(data_dir.join(FILE_NAME), DEFAULT_DEBOUNCE)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn load_warning(&self) -> Option<&str> {
+        self.load_warning.as_deref()
+    }
+    pub fn get(&self, key: &DraftKey) -> Option<&Draft> {
+        self.drafts.get(key).map(|(d, _)| d)
+    }
+    pub fn len(&self) -> usize {
+        self.drafts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.drafts.is_empty()
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &DraftKey> {
+        self.drafts.keys()
+    }
+
+    /// Records the pane's current fields (call it on every keystroke); an
+    /// empty draft removes the entry. Nothing is written until
+    /// [`DraftStore::save_debounced`] or [`DraftStore::save_now`].
+    pub fn update(&mut self, key: DraftKey, draft: Draft, now: Instant) {
+        let changed = if draft.is_empty() {
+            self.drafts.remove(&key).is_some()
+        } else if self.get(&key) != Some(&draft) {
+            self.drafts.insert(key, (draft, Utc::now()));
+            true
+        } else {
+            false
+        };
+        if changed {
+            self.debouncer.touch(now);
+        }
+    }
+
+    /// When the event loop should call `save_debounced` next (`None`: nothing pending).
+    pub fn next_save_at(&self) -> Option<Instant> {
+        self.debouncer.deadline()
+    }
+
+    /// Saves when the oldest unsaved change is `interval` old. Returns whether it wrote.
+    pub fn save_debounced(&mut self, now: Instant) -> Result<bool, DraftError> {
+        if !self.debouncer.is_due(now) {
+            return Ok(false);
+        }
+        self.save_now()?;
+        Ok(true)
+    }
+
+    /// Writes everything now (on quit, or before anything risky).
+    pub fn save_now(&mut self) -> Result<(), DraftError> {
+        let file = FileFormat {
+            version: FORMAT_VERSION,
+            drafts: self
+                .drafts
+                .iter()
+                .map(|(k, (d, t))| StoredDraft {
+                    key: k.clone(),
+                    draft: d.clone(),
+                    updated_at: *t,
+                })
+                .collect(),
+        };
+        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| DraftError::Io {
+            path: self.path.display().to_string(),
+            source: io::Error::other(e),
+        })?;
+        write_atomic(&self.path, &bytes).map_err(|source| DraftError::Io {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        self.debouncer.clear();
+        Ok(())
+    }
+
+    /// The message was delivered or queued in the outbox: its draft goes,
+    /// durably and at once (a restored draft of a sent message would invite a
+    /// duplicate send).
+    pub fn remove(&mut self, key: &DraftKey) -> Result<Option<Draft>, DraftError> {
+        let removed = self.drafts.remove(key).map(|(d, _)| d);
+        if removed.is_some() {
+            self.save_now()?;
+        }
+        Ok(removed)
+    }
+}
+
+/// Replaces `path` with `bytes` so that a reader (or a crash) sees either the
+/// old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // The rename itself must survive power loss too.
+        #[cfg(unix)]
+        File::open(&dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(body: &str) -> Draft {
+        Draft {
+            sender_id: "mod1".into(),
+            sender_meta_info: "meta".into(),
+            body: body.into(),
+            msg_type: "1a".into(),
+            msg_tid: String::new(),
+            statics_increase: "2".into(),
+            weight: "3".into(),
+            no_storage: true,
+            no_cache: false,
+            focus: Some("msg_type".into()),
+        }
+    }
+
+    #[test]
+    fn round_trip_every_field_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let k1 = DraftKey::new("demo", None, "g1");
+        let k2 = DraftKey::new("demo", Some(DataCenter::ApSoutheast1), "g1");
+        let t0 = Instant::now();
+        {
+            let mut s = DraftStore::open(&path, Duration::from_millis(100)).unwrap();
+            s.update(k1.clone(), draft("hello 你好\nline two"), t0);
+            s.update(k2.clone(), draft("other dc"), t0);
+            s.save_now().unwrap();
+        }
+        let s = DraftStore::open(&path, Duration::from_millis(100)).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.get(&k1), Some(&draft("hello 你好\nline two")));
+        assert_eq!(s.get(&k2).unwrap().body, "other dc");
+        assert!(s.load_warning().is_none());
+    }
+
+    #[test]
+    fn debounce_bounds_unsaved_time_even_while_typing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let key = DraftKey::new("demo", None, "g1");
+        let mut s = DraftStore::open(&path, Duration::from_millis(500)).unwrap();
+        let t0 = Instant::now();
+        assert_eq!(s.next_save_at(), None);
+        s.update(key.clone(), draft("h"), t0);
+        assert_eq!(s.next_save_at(), Some(t0 + Duration::from_millis(500)));
+        // Keep typing: the deadline does not move.
+        s.update(key.clone(), draft("he"), t0 + Duration::from_millis(300));
+        assert!(!s.save_debounced(t0 + Duration::from_millis(400)).unwrap());
+        assert!(!path.exists());
+        assert!(s.save_debounced(t0 + Duration::from_millis(500)).unwrap());
+        // What a fresh process (after kill -9) would see.
+        let fresh = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        assert_eq!(fresh.get(&key).unwrap().body, "he");
+        assert_eq!(s.next_save_at(), None);
+        // An identical update is not a change.
+        s.update(key.clone(), draft("he"), t0 + Duration::from_secs(1));
+        assert_eq!(s.next_save_at(), None);
+    }
+
+    #[test]
+    fn remove_is_durable_and_empty_drafts_vanish() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let key = DraftKey::new("demo", None, "g1");
+        let mut s = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        s.update(key.clone(), draft("x"), Instant::now());
+        s.save_now().unwrap();
+        assert!(s.remove(&key).unwrap().is_some());
+        assert!(
+            DraftStore::open(&path, DEFAULT_DEBOUNCE)
+                .unwrap()
+                .is_empty()
+        );
+        s.update(key.clone(), draft("y"), Instant::now());
+        s.update(key.clone(), Draft::default(), Instant::now());
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_and_keeps_old_file_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A target that is a directory cannot be replaced: the error is
+        // returned and no temp file is left behind.
+        let blocked = dir.path().join("d");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("x"), b"keep").unwrap();
+        assert!(write_atomic(&blocked, b"new").is_err());
+        assert_eq!(std::fs::read(blocked.join("x")).unwrap(), b"keep");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn corrupt_file_is_kept_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, b"{\"version\":1,\"drafts\":[{").unwrap();
+        let s = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        assert!(s.is_empty());
+        assert!(s.load_warning().unwrap().contains("corrupt"));
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+    }
+
+    #[test]
+    fn draft_to_request_names_bad_numbers() {
+        let key = DraftKey::new("demo", Some(DataCenter::CnShanghai), "g1");
+        let err = draft("x").to_request(&key).unwrap_err();
+        assert!(err.contains("MsgType"), "{err}");
+        let mut d = draft("x");
+        d.msg_type = "7".into();
+        let req = d.to_request(&key).unwrap();
+        assert_eq!(req.msg_type, Some(7));
+        assert_eq!(req.weight, Some(3));
+        assert_eq!(req.no_storage, Some(true));
+        assert_eq!(req.no_cache, None);
+        assert_eq!(req.msg_tid, None);
+        assert_eq!(Draft::from_request(&req).body, "x");
+    }
+}
