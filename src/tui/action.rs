@@ -82,6 +82,7 @@ actions! {
     Send = "send", Compose, ["ctrl-s"], "Send the message";
     EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
     NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
+    Queue = "queue", Compose, ["ctrl-o"], "Keep the message in the outbox (livemod outbox retry sends it)";
 }
 
 impl Action {

@@ -3,6 +3,8 @@
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as CtEvent, KeyEvent, MouseButton, MouseEventKind};
@@ -10,7 +12,10 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{DataCenter, DeleteGroupRequest, Group, ListGroupsRequest, page_count};
+use crate::audit::AuditLog;
 use crate::catalogue::Catalogue;
+use crate::drafts::{DraftKey, DraftStore};
+use crate::outbox::{self, Disposition, LastError, Outbox};
 use crate::worker::{Command, Event, RequestId};
 
 use super::action::{Action, Msg};
@@ -46,6 +51,10 @@ pub struct Context {
     /// Initial page size (config `page_size`); 20 when absent.
     pub page_size: Option<u32>,
     pub catalogue: Catalogue,
+    /// Where drafts and the outbox live; none: drafts are not kept.
+    pub data_dir: Option<PathBuf>,
+    /// The audit log the outbox records person-initiated actions in.
+    pub audit: Option<Arc<AuditLog>>,
 }
 
 impl Context {
@@ -65,6 +74,8 @@ impl Context {
             auto_refresh: None,
             page_size: None,
             catalogue: Catalogue::builtin(),
+            data_dir: None,
+            audit: None,
         }
     }
 }
@@ -117,6 +128,10 @@ pub struct App {
     pub quit: bool,
     pub spinner: usize,
     pub last_page_load: Option<Instant>,
+    /// Compose drafts, saved as you type (none without a data directory).
+    pub drafts: Option<DraftStore>,
+    /// The durable outbox, opened the first time a message is kept in it.
+    message_outbox: Option<Outbox>,
 }
 
 impl App {
@@ -134,6 +149,25 @@ impl App {
             query.page_size = size;
         }
         let compose = ComposeState::new(&ctx.moderator_id, &ctx.catalogue);
+        let mut status = StatusState::default();
+        let drafts = match &ctx.data_dir {
+            Some(dir) => match DraftStore::in_dir(dir) {
+                Ok(store) => {
+                    if let Some(w) = store.load_warning() {
+                        status.error = Some(ErrorLine::local("Drafts", w.to_string()));
+                    }
+                    Some(store)
+                }
+                Err(e) => {
+                    status.error = Some(ErrorLine::local(
+                        "Drafts",
+                        format!("drafts are not kept this session: {e}"),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
         Ok(Self {
             keymap,
             theme,
@@ -144,7 +178,7 @@ impl App {
             browser: BrowserState::new(query),
             detail: DetailState::default(),
             compose,
-            status: StatusState::default(),
+            status,
             in_flight: BTreeMap::new(),
             page_request: None,
             mutations: HashMap::new(),
@@ -154,6 +188,8 @@ impl App {
             quit: false,
             spinner: 0,
             last_page_load: None,
+            drafts,
+            message_outbox: None,
             ctx,
         })
     }
@@ -289,6 +325,7 @@ impl App {
                     | Action::Send
                     | Action::EditExternal
                     | Action::NewTid
+                    | Action::Queue
                     | Action::Open
                     | Action::Up
                     | Action::Down
@@ -394,7 +431,7 @@ impl App {
                 None => self.no_selection(),
             },
             Action::Compose => self.open_compose(),
-            Action::Send | Action::EditExternal | Action::NewTid => {}
+            Action::Send | Action::EditExternal | Action::NewTid | Action::Queue => {}
         }
     }
 
@@ -430,10 +467,172 @@ impl App {
         if self.ctx.read_only {
             return;
         }
-        if let Some(g) = self.browser.selected_group() {
-            self.compose.target = Some(g.clone());
+        if let Some(g) = self.browser.selected_group().cloned() {
+            let same = self
+                .compose
+                .target
+                .as_ref()
+                .is_some_and(|t| t.group_id == g.group_id);
+            if !same && self.compose.sending.is_none() && self.drafts.is_some() {
+                // Each group has its own draft: keep this one, open that one.
+                self.touch_draft();
+                self.compose.target = Some(g);
+                let draft = self
+                    .draft_key()
+                    .and_then(|k| self.drafts.as_ref()?.get(&k).cloned());
+                match draft {
+                    Some(d) => {
+                        self.compose.apply_draft(&d, &self.ctx.catalogue);
+                        self.status
+                            .flash(ToastKind::Info, "Draft restored for this group");
+                    }
+                    None => self
+                        .compose
+                        .reset(&self.ctx.moderator_id, &self.ctx.catalogue),
+                }
+            } else if self.compose.sending.is_none() {
+                // Without a drafts file the text follows the selection rather
+                // than being dropped.
+                self.compose.target = Some(g);
+            }
         }
         self.focus = Focus::Compose;
+    }
+
+    fn draft_key(&self) -> Option<DraftKey> {
+        let g = self.compose.target.as_ref()?;
+        Some(DraftKey::new(
+            &self.ctx.app_id,
+            self.ctx.data_center,
+            &g.group_id,
+        ))
+    }
+
+    /// Records the compose fields in the drafts (written to disk debounced).
+    fn touch_draft(&mut self) {
+        let Some(key) = self.draft_key() else {
+            return;
+        };
+        let draft = self.compose.to_draft(&self.ctx.catalogue);
+        if let Some(store) = &mut self.drafts {
+            store.update(key, draft, Instant::now());
+        }
+    }
+
+    /// When the event loop should save drafts next.
+    pub fn next_draft_save(&self) -> Option<Instant> {
+        self.drafts.as_ref()?.next_save_at()
+    }
+
+    /// Saves drafts whose debounce is due (`force`: everything, now).
+    pub fn save_drafts(&mut self, force: bool) {
+        let Some(store) = &mut self.drafts else {
+            return;
+        };
+        let result = if force {
+            store.save_now().map(|_| true)
+        } else {
+            store.save_debounced(Instant::now())
+        };
+        if let Err(e) = result {
+            self.status.error = Some(ErrorLine::local(
+                "Drafts",
+                format!("cannot save drafts: {e}"),
+            ));
+        }
+    }
+
+    fn forget_draft(&mut self, key: Option<DraftKey>) {
+        let (Some(key), Some(store)) = (key, &mut self.drafts) else {
+            return;
+        };
+        if let Err(e) = store.remove(&key) {
+            self.status.error = Some(ErrorLine::local(
+                "Drafts",
+                format!("cannot save drafts: {e}"),
+            ));
+        }
+    }
+
+    /// Keeps the composed message in the durable outbox instead of sending it now.
+    fn queue_in_outbox(&mut self) {
+        if self.compose.sending.is_some() {
+            self.status.flash(
+                ToastKind::Warning,
+                "A send is in flight; wait for its outcome",
+            );
+            return;
+        }
+        let request = match self.compose.build_request(
+            &self.ctx.app_id,
+            self.ctx.data_center,
+            &self.ctx.catalogue,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                self.compose.last = Some((false, format!("✗ {e}")));
+                return;
+            }
+        };
+        if self.message_outbox.is_none() {
+            let Some(dir) = &self.ctx.data_dir else {
+                self.status.error = Some(ErrorLine::local(
+                    "Outbox",
+                    "no data directory: the outbox is not available",
+                ));
+                return;
+            };
+            match Outbox::in_dir(dir) {
+                Ok(o) => {
+                    self.message_outbox = Some(match &self.ctx.audit {
+                        Some(a) => o.with_audit(a.clone()),
+                        None => o,
+                    })
+                }
+                Err(e) => {
+                    self.status.error = Some(ErrorLine::local(
+                        "Outbox",
+                        format!("cannot open the outbox: {e}"),
+                    ));
+                    return;
+                }
+            }
+        }
+        let Some(outbox) = &self.message_outbox else {
+            return;
+        };
+        // A message that may already have reached the service is kept as
+        // "outcome unknown", for a person to resend, never blindly.
+        let tid = request.msg_tid.clone().unwrap_or_default();
+        let unknown = match &self.compose.last_failure {
+            Some((t, err, Disposition::Unknown)) if *t == tid => Some(err.clone()),
+            _ => None,
+        };
+        let result = match &unknown {
+            Some(err) => outbox.record_unknown(request.clone(), err),
+            None => outbox.enqueue(request.clone()),
+        };
+        match result {
+            Ok(id) => {
+                let key = self.draft_key();
+                self.forget_draft(key);
+                let text = if unknown.is_some() {
+                    format!(
+                        "Kept in the outbox as #{id} (outcome unknown: check, then `livemod outbox retry`)"
+                    )
+                } else {
+                    format!(
+                        "Queued in the outbox as #{id} (MsgTid {tid}); `livemod outbox retry` sends it"
+                    )
+                };
+                self.compose.last = Some((true, text.clone()));
+                self.compose.reset_after_send(&self.ctx.catalogue);
+                self.status.flash(ToastKind::Success, text);
+            }
+            Err(e) => {
+                self.status.error = Some(ErrorLine::local("Outbox", format!("not queued: {e}")));
+            }
+        }
     }
 
     pub fn go_page(&mut self, page: u32) {
@@ -620,6 +819,7 @@ impl App {
             Some(Action::Open) => {
                 if self.compose.field == Field::Body {
                     self.compose.handle_edit(&ev, &self.ctx.catalogue);
+                    self.touch_draft();
                 } else {
                     self.compose.next_field(true);
                 }
@@ -631,10 +831,14 @@ impl App {
             }
             Some(Action::NewTid) => {
                 self.compose.tid = Input::new(crate::api::new_msg_tid());
+                self.touch_draft();
             }
+            Some(Action::Queue) => self.queue_in_outbox(),
             Some(Action::Help) => self.overlay = Some(Overlay::Help { scroll: 0 }),
             _ => {
-                self.compose.handle_edit(&ev, &self.ctx.catalogue);
+                if self.compose.handle_edit(&ev, &self.ctx.catalogue) {
+                    self.touch_draft();
+                }
             }
         }
     }
@@ -655,6 +859,7 @@ impl App {
             self.browser.refilter();
         } else if self.focus == Focus::Compose {
             self.compose.paste(text);
+            self.touch_draft();
         }
     }
 
@@ -889,7 +1094,15 @@ impl App {
                             preview: super::panes::ellipsize(&preview, 40),
                         });
                         self.compose.last = Some((true, text.clone()));
-                        self.compose.reset_after_send(&self.ctx.catalogue);
+                        let key =
+                            DraftKey::new(&request.app_id, request.data_center, &request.group_id);
+                        self.forget_draft(Some(key));
+                        // Only when the pane still shows that message.
+                        if self.compose.tid.value() == r.msg_tid
+                            || request.msg_tid.as_deref() == Some(self.compose.tid.value())
+                        {
+                            self.compose.reset_after_send(&self.ctx.catalogue);
+                        }
                         self.status.flash(
                             ToastKind::Success,
                             text.trim_start_matches("✓ ").to_string(),
@@ -899,10 +1112,21 @@ impl App {
                         // Everything composed stays, MsgTid included, so a retry
                         // carries the same MsgTid.
                         let mut text = format!("✗ Not sent: {e}");
-                        if !e.provably_not_processed() {
+                        let disposition = outbox::classify(&e);
+                        if disposition == Disposition::Unknown {
                             text.push_str(" — the outcome is unknown; check before resending");
                         }
+                        if let Some(k) = self.keymap.first(Action::Queue)
+                            && matches!(disposition, Disposition::Retry | Disposition::Unknown)
+                        {
+                            text.push_str(&format!(" · {k} keeps it in the outbox"));
+                        }
                         self.compose.last = Some((false, text));
+                        self.compose.last_failure = Some((
+                            request.msg_tid.clone().unwrap_or_default(),
+                            LastError::from_api(&e),
+                            disposition,
+                        ));
                         self.status.error = Some(ErrorLine::from_api(
                             &format!("sending to {}", request.group_id),
                             &e,
@@ -985,9 +1209,10 @@ impl App {
             Focus::Compose => {
                 add(Action::Send, "send");
                 add(Action::NextPane, "next field");
-                add(Action::EditExternal, "$EDITOR");
-                add(Action::NewTid, "new MsgTid");
                 add(Action::Back, "back");
+                add(Action::EditExternal, "$EDITOR");
+                add(Action::Queue, "outbox");
+                add(Action::NewTid, "new MsgTid");
             }
         }
         out

@@ -29,6 +29,8 @@ pub async fn run_app<A: Api>(mut app: App, api: A) -> Result<()> {
     let guard = terminal::Guard;
     let (worker, mut events) = Worker::spawn(api);
     let result = event_loop(&mut term, &mut app, &worker, &mut events).await;
+    // Whatever ended the loop, what was typed is on disk.
+    app.save_drafts(true);
     drop(worker);
     drop(guard);
     terminal::restore().wrap_err("cannot restore the terminal")?;
@@ -96,6 +98,7 @@ async fn event_loop(
             }
         }
         if app.quit {
+            app.save_drafts(true);
             return Ok(());
         }
         if dirty {
@@ -106,6 +109,7 @@ async fn event_loop(
             next_tick = Instant::now() + SPINNER_EVERY;
         }
         let toast = app.status.deadline().map(Instant::from_std);
+        let draft_save = app.next_draft_save().map(Instant::from_std);
 
         #[cfg(unix)]
         let terminate = sigterm.recv();
@@ -134,6 +138,10 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_refresh.unwrap_or_else(Instant::now)), if next_refresh.is_some() => {
                 next_refresh = refresh_every.map(|d| Instant::now() + d);
                 app.handle(Msg::AutoRefresh);
+                dirty = true;
+            }
+            _ = tokio::time::sleep_until(draft_save.unwrap_or_else(Instant::now)), if draft_save.is_some() => {
+                app.save_drafts(false);
                 dirty = true;
             }
             _ = terminate => app.handle(Msg::Terminate),

@@ -46,6 +46,8 @@ impl Context {
             auto_refresh: config.auto_refresh,
             page_size: config.page_size,
             catalogue,
+            data_dir: Some(session.paths.data_dir.clone()),
+            audit: session.client.options().audit.clone(),
         })
     }
 }

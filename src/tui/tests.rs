@@ -1050,3 +1050,106 @@ fn perf_breakdown() {
     }
     eprintln!("bare draw: {:?}", start.elapsed() / 200);
 }
+
+// ------------------------------------------------------- drafts and outbox
+
+fn app_in(dir: &std::path::Path) -> App {
+    let mut ctx = Context::demo();
+    ctx.data_dir = Some(dir.to_path_buf());
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 10);
+    a
+}
+
+#[test]
+fn drafts_are_kept_per_group_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app_in(dir.path());
+    press(&mut a, "m");
+    a.compose.body.set_text("");
+    type_text(&mut a, "for room009");
+    assert!(a.next_draft_save().is_some(), "a save is pending");
+    // Another group gets its own (fresh) message...
+    keys(&mut a, &["esc", "j", "m"]);
+    assert_eq!(a.compose.target.as_ref().unwrap().group_id, "room008");
+    assert_eq!(a.compose.body.text(), "Hello everyone!");
+    // ...and going back restores the first one.
+    keys(&mut a, &["esc", "k", "m"]);
+    assert_eq!(a.compose.body.text(), "for room009");
+    a.save_drafts(true);
+    assert!(a.next_draft_save().is_none());
+
+    // A new console (after a crash or a closed terminal) finds it again.
+    let mut b = app_in(dir.path());
+    press(&mut b, "m");
+    assert_eq!(b.compose.body.text(), "for room009");
+    assert!(
+        b.status
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Draft restored")
+    );
+    assert_eq!(b.compose.field, Field::Body);
+
+    // Once sent, the draft goes (a restored sent message invites a duplicate).
+    press(&mut b, "ctrl-s");
+    let (id, request) = match &b.take_commands()[..] {
+        [Command::Send { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    b.handle(Msg::Worker(Event::Sent {
+        id,
+        request: request.clone(),
+        result: Ok(SendMessageResponse {
+            request_id: "R".into(),
+            msg_tid: request.msg_tid.clone().unwrap(),
+        }),
+    }));
+    let c = app_in(dir.path());
+    let key = crate::drafts::DraftKey::new("demo", None, "room009");
+    assert!(c.drafts.as_ref().unwrap().get(&key).is_none());
+}
+
+#[test]
+fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app_in(dir.path());
+    press(&mut a, "m");
+    a.compose.body.set_text("");
+    type_text(&mut a, "later");
+    press(&mut a, "ctrl-s");
+    let (id, request) = match &a.take_commands()[..] {
+        [Command::Send { id, request }] => (*id, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    let tid = request.msg_tid.clone().unwrap();
+    a.handle(Msg::Worker(Event::Sent {
+        id,
+        request,
+        result: Err(ApiError::Service(ServiceError {
+            status: 400,
+            code: "InputInvalid".into(),
+            message: "The group has no online users.".into(),
+            request_id: Some("R0".into()),
+            recommend: None,
+            host_id: None,
+            retry_after: None,
+        })),
+    }));
+    let (_, text) = a.compose.last.clone().unwrap();
+    assert!(text.contains("ctrl-o keeps it in the outbox"), "{text}");
+    press(&mut a, "ctrl-o");
+    let (ok, text) = a.compose.last.clone().unwrap();
+    assert!(ok && text.contains("Queued in the outbox"), "{text}");
+    assert_ne!(a.compose.tid.value(), tid);
+    let outbox = crate::outbox::Outbox::in_dir(dir.path()).unwrap();
+    let counts = outbox.counts().unwrap();
+    assert_eq!(
+        counts.get(&crate::outbox::State::Queued),
+        Some(&1),
+        "{counts:?}"
+    );
+}

@@ -14,6 +14,8 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::api::validate::{self, limits};
 use crate::api::{DataCenter, Group, SendMessageRequest, new_msg_tid};
 use crate::catalogue::{Catalogue, MessageType};
+use crate::drafts::Draft;
+use crate::outbox::{Disposition, LastError};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
 use crate::worker::RequestId;
@@ -32,6 +34,27 @@ pub enum Field {
     NoCache,
     Meta,
     Body,
+}
+
+impl Field {
+    /// The name kept in a draft, so the pane reopens where the user was.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Sender => "sender",
+            Field::Type => "type",
+            Field::Tid => "msg_tid",
+            Field::Weight => "weight",
+            Field::Statics => "statics_increase",
+            Field::NoStorage => "no_storage",
+            Field::NoCache => "no_cache",
+            Field::Meta => "sender_meta_info",
+            Field::Body => "body",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        FIELDS.iter().copied().find(|f| f.name() == name)
+    }
 }
 
 /// Tab order, top to bottom as drawn.
@@ -76,6 +99,9 @@ pub struct ComposeState {
     pub sending: Option<RequestId>,
     /// Outcome of the last send: (ok, text).
     pub last: Option<(bool, String)>,
+    /// The last failed send: its MsgTid, what it failed with, and whether it
+    /// may have reached the service (decides how the outbox keeps it).
+    pub last_failure: Option<(String, LastError, Disposition)>,
     pub sent: Vec<SentEntry>,
 }
 
@@ -95,6 +121,7 @@ impl ComposeState {
             field: Field::Body,
             sending: None,
             last: None,
+            last_failure: None,
             sent: Vec::new(),
         };
         if let Some(t) = catalogue.types.first() {
@@ -297,8 +324,70 @@ impl ComposeState {
         Ok(request)
     }
 
+    /// Every field as typed, for the drafts file.
+    pub fn to_draft(&self, catalogue: &Catalogue) -> Draft {
+        Draft {
+            sender_id: self.sender.value().to_string(),
+            sender_meta_info: self.meta.value().to_string(),
+            body: self.body.text(),
+            msg_type: self
+                .msg_type(catalogue)
+                .map(|t| t.number.to_string())
+                .unwrap_or_default(),
+            msg_tid: self.tid.value().to_string(),
+            statics_increase: self.statics.value().to_string(),
+            weight: self.weight.value().to_string(),
+            no_storage: self.no_storage,
+            no_cache: self.no_cache,
+            focus: Some(self.field.name().to_string()),
+        }
+    }
+
+    /// Restores the fields from a draft (an unknown type number keeps the first type).
+    pub fn apply_draft(&mut self, d: &Draft, catalogue: &Catalogue) {
+        self.sender = Input::new(d.sender_id.clone());
+        self.meta = Input::new(d.sender_meta_info.clone());
+        self.type_index = d
+            .msg_type
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| catalogue.types.iter().position(|t| t.number == n))
+            .unwrap_or(0);
+        self.body.set_text(&d.body);
+        self.tid = Input::new(if d.msg_tid.is_empty() {
+            new_msg_tid()
+        } else {
+            d.msg_tid.clone()
+        });
+        self.statics = Input::new(d.statics_increase.clone());
+        self.weight = Input::new(d.weight.clone());
+        self.no_storage = d.no_storage;
+        self.no_cache = d.no_cache;
+        self.field = d
+            .focus
+            .as_deref()
+            .and_then(Field::from_name)
+            .unwrap_or(Field::Body);
+        self.last = None;
+        self.last_failure = None;
+    }
+
+    /// A fresh message: defaults, the first type and its template, a new MsgTid.
+    pub fn reset(&mut self, moderator_id: &str, catalogue: &Catalogue) {
+        let fresh = Self::new(moderator_id, catalogue);
+        let sent = std::mem::take(&mut self.sent);
+        let target = self.target.take();
+        *self = Self {
+            sent,
+            target,
+            ..fresh
+        };
+    }
+
     /// After a successful send: a fresh MsgTid and the type's template again.
     pub fn reset_after_send(&mut self, catalogue: &Catalogue) {
+        self.last_failure = None;
         self.tid = Input::new(new_msg_tid());
         let template = self
             .msg_type(catalogue)
