@@ -246,7 +246,7 @@ impl App {
         });
     }
 
-    /// The handler for everything: returns whether anything may have changed.
+    /// The one update function: every message from the event loop lands here.
     pub fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Key(ev) => self.on_key(ev),

@@ -39,6 +39,11 @@ impl Clock {
         self.format(secs, "%Y-%m-%d %H:%M")
     }
 
+    /// "11-14 10:22", for narrow tables.
+    pub fn compact(&self, secs: i64) -> String {
+        self.format(secs, "%m-%d %H:%M")
+    }
+
     /// "2024-11-14 10:22:07 +08:00".
     pub fn long(&self, secs: i64) -> String {
         self.format(secs, "%Y-%m-%d %H:%M:%S %:z")

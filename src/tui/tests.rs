@@ -1153,3 +1153,41 @@ fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
         "{counts:?}"
     );
 }
+
+#[test]
+fn auto_refresh_reloads_only_when_idle() {
+    let mut a = loaded(10);
+    a.handle(Msg::AutoRefresh);
+    assert_eq!(page_loads(&a.take_commands()), vec![1]);
+    // A page load is already pending: nothing more.
+    a.handle(Msg::AutoRefresh);
+    assert!(a.take_commands().is_empty());
+    answer_pages(&mut a, 10);
+    press(&mut a, "c");
+    a.handle(Msg::AutoRefresh);
+    assert!(a.take_commands().is_empty(), "not under an open dialog");
+}
+
+#[test]
+fn long_group_info_scrolls_in_detail() {
+    let mut a = loaded(10);
+    let info = (0..2000)
+        .map(|i| format!("line {i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    a.browser.groups[0].group_info = info;
+    press(&mut a, "enter");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(
+        text.contains("line 0") && !text.contains("line 1999"),
+        "{text}"
+    );
+    press(&mut a, "G");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(text.contains("line 1999"), "{text}");
+    assert!(text.contains("1988-2007/2007"), "position shown: {text}");
+    press(&mut a, "pgup");
+    press(&mut a, "g");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(text.contains("GroupId    room009"), "{text}");
+}

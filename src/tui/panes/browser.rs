@@ -308,14 +308,17 @@ pub fn draw(
     );
 
     let wide = table_area.width >= 100;
+    // Below 78 columns (the browser beside the detail pane) the date drops its year.
+    let compact = table_area.width < 78;
     let id_w: u16 = if wide { 24 } else { 16 };
     let creator_w: u16 = if wide { 14 } else { 10 };
+    let created_w: u16 = if compact { 11 } else { 16 };
     let widths = [
         Constraint::Length(id_w),
         Constraint::Min(8),
         Constraint::Length(creator_w),
         Constraint::Length(3),
-        Constraint::Length(16),
+        Constraint::Length(created_w),
         Constraint::Length(8),
     ];
     let end = (state.offset + rows_height).min(state.visible.len());
@@ -333,7 +336,11 @@ pub fn draw(
                 Cell::from(ellipsize(&g.group_name, 64)),
                 Cell::from(ellipsize(&g.creator_id, usize::from(creator_w))),
                 Cell::from(format!("{:>3}", g.admin_list.len())),
-                Cell::from(clock.short(g.createtime)),
+                Cell::from(if compact {
+                    clock.compact(g.createtime)
+                } else {
+                    clock.short(g.createtime)
+                }),
                 Cell::from(if g.delete { "deleted" } else { "existing" }),
             ])
             .style(style)
