@@ -284,3 +284,31 @@ fn body_opens_in_editor_and_the_console_comes_back() {
     c.send("q");
     assert!(c.wait_exit().success());
 }
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may contain spaces) start after ") ".
+    let rest = &stat[stat.rfind(") ").unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn an_idle_console_uses_no_cpu() {
+    let mut c = Console::start(&["--demo"]);
+    c.wait_for("page 1/");
+    // Let start-up work (and the toast-free first frame) settle.
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = c.child.process_id().unwrap();
+    let before = cpu_ticks(pid);
+    let bytes_before = c.bytes.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(pid) - before;
+    let drawn = c.bytes.lock().unwrap().len() - bytes_before;
+    assert!(used <= 2, "{used} ticks of CPU in 2 s of idling");
+    assert_eq!(drawn, 0, "nothing is redrawn while idle");
+    c.send("q");
+    assert!(c.wait_exit().success());
+}
