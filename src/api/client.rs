@@ -255,7 +255,7 @@ impl Client {
         let forms = secret_forms(&self.credentials);
         let response = match self.http.execute(request).await {
             Ok(r) => r,
-            Err(e) => return Err(redact_error(transport_error(&e), &forms)),
+            Err(e) => return Err(redact_error(transport_error(e), &forms)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -481,17 +481,18 @@ fn redact_error(mut err: ApiError, forms: &[String]) -> ApiError {
     err
 }
 
-fn transport_error(e: &reqwest::Error) -> ApiError {
+fn transport_error(e: reqwest::Error) -> ApiError {
     // A connect failure means no byte of the request reached the service.
     let phase = if e.is_connect() || e.is_builder() {
         TransportPhase::NotSent
     } else {
         TransportPhase::OutcomeUnknown
     };
-    // reqwest's Display includes the URL, which carries no secret (signatures
-    // are in headers for V3; for V2 the query has a signature but no secret).
+    // The URL is dropped: it adds nothing the user does not know, and a V2 query
+    // carries the signature and any STS token.
+    let e = e.without_url();
     let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -516,7 +517,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ApiErr
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => return Err(transport_error(&e)),
+            Err(e) => return Err(transport_error(e)),
         }
     }
 }
