@@ -222,3 +222,41 @@ async fn render_shows_the_first_page() {
     assert!(text.contains("Created"), "{text}");
     assert!(text.lines().next().unwrap().contains("livemod"));
 }
+
+#[test]
+fn livemod_render_prints_one_frame() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_livemod"))
+        .args(["--demo", "render", "--width", "80", "--height", "24"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 24, "{text}");
+    assert!(text.contains("page 1/6 · 120 groups"), "{text}");
+    assert!(!text.contains('\x1b'), "plain text, no escape sequences");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_livemod"))
+        .args(["--demo", "render", "--pane", "compose", "--width", "120"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 40, "{text}");
+    assert!(
+        text.contains("Compose") && text.contains("chat text"),
+        "{text}"
+    );
+}
