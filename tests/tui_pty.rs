@@ -312,3 +312,24 @@ fn an_idle_console_uses_no_cpu() {
     c.send("q");
     assert!(c.wait_exit().success());
 }
+
+/// The panic key exists in debug builds only.
+#[test]
+#[cfg(debug_assertions)]
+fn a_panic_on_the_ui_thread_restores_the_terminal_first() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Console::start_in(
+        home,
+        &["--demo"],
+        &[("LIVEMOD_TEST_PANIC_KEY", "1".to_string())],
+    );
+    c.wait_for("page 1/");
+    c.send("\x1b[24~"); // F12
+    let status = c.wait_exit();
+    assert!(!status.success());
+    let parser = c.parser.lock().unwrap();
+    assert!(!parser.screen().alternate_screen());
+    assert!(!parser.screen().hide_cursor());
+    let screen = parser.screen().contents();
+    assert!(screen.contains("test panic on the UI thread"), "{screen}");
+}

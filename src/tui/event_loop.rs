@@ -38,6 +38,15 @@ pub async fn run_app<A: Api>(mut app: App, api: A) -> Result<()> {
 }
 
 fn on_terminal_event(app: &mut App, ev: CtEvent) -> bool {
+    // Debug builds only: lets the pty test check that a panic on the UI
+    // thread restores the terminal.
+    #[cfg(debug_assertions)]
+    if let CtEvent::Key(k) = &ev
+        && k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("LIVEMOD_TEST_PANIC_KEY").is_some()
+    {
+        panic!("test panic on the UI thread (LIVEMOD_TEST_PANIC_KEY)");
+    }
     match ev {
         CtEvent::Key(k) if k.kind != KeyEventKind::Release => app.handle(Msg::Key(k)),
         CtEvent::Key(_) => return false,
