@@ -254,6 +254,7 @@ impl App {
     fn outbox_op(&mut self, op: OutboxOp, purpose: OutboxPurpose) {
         let id = self.next_id();
         self.outbox_requests.insert(id, purpose);
+        self.in_flight.insert(id, "outbox".into());
         self.outbox.push(Command::Outbox { id, op });
     }
 
