@@ -13,17 +13,22 @@
 //!   loop is started again on the same channel.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinHandle};
+use tokio_util::sync::CancellationToken;
 
 use crate::api::{
     ApiError, Client, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest,
     DeleteGroupResponse, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
     SendMessageResponse,
 };
+use crate::bulk::Progress;
+use crate::delivery::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
+use crate::outbox::DeliveryReport;
 
 /// Identifies one request from the UI; replies carry it back.
 pub type RequestId = u64;
@@ -57,6 +62,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: SendMessageRequest,
     ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send;
+    /// The real client behind this API, when there is one: background outbox
+    /// delivery and bulk runs need its pacer and its audit.
+    fn client(&self) -> Option<Client> {
+        None
+    }
 }
 
 impl<A: Api> Api for Arc<A> {
@@ -84,6 +94,9 @@ impl<A: Api> Api for Arc<A> {
     ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send {
         (**self).send(request)
     }
+    fn client(&self) -> Option<Client> {
+        (**self).client()
+    }
 }
 
 impl Api for Client {
@@ -99,7 +112,39 @@ impl Api for Client {
     async fn send(&self, request: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
         self.call(&request).await
     }
+    fn client(&self) -> Option<Client> {
+        Some(self.clone())
+    }
 }
+
+/// The calls of a bulk run (one per marked group).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkJob {
+    Send(Vec<SendMessageRequest>),
+    Delete(Vec<DeleteGroupRequest>),
+}
+
+impl BulkJob {
+    pub fn len(&self) -> usize {
+        match self {
+            BulkJob::Send(v) => v.len(),
+            BulkJob::Delete(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn group_id(&self, i: usize) -> &str {
+        match self {
+            BulkJob::Send(v) => &v[i].group_id,
+            BulkJob::Delete(v) => &v[i].group_id,
+        }
+    }
+}
+
+/// How one call of a bulk run ended: the RequestId, the error, or None when
+/// it was never sent (cancelled first).
+pub type BulkResult = Option<Result<String, ApiError>>;
 
 /// A request from the UI.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +165,12 @@ pub enum Command {
         id: RequestId,
         request: SendMessageRequest,
     },
+    /// Read or change the outbox (on a blocking thread).
+    Outbox { id: RequestId, op: OutboxOp },
+    /// Many calls, paced by the client, cancellable.
+    Bulk { id: RequestId, job: BulkJob },
+    /// Start nothing new in bulk run `id`; calls in flight finish.
+    CancelBulk { id: RequestId },
     /// Test hook: makes the worker loop itself panic.
     #[cfg(test)]
     PanicLoop,
@@ -131,7 +182,10 @@ impl Command {
             Command::LoadPage { id, .. }
             | Command::Create { id, .. }
             | Command::Delete { id, .. }
-            | Command::Send { id, .. } => Some(*id),
+            | Command::Send { id, .. }
+            | Command::Outbox { id, .. }
+            | Command::Bulk { id, .. } => Some(*id),
+            Command::CancelBulk { .. } => None,
             #[cfg(test)]
             Command::PanicLoop => None,
         }
@@ -164,10 +218,35 @@ pub enum Event {
         request: SendMessageRequest,
         result: Result<SendMessageResponse, ApiError>,
     },
+    Outbox {
+        id: RequestId,
+        result: Result<OpReply, String>,
+    },
+    /// Background delivery sent something (or could not look).
+    OutboxDelivered {
+        report: DeliveryReport,
+        snapshot: Result<Snapshot, String>,
+    },
+    BulkProgress {
+        id: RequestId,
+        progress: Progress,
+    },
+    BulkDone {
+        id: RequestId,
+        job: BulkJob,
+        /// One per call, in the job's order.
+        results: Vec<BulkResult>,
+        cancelled: bool,
+    },
     /// The job for `id` panicked; no other reply will come for it.
-    Failed { id: RequestId, message: String },
+    Failed {
+        id: RequestId,
+        message: String,
+    },
     /// The worker loop panicked and was started again.
-    Restarted { message: String },
+    Restarted {
+        message: String,
+    },
 }
 
 impl Event {
@@ -177,8 +256,12 @@ impl Event {
             | Event::Created { id, .. }
             | Event::Deleted { id, .. }
             | Event::Sent { id, .. }
-            | Event::Failed { id, .. } => Some(*id),
-            Event::Restarted { .. } => None,
+            | Event::Failed { id, .. }
+            | Event::Outbox { id, .. }
+            | Event::BulkDone { id, .. } => Some(*id),
+            Event::Restarted { .. }
+            | Event::OutboxDelivered { .. }
+            | Event::BulkProgress { .. } => None,
         }
     }
 }
@@ -188,20 +271,55 @@ impl Event {
 pub struct Worker {
     commands: mpsc::UnboundedSender<Command>,
     supervisor: JoinHandle<()>,
+    outbox: Option<Arc<OutboxService>>,
+    delivery: Option<JoinHandle<()>>,
+}
+
+/// What the worker shares between its loop (restarted after a panic) and its jobs.
+struct Shared {
+    outbox: Option<Arc<OutboxService>>,
+    bulk: StdMutex<HashMap<RequestId, CancellationToken>>,
 }
 
 impl Worker {
     /// Starts the worker on the current tokio runtime.
     pub fn spawn<A: Api>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
+        Self::spawn_with(api, None)
+    }
+
+    /// Starts the worker with the console's outbox: outbox commands work, and
+    /// when `api` has a real client and the config is not read-only, due
+    /// entries are delivered in the background.
+    pub fn spawn_with<A: Api>(
+        api: A,
+        outbox: Option<OutboxConfig>,
+    ) -> (Worker, mpsc::UnboundedReceiver<Event>) {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let api = Arc::new(api);
+        let outbox = outbox.map(OutboxService::new);
+        let delivery = match (&outbox, api.client()) {
+            (Some(service), Some(client)) => Some(tokio::spawn(
+                IN_WORKER.scope((), service.clone().deliver_forever(client, events.clone())),
+            )),
+            _ => None,
+        };
+        let shared = Arc::new(Shared {
+            outbox: outbox.clone(),
+            bulk: StdMutex::new(HashMap::new()),
+        });
         let command_rx = Arc::new(Mutex::new(command_rx));
         let supervisor = tokio::spawn(async move {
             loop {
-                let job = tokio::spawn(
-                    IN_WORKER.scope((), run(api.clone(), command_rx.clone(), events.clone())),
-                );
+                let job = tokio::spawn(IN_WORKER.scope(
+                    (),
+                    run(
+                        api.clone(),
+                        command_rx.clone(),
+                        events.clone(),
+                        shared.clone(),
+                    ),
+                ));
                 match job.await {
                     Ok(()) => break,
                     Err(e) if e.is_panic() => {
@@ -219,9 +337,24 @@ impl Worker {
             Worker {
                 commands,
                 supervisor,
+                outbox,
+                delivery,
             },
             event_rx,
         )
+    }
+
+    /// Stops background delivery cleanly: nothing new starts, a message being
+    /// sent is finished (so its state is known), waiting at most `limit`.
+    pub async fn shutdown(&mut self, limit: std::time::Duration) {
+        if let Some(o) = &self.outbox {
+            o.stop();
+        }
+        if let Some(d) = self.delivery.take()
+            && tokio::time::timeout(limit, d).await.is_err()
+        {
+            tracing::warn!("background delivery did not stop in time");
+        }
     }
 
     /// Queues a command; false when the worker is gone.
@@ -232,6 +365,9 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
+        if let Some(o) = &self.outbox {
+            o.stop();
+        }
         self.supervisor.abort();
     }
 }
@@ -240,6 +376,7 @@ async fn run<A: Api>(
     api: Arc<A>,
     commands: Arc<Mutex<mpsc::UnboundedReceiver<Command>>>,
     events: mpsc::UnboundedSender<Event>,
+    shared: Arc<Shared>,
 ) {
     let mut commands = commands.lock().await;
     let mut page_job: Option<AbortHandle> = None;
@@ -299,11 +436,93 @@ async fn run<A: Api>(
                         }
                     });
                 }
+                Command::Outbox { id, op } => {
+                    let service = shared.outbox.clone();
+                    spawn_job(id, &events, async move {
+                        let result = match service {
+                            Some(s) => s.run(op).await,
+                            None => Err("no data directory: the outbox is not available".into()),
+                        };
+                        Event::Outbox { id, result }
+                    });
+                }
+                Command::Bulk { id, job } => {
+                    let cancel = CancellationToken::new();
+                    shared
+                        .bulk
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id, cancel.clone());
+                    let progress_events = events.clone();
+                    let shared = shared.clone();
+                    spawn_job(id, &events, async move {
+                        let (results, cancelled) = run_bulk(&*api, &job, &cancel, |progress| {
+                            let _ = progress_events.send(Event::BulkProgress { id, progress });
+                        })
+                        .await;
+                        shared
+                            .bulk
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&id);
+                        Event::BulkDone {
+                            id,
+                            job,
+                            results,
+                            cancelled,
+                        }
+                    });
+                }
+                Command::CancelBulk { id } => {
+                    if let Some(c) = shared
+                        .bulk
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(&id)
+                    {
+                        c.cancel();
+                    }
+                }
                 #[cfg(test)]
                 Command::PanicLoop => panic!("worker loop test panic"),
             }
         }
     }
+}
+
+/// Runs a bulk job one call at a time: every call goes through the client,
+/// whose pacer keeps the rate under the service's limit. (`bulk::run`'s
+/// future is not `Send`, so it cannot run on a worker task.)
+async fn run_bulk<A: Api>(
+    api: &A,
+    job: &BulkJob,
+    cancel: &CancellationToken,
+    mut on_progress: impl FnMut(Progress),
+) -> (Vec<BulkResult>, bool) {
+    let mut progress = Progress {
+        total: job.len(),
+        ..Default::default()
+    };
+    let mut results = Vec::with_capacity(job.len());
+    for i in 0..job.len() {
+        if cancel.is_cancelled() {
+            results.push(None);
+            progress.not_attempted += 1;
+            continue;
+        }
+        let r = match job {
+            BulkJob::Send(ops) => api.send(ops[i].clone()).await.map(|r| r.request_id),
+            BulkJob::Delete(ops) => api.delete(ops[i].clone()).await.map(|r| r.request_id),
+        };
+        if r.is_ok() {
+            progress.done += 1;
+        } else {
+            progress.failed += 1;
+        }
+        results.push(Some(r));
+        on_progress(progress);
+    }
+    (results, cancel.is_cancelled())
 }
 
 /// Runs one job in its own task; its reply, or its panic, goes to `events`.

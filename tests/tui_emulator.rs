@@ -260,3 +260,103 @@ fn livemod_render_prints_one_frame() {
         "{text}"
     );
 }
+
+/// A send nobody can receive is kept in the outbox; once a user is online the
+/// background delivery sends it, exactly once.
+#[tokio::test]
+async fn a_message_kept_in_the_outbox_is_delivered_once_someone_joins() {
+    use livemod::api::CreateGroupRequest;
+    use livemod::delivery::OutboxConfig;
+    use livemod::emulator::ops::JoinGroupRequest;
+    use livemod::outbox::RetryPolicy;
+
+    let emulator = Emulator::start(EmulatorOptions {
+        audience: 0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, "test"),
+        ClientOptions {
+            endpoint: emulator.url(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    client
+        .call(&CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "quiet".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = OutboxConfig::new(dir.path().to_path_buf());
+    config.policy = RetryPolicy {
+        base_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(200),
+        max_auto_retries: 1000,
+    };
+    let (worker, events) = Worker::spawn_with(client.clone(), Some(config));
+    let mut ctx = Context::demo();
+    ctx.data_dir = Some(dir.path().to_path_buf());
+    let mut app = App::new(ctx).unwrap();
+    app.start();
+    let mut r = Rig {
+        app,
+        worker,
+        events,
+        emulator,
+    };
+    r.settle().await;
+    assert_eq!(r.selected(), "quiet");
+    r.press("m");
+    r.app.compose.body.set_text("");
+    r.type_text("hello");
+    r.press("ctrl-s");
+    r.settle().await;
+    let (ok, text) = r.app.compose.last.clone().unwrap();
+    assert!(!ok, "{text}");
+    r.press("ctrl-o");
+    r.settle().await;
+    assert_eq!(r.app.outbox_label().as_deref(), Some("outbox 1 queued"));
+    // Nobody online: background delivery keeps retrying; nothing delivered.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    while let Ok(ev) = r.events.try_recv() {
+        r.app.handle(Msg::Worker(ev));
+    }
+    assert!(
+        r.emulator
+            .delivered_messages("demo", "quiet")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    client
+        .call(&JoinGroupRequest {
+            app_id: "demo".into(),
+            group_id: "quiet".into(),
+            user_id: "u1".into(),
+            data_center: None,
+        })
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while r.app.outbox_label().is_some() {
+        let ev = tokio::time::timeout_at(deadline, r.events.recv())
+            .await
+            .expect("delivered in time")
+            .unwrap();
+        r.app.handle(Msg::Worker(ev));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let delivered = r
+        .emulator
+        .delivered_messages("demo", "quiet")
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 1, "exactly once: {delivered:?}");
+    r.worker.shutdown(Duration::from_secs(5)).await;
+}

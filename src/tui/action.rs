@@ -12,6 +12,7 @@ pub enum Scope {
     Browser,
     Detail,
     Compose,
+    Outbox,
 }
 
 impl Scope {
@@ -21,6 +22,7 @@ impl Scope {
             Scope::Browser => "Group browser",
             Scope::Detail => "Detail",
             Scope::Compose => "Compose & forms",
+            Scope::Outbox => "Outbox",
         }
     }
 }
@@ -78,11 +80,18 @@ actions! {
     CopyId = "copy_id", Browser, ["y"], "Copy the selected GroupId (OSC 52)";
     Create = "create", Browser, ["c"], "Create a group";
     Delete = "delete", Browser, ["d", "delete"], "Delete the selected group (asks for its GroupId)";
-    Compose = "compose", Browser, ["m"], "Compose a message to the selected group";
+    Compose = "compose", Browser, ["m"], "Compose to the selected group (to all marked ones)";
+    Mark = "mark", Browser, ["space"], "Mark/unmark a group for bulk m/d (esc clears)";
+    Outbox = "outbox", Browser, ["o"], "Show the outbox (messages kept for delivery)";
+    SentLog = "sent_log", Browser, ["L"], "Every message sent this session";
     Send = "send", Compose, ["ctrl-s"], "Send the message";
     EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
     NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
-    Queue = "queue", Compose, ["ctrl-o"], "Keep the message in the outbox (livemod outbox retry sends it)";
+    Queue = "queue", Compose, ["ctrl-o"], "Keep the message in the outbox (delivered in the background)";
+    RetryNow = "retry_now", Outbox, ["t"], "Send the selected entry now (queued or failed)";
+    Discard = "discard", Outbox, ["x"], "Discard the selected entry (asks first; it stays listed)";
+    EditEntry = "edit_entry", Outbox, ["e"], "Edit the entry in compose; send/queue requeues it";
+    ResendAnyway = "resend_anyway", Outbox, ["A"], "Outcome unknown: resend anyway, same MsgTid (asks first)";
 }
 
 impl Action {
@@ -96,12 +105,17 @@ impl Action {
                 | Action::Send
                 | Action::EditExternal
                 | Action::NewTid
+                | Action::Queue
+                | Action::RetryNow
+                | Action::Discard
+                | Action::EditEntry
+                | Action::ResendAnyway
         )
     }
 
     /// Actions that destroy something; never allowed on a ctrl chord.
     pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Delete)
+        matches!(self, Action::Delete | Action::Discard)
     }
 }
 

@@ -11,12 +11,16 @@ use crossterm::event::{Event as CtEvent, KeyEvent, MouseButton, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::api::{DataCenter, DeleteGroupRequest, Group, ListGroupsRequest, page_count};
+use crate::api::{
+    DataCenter, DeleteGroupRequest, Group, ListGroupsRequest, SendMessageRequest, page_count,
+};
 use crate::audit::AuditLog;
+use crate::bulk::Progress;
 use crate::catalogue::Catalogue;
+use crate::delivery::OutboxOp;
 use crate::drafts::{DraftKey, DraftStore};
-use crate::outbox::{self, Disposition, LastError, Outbox};
-use crate::worker::{Command, Event, RequestId};
+use crate::outbox::{self, Disposition, LastError, State};
+use crate::worker::{BulkJob, Command, Event, RequestId};
 
 use super::action::{Action, Msg};
 use super::clock::Clock;
@@ -24,9 +28,11 @@ use super::keys::{Key, KeyMap};
 use super::panes::browser::{BrowserState, PAGE_SIZES};
 use super::panes::command;
 use super::panes::compose::{ComposeState, Field, SentEntry};
+use super::panes::confirm::{Answer, ConfirmDialog, Pending};
 use super::panes::create::CreateForm;
 use super::panes::delete::{Choice, DeleteDialog};
 use super::panes::detail::DetailState;
+use super::panes::outbox::OutboxState;
 use super::panes::status::{ErrorLine, StatusState, ToastKind};
 use super::theme::Theme;
 
@@ -85,6 +91,7 @@ pub enum Focus {
     Browser,
     Detail,
     Compose,
+    Outbox,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +99,43 @@ pub enum Overlay {
     Help { scroll: usize },
     Create(Box<CreateForm>),
     Delete(Box<DeleteDialog>),
+    Confirm(Box<ConfirmDialog>),
+    SentLog { scroll: usize },
+    BulkSummary(Box<BulkSummary>),
+}
+
+/// A bulk run in flight.
+#[derive(Debug, Clone)]
+pub struct BulkRun {
+    pub id: RequestId,
+    /// "sending" or "deleting".
+    pub verb: &'static str,
+    pub progress: Progress,
+    pub cancelling: bool,
+}
+
+/// The end of a bulk run, shown until dismissed.
+#[derive(Debug, Clone)]
+pub struct BulkSummary {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Sends that did not go through; the queue key keeps them in the outbox.
+    pub failed_sends: Vec<SendMessageRequest>,
+}
+
+/// What an outbox request in flight was for (to word its reply).
+#[derive(Debug, Clone)]
+enum OutboxPurpose {
+    Refresh,
+    /// A composed message; the MsgTid the compose pane showed.
+    Enqueue {
+        tid: String,
+        unknown: bool,
+    },
+    Keep,
+    Discard,
+    Retry,
+    Edit,
 }
 
 /// Side effects the event loop carries out for the app.
@@ -130,8 +174,11 @@ pub struct App {
     pub last_page_load: Option<Instant>,
     /// Compose drafts, saved as you type (none without a data directory).
     pub drafts: Option<DraftStore>,
-    /// The durable outbox, opened the first time a message is kept in it.
-    message_outbox: Option<Outbox>,
+    /// The outbox pane (entries come from the worker).
+    pub outbox_pane: OutboxState,
+    outbox_requests: HashMap<RequestId, OutboxPurpose>,
+    /// The bulk run in flight, if any.
+    pub bulk: Option<BulkRun>,
 }
 
 impl App {
@@ -189,7 +236,9 @@ impl App {
             spinner: 0,
             last_page_load: None,
             drafts,
-            message_outbox: None,
+            outbox_pane: OutboxState::default(),
+            outbox_requests: HashMap::new(),
+            bulk: None,
             ctx,
         })
     }
@@ -197,6 +246,37 @@ impl App {
     /// Loads the first page.
     pub fn start(&mut self) {
         self.request_page();
+        if self.ctx.data_dir.is_some() {
+            self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh);
+        }
+    }
+
+    fn outbox_op(&mut self, op: OutboxOp, purpose: OutboxPurpose) {
+        let id = self.next_id();
+        self.outbox_requests.insert(id, purpose);
+        self.in_flight.insert(id, "outbox".into());
+        self.outbox.push(Command::Outbox { id, op });
+    }
+
+    /// "outbox 3 queued · 1 unknown" for the header, when anything waits.
+    pub fn outbox_label(&self) -> Option<String> {
+        self.outbox_pane.summary().map(|s| format!("outbox {s}"))
+    }
+
+    /// "sending 12/40 · 1 failed" while a bulk run is in flight.
+    pub fn bulk_label(&self) -> Option<String> {
+        let b = self.bulk.as_ref()?;
+        let p = &b.progress;
+        let mut s = format!("{} {}/{}", b.verb, p.done + p.failed, p.total);
+        if p.failed > 0 {
+            s.push_str(&format!(" · {} failed", p.failed));
+        }
+        if b.cancelling {
+            s.push_str(" · cancelling");
+        } else if let Some(k) = self.keymap.first(Action::Back) {
+            s.push_str(&format!(" · {k} cancels"));
+        }
+        Some(s)
     }
 
     pub fn busy(&self) -> bool {
@@ -303,6 +383,11 @@ impl App {
         }
         match self.focus {
             Focus::Compose => self.compose_key(key, ev),
+            Focus::Outbox => {
+                if let Some(action) = self.keymap.action(&key) {
+                    self.outbox_action(action);
+                }
+            }
             Focus::Browser | Focus::Detail => {
                 if let Some(action) = self.keymap.action(&key) {
                     self.do_action(action);
@@ -343,8 +428,19 @@ impl App {
             Action::NextPane => self.cycle_focus(true),
             Action::PrevPane => self.cycle_focus(false),
             Action::Back => {
-                if self.focus != Focus::Browser {
+                if let Some(b) = &mut self.bulk {
+                    if !b.cancelling {
+                        b.cancelling = true;
+                        let id = b.id;
+                        self.outbox.push(Command::CancelBulk { id });
+                        self.status
+                            .flash(ToastKind::Warning, "Cancelling: calls in flight finish");
+                    }
+                } else if self.focus != Focus::Browser {
                     self.focus = Focus::Browser;
+                } else if !self.browser.marked.is_empty() {
+                    self.browser.marked.clear();
+                    self.status.flash(ToastKind::Info, "Marks cleared");
                 } else if !self.browser.filter.value().is_empty() {
                     self.browser.filter.reset();
                     self.browser.refilter();
@@ -420,6 +516,25 @@ impl App {
                     &self.ctx.moderator_id,
                 ))));
             }
+            Action::Delete if !self.browser.marked.is_empty() => self.confirm_bulk_delete(),
+            Action::Compose if !self.browser.marked.is_empty() => self.open_bulk_compose(),
+            Action::Mark => match self.browser.toggle_mark() {
+                Some(_) => {}
+                None => self.no_selection(),
+            },
+            Action::Outbox => {
+                if self.ctx.data_dir.is_none() {
+                    self.status.error = Some(ErrorLine::local(
+                        "Outbox",
+                        "no data directory: the outbox is not available",
+                    ));
+                } else {
+                    self.focus = Focus::Outbox;
+                    self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh);
+                }
+            }
+            Action::SentLog => self.overlay = Some(Overlay::SentLog { scroll: 0 }),
+            Action::RetryNow | Action::Discard | Action::EditEntry | Action::ResendAnyway => {}
             Action::Delete => match self.browser.selected_group() {
                 Some(g) if g.delete => {
                     let text = format!("Group {} is already deleted", g.group_id);
@@ -449,6 +564,9 @@ impl App {
         if self.keymap.is_bound(Action::Send) {
             order.push(Focus::Compose);
         }
+        if self.ctx.data_dir.is_some() {
+            order.push(Focus::Outbox);
+        }
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = order.len();
         let next = order[if forward {
@@ -458,6 +576,8 @@ impl App {
         }];
         if next == Focus::Compose {
             self.open_compose();
+        } else if next == Focus::Outbox {
+            self.do_action(Action::Outbox);
         } else {
             self.focus = next;
         }
@@ -466,6 +586,14 @@ impl App {
     fn open_compose(&mut self) {
         if self.ctx.read_only {
             return;
+        }
+        // Leaving a bulk or outbox edit: back to the selected group's message.
+        if !self.compose.bulk_targets.is_empty() || self.compose.requeue_of.is_some() {
+            self.compose.bulk_targets.clear();
+            self.compose.requeue_of = None;
+            self.compose.target = None;
+            self.compose
+                .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
         }
         if let Some(g) = self.browser.selected_group().cloned() {
             let same = self
@@ -554,13 +682,41 @@ impl App {
         }
     }
 
-    /// Keeps the composed message in the durable outbox instead of sending it now.
+    /// Keeps the composed message in the durable outbox instead of sending it
+    /// now (the worker writes it; background delivery sends it).
     fn queue_in_outbox(&mut self) {
         if self.compose.sending.is_some() {
             self.status.flash(
                 ToastKind::Warning,
                 "A send is in flight; wait for its outcome",
             );
+            return;
+        }
+        if self.ctx.data_dir.is_none() {
+            self.status.error = Some(ErrorLine::local(
+                "Outbox",
+                "no data directory: the outbox is not available",
+            ));
+            return;
+        }
+        if !self.compose.bulk_targets.is_empty() {
+            match self.bulk_requests() {
+                Ok(requests) => {
+                    let n = requests.len();
+                    for request in requests {
+                        self.outbox_op(
+                            OutboxOp::Enqueue {
+                                request,
+                                unknown: None,
+                            },
+                            OutboxPurpose::Keep,
+                        );
+                    }
+                    self.compose.last = Some((true, format!("Queued for {n} groups")));
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+                Err(e) => self.compose.last = Some((false, format!("✗ {e}"))),
+            }
             return;
         }
         let request = match self.compose.build_request(
@@ -574,33 +730,16 @@ impl App {
                 return;
             }
         };
-        if self.message_outbox.is_none() {
-            let Some(dir) = &self.ctx.data_dir else {
-                self.status.error = Some(ErrorLine::local(
-                    "Outbox",
-                    "no data directory: the outbox is not available",
-                ));
-                return;
-            };
-            match Outbox::in_dir(dir) {
-                Ok(o) => {
-                    self.message_outbox = Some(match &self.ctx.audit {
-                        Some(a) => o.with_audit(a.clone()),
-                        None => o,
-                    })
-                }
-                Err(e) => {
-                    self.status.error = Some(ErrorLine::local(
-                        "Outbox",
-                        format!("cannot open the outbox: {e}"),
-                    ));
-                    return;
-                }
-            }
-        }
-        let Some(outbox) = &self.message_outbox else {
+        if let Some(entry) = self.compose.requeue_of {
+            self.outbox_op(
+                OutboxOp::Requeue {
+                    entry,
+                    edited: Some(request),
+                },
+                OutboxPurpose::Edit,
+            );
             return;
-        };
+        }
         // A message that may already have reached the service is kept as
         // "outcome unknown", for a person to resend, never blindly.
         let tid = request.msg_tid.clone().unwrap_or_default();
@@ -608,30 +747,257 @@ impl App {
             Some((t, err, Disposition::Unknown)) if *t == tid => Some(err.clone()),
             _ => None,
         };
-        let result = match &unknown {
-            Some(err) => outbox.record_unknown(request.clone(), err),
-            None => outbox.enqueue(request.clone()),
-        };
-        match result {
-            Ok(id) => {
-                let key = self.draft_key();
-                self.forget_draft(key);
-                let text = if unknown.is_some() {
-                    format!(
-                        "Kept in the outbox as #{id} (outcome unknown: check, then `livemod outbox retry`)"
-                    )
+        let is_unknown = unknown.is_some();
+        self.outbox_op(
+            OutboxOp::Enqueue { request, unknown },
+            OutboxPurpose::Enqueue {
+                tid,
+                unknown: is_unknown,
+            },
+        );
+    }
+
+    /// One request per marked group, each with its own MsgTid.
+    fn bulk_requests(&self) -> Result<Vec<SendMessageRequest>, String> {
+        let mut probe = self.compose.clone();
+        let mut out = Vec::new();
+        for g in &self.compose.bulk_targets {
+            probe.target = Some(g.clone());
+            let mut r =
+                probe.build_request(&self.ctx.app_id, self.ctx.data_center, &self.ctx.catalogue)?;
+            r.msg_tid = Some(crate::api::new_msg_tid());
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn open_bulk_compose(&mut self) {
+        if self.ctx.read_only {
+            return;
+        }
+        if self.compose.bulk_targets.is_empty() {
+            self.touch_draft();
+            self.compose.target = None;
+            self.compose.requeue_of = None;
+            self.compose
+                .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+        }
+        self.compose.bulk_targets = self
+            .browser
+            .marked
+            .values()
+            .filter(|g| !g.delete)
+            .cloned()
+            .collect();
+        if self.compose.bulk_targets.is_empty() {
+            self.status
+                .flash(ToastKind::Warning, "Every marked group is deleted");
+            return;
+        }
+        self.focus = Focus::Compose;
+    }
+
+    fn confirm_bulk_delete(&mut self) {
+        let groups: Vec<Group> = self
+            .browser
+            .marked
+            .values()
+            .filter(|g| !g.delete)
+            .cloned()
+            .collect();
+        if groups.is_empty() {
+            self.status
+                .flash(ToastKind::Warning, "Every marked group is already deleted");
+            return;
+        }
+        let n = groups.len();
+        let mut lines = vec![format!("Delete these {n} groups? This cannot be undone.")];
+        let ids: Vec<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
+        for chunk in ids.chunks(4).take(8) {
+            lines.push(format!("  {}", chunk.join(", ")));
+        }
+        if n > 32 {
+            lines.push(format!("  … and {} more", n - 32));
+        }
+        lines.push("Members are notified; the IDs can never be used again.".into());
+        let dialog = ConfirmDialog::new(
+            &format!("Delete {n} groups"),
+            lines,
+            &format!("Delete {n}"),
+            Pending::DeleteGroups(groups),
+        )
+        .with_typed(vec![format!("DELETE {n}"), n.to_string()]);
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    }
+
+    fn start_bulk(&mut self, verb: &'static str, job: BulkJob) {
+        if self.bulk.is_some() {
+            self.status
+                .flash(ToastKind::Warning, "A bulk run is already in flight");
+            return;
+        }
+        let id = self.next_id();
+        let total = job.len();
+        self.bulk = Some(BulkRun {
+            id,
+            verb,
+            progress: Progress {
+                total,
+                ..Default::default()
+            },
+            cancelling: false,
+        });
+        self.in_flight
+            .insert(id, format!("{verb} to {total} groups"));
+        self.outbox.push(Command::Bulk { id, job });
+    }
+
+    fn outbox_action(&mut self, action: Action) {
+        let entry = self.outbox_pane.selected_entry().cloned();
+        match action {
+            Action::Up => self.outbox_pane.move_by(-1),
+            Action::Down => self.outbox_pane.move_by(1),
+            Action::PageUp => self.outbox_pane.move_by(-10),
+            Action::PageDown => self.outbox_pane.move_by(10),
+            Action::Top => self.outbox_pane.top(),
+            Action::Bottom => self.outbox_pane.bottom(),
+            Action::Refresh => self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh),
+            Action::RetryNow => match entry {
+                None => self.status.flash(ToastKind::Warning, "No entry selected"),
+                Some(e) if e.state == State::OutcomeUnknown => {
+                    let k = self
+                        .keymap
+                        .first(Action::ResendAnyway)
+                        .map(|k| format!("; {k} resends it anyway"))
+                        .unwrap_or_default();
+                    self.status.flash(
+                        ToastKind::Warning,
+                        format!("#{} may already have been delivered{k}", e.id),
+                    );
+                }
+                Some(e) if matches!(e.state, State::Queued | State::Failed) => self.outbox_op(
+                    OutboxOp::Requeue {
+                        entry: e.id,
+                        edited: None,
+                    },
+                    OutboxPurpose::Retry,
+                ),
+                Some(e) => self.status.flash(
+                    ToastKind::Warning,
+                    format!("#{} is {}: nothing to retry", e.id, e.state),
+                ),
+            },
+            Action::ResendAnyway => match entry {
+                Some(e) if e.state == State::OutcomeUnknown => {
+                    let mut lines = vec![
+                        format!(
+                            "#{} to {} may already have been delivered.",
+                            e.id, e.request.group_id
+                        ),
+                        format!("It is resent with the same MsgTid {}.", e.msg_tid()),
+                    ];
+                    if let Some(err) = &e.last_error {
+                        lines.push(format!(
+                            "Last error: {}{}",
+                            err.code,
+                            err.request_id
+                                .as_deref()
+                                .map(|r| format!(" · RequestId {r}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
+                        "Resend anyway",
+                        lines,
+                        "Resend",
+                        Pending::ResendAnyway(e.id),
+                    ))));
+                }
+                Some(e) => self.status.flash(
+                    ToastKind::Warning,
+                    format!("#{} is {}, not outcome unknown", e.id, e.state),
+                ),
+                None => self.status.flash(ToastKind::Warning, "No entry selected"),
+            },
+            Action::Discard => match entry {
+                Some(e)
+                    if matches!(
+                        e.state,
+                        State::Queued | State::Failed | State::OutcomeUnknown
+                    ) =>
+                {
+                    let lines = vec![
+                        format!(
+                            "Discard #{} to {} (MsgTid {})?",
+                            e.id,
+                            e.request.group_id,
+                            e.msg_tid()
+                        ),
+                        "It will not be sent; it stays listed as discarded.".into(),
+                    ];
+                    self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
+                        "Discard message",
+                        lines,
+                        "Discard",
+                        Pending::Discard(e.id),
+                    ))));
+                }
+                Some(e) => self.status.flash(
+                    ToastKind::Warning,
+                    format!("#{} is {}: it cannot be discarded", e.id, e.state),
+                ),
+                None => self.status.flash(ToastKind::Warning, "No entry selected"),
+            },
+            Action::EditEntry => match entry {
+                Some(e) if !matches!(e.state, State::Sending | State::Delivered) => {
+                    self.touch_draft();
+                    let r = &e.request;
+                    self.compose
+                        .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+                    let draft = crate::drafts::Draft {
+                        sender_id: r.sender_id.clone(),
+                        sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
+                        body: r.body.clone().unwrap_or_default(),
+                        msg_type: r.msg_type.map(|t| t.to_string()).unwrap_or_default(),
+                        msg_tid: e.msg_tid().to_string(),
+                        statics_increase: r
+                            .statics_increase
+                            .map(|t| t.to_string())
+                            .unwrap_or_default(),
+                        weight: r.weight.map(|t| t.to_string()).unwrap_or_default(),
+                        no_storage: r.no_storage.unwrap_or(false),
+                        no_cache: r.no_cache.unwrap_or(false),
+                        focus: None,
+                    };
+                    self.compose.apply_draft(&draft, &self.ctx.catalogue);
+                    self.compose.bulk_targets.clear();
+                    self.compose.requeue_of = Some(e.id);
+                    self.compose.target = Some(Group {
+                        group_id: r.group_id.clone(),
+                        group_name: String::new(),
+                        group_info: String::new(),
+                        creator_id: String::new(),
+                        admin_list: vec![],
+                        createtime: 0,
+                        delete: false,
+                    });
+                    self.focus = Focus::Compose;
+                }
+                Some(e) => self.status.flash(
+                    ToastKind::Warning,
+                    format!("#{} is {}: it cannot be edited", e.id, e.state),
+                ),
+                None => self.status.flash(ToastKind::Warning, "No entry selected"),
+            },
+            Action::Back => {
+                if self.bulk.is_some() {
+                    self.do_action(Action::Back);
                 } else {
-                    format!(
-                        "Queued in the outbox as #{id} (MsgTid {tid}); `livemod outbox retry` sends it"
-                    )
-                };
-                self.compose.last = Some((true, text.clone()));
-                self.compose.reset_after_send(&self.ctx.catalogue);
-                self.status.flash(ToastKind::Success, text);
+                    self.focus = Focus::Browser;
+                }
             }
-            Err(e) => {
-                self.status.error = Some(ErrorLine::local("Outbox", format!("not queued: {e}")));
-            }
+            Action::Open => {}
+            other => self.do_action(other),
         }
     }
 
@@ -690,6 +1056,68 @@ impl App {
                 }
                 self.overlay = Some(Overlay::Create(form));
             }
+            Overlay::SentLog { mut scroll } => match self.keymap.action(&key) {
+                Some(Action::Quit | Action::Back | Action::SentLog) => {}
+                Some(a @ (Action::Down | Action::Up | Action::PageDown | Action::PageUp)) => {
+                    let d: isize = match a {
+                        Action::Down => 1,
+                        Action::Up => -1,
+                        Action::PageDown => 10,
+                        _ => -10,
+                    };
+                    scroll = scroll.saturating_add_signed(d);
+                    self.overlay = Some(Overlay::SentLog { scroll });
+                }
+                _ => self.overlay = Some(Overlay::SentLog { scroll }),
+            },
+            Overlay::BulkSummary(summary) => match self.text_action(&key) {
+                Some(Action::Queue) if !summary.failed_sends.is_empty() => {
+                    let n = summary.failed_sends.len();
+                    for request in summary.failed_sends {
+                        self.outbox_op(
+                            OutboxOp::Enqueue {
+                                request,
+                                unknown: None,
+                            },
+                            OutboxPurpose::Keep,
+                        );
+                    }
+                    self.status.flash(
+                        ToastKind::Success,
+                        format!("{n} failed sends kept in the outbox"),
+                    );
+                }
+                Some(Action::Back | Action::Open) => {}
+                _ if key.text_char() == Some('q') => {}
+                _ => self.overlay = Some(Overlay::BulkSummary(summary)),
+            },
+            Overlay::Confirm(mut dialog) => {
+                match self.text_action(&key) {
+                    Some(Action::Back) => {
+                        self.status.flash(ToastKind::Info, "Cancelled");
+                        return;
+                    }
+                    Some(Action::NextPane | Action::PrevPane) => dialog.toggle(),
+                    Some(Action::Open) => match dialog.choose() {
+                        Answer::Cancel => {
+                            self.status.flash(ToastKind::Info, "Cancelled");
+                            return;
+                        }
+                        Answer::Confirm => {
+                            self.confirmed(dialog.pending);
+                            return;
+                        }
+                        Answer::NotConfirmed => {}
+                    },
+                    _ => match ev.code {
+                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right => {
+                            dialog.toggle()
+                        }
+                        _ => dialog.edit(&ev),
+                    },
+                }
+                self.overlay = Some(Overlay::Confirm(dialog));
+            }
             Overlay::Delete(mut dialog) => {
                 match self.text_action(&key) {
                     Some(Action::Back) => {
@@ -716,6 +1144,32 @@ impl App {
                     },
                 }
                 self.overlay = Some(Overlay::Delete(dialog));
+            }
+        }
+    }
+
+    fn confirmed(&mut self, pending: Pending) {
+        match pending {
+            Pending::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
+            Pending::ResendAnyway(id) => self.outbox_op(
+                OutboxOp::Requeue {
+                    entry: id,
+                    edited: None,
+                },
+                OutboxPurpose::Retry,
+            ),
+            Pending::DeleteGroups(groups) => {
+                let requests = groups
+                    .iter()
+                    .map(|g| DeleteGroupRequest {
+                        app_id: self.ctx.app_id.clone(),
+                        group_id: g.group_id.clone(),
+                        operator_id: (!self.ctx.moderator_id.is_empty())
+                            .then(|| self.ctx.moderator_id.clone()),
+                        data_center: self.ctx.data_center,
+                    })
+                    .collect();
+                self.start_bulk("deleting", BulkJob::Delete(requests));
             }
         }
     }
@@ -847,7 +1301,10 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Create(f)) => return f.paste(text),
             Some(Overlay::Delete(d)) => return d.paste(text),
-            Some(Overlay::Help { .. }) => return,
+            Some(Overlay::Confirm(d)) => return d.paste(text),
+            Some(Overlay::Help { .. } | Overlay::SentLog { .. } | Overlay::BulkSummary(_)) => {
+                return;
+            }
             None => {}
         }
         if let Some(input) = &mut self.command {
@@ -926,6 +1383,26 @@ impl App {
         if self.compose.sending.is_some() {
             self.status
                 .flash(ToastKind::Warning, "A send is already in flight");
+            return;
+        }
+        if !self.compose.bulk_targets.is_empty() {
+            match self.bulk_requests() {
+                Ok(requests) => {
+                    self.start_bulk("sending", BulkJob::Send(requests));
+                    if self.bulk.is_some() {
+                        self.compose.last = Some((true, "Bulk send started".into()));
+                    }
+                }
+                Err(e) => {
+                    self.compose.last = Some((false, format!("✗ {e}")));
+                    self.status.error = Some(ErrorLine::local("NotSent", e));
+                }
+            }
+            return;
+        }
+        if self.compose.requeue_of.is_some() {
+            // An outbox entry is sent through the outbox (same rules, one place).
+            self.queue_in_outbox();
             return;
         }
         match self.compose.build_request(
@@ -1157,6 +1634,58 @@ impl App {
                     ),
                 ));
             }
+            Event::Outbox { id, result } => {
+                let purpose = self
+                    .outbox_requests
+                    .remove(&id)
+                    .unwrap_or(OutboxPurpose::Refresh);
+                match result {
+                    Ok(reply) => {
+                        self.outbox_pane.apply(reply.snapshot);
+                        self.outbox_done(purpose, reply.entry);
+                    }
+                    Err(e) => {
+                        self.status.error = Some(ErrorLine::local("Outbox", e));
+                    }
+                }
+            }
+            Event::OutboxDelivered { report, snapshot } => match snapshot {
+                Ok(snap) => {
+                    self.outbox_pane.apply(snap);
+                    if !report.delivered.is_empty() {
+                        self.status.flash(
+                            ToastKind::Success,
+                            format!(
+                                "Outbox: delivered {} message(s) in the background",
+                                report.delivered.len()
+                            ),
+                        );
+                    }
+                    if !report.outcome_unknown.is_empty() {
+                        self.status.flash(
+                            ToastKind::Warning,
+                            format!(
+                                "Outbox: {} message(s) ended with an unknown outcome; check them in the outbox",
+                                report.outcome_unknown.len()
+                            ),
+                        );
+                    }
+                }
+                Err(e) => self.status.error = Some(ErrorLine::local("Outbox", e)),
+            },
+            Event::BulkProgress { id, progress } => {
+                if let Some(b) = &mut self.bulk
+                    && b.id == id
+                {
+                    b.progress = progress;
+                }
+            }
+            Event::BulkDone {
+                id,
+                job,
+                results,
+                cancelled,
+            } => self.bulk_done(id, job, results, cancelled),
             Event::Restarted { message } => {
                 self.status.error = Some(ErrorLine::local(
                     "InternalError",
@@ -1164,6 +1693,175 @@ impl App {
                 ));
             }
         }
+    }
+
+    fn outbox_done(&mut self, purpose: OutboxPurpose, entry: Option<outbox::Entry>) {
+        let Some(e) = entry else {
+            return;
+        };
+        match purpose {
+            OutboxPurpose::Refresh => {}
+            OutboxPurpose::Enqueue { tid, unknown } => {
+                let key = DraftKey::new(
+                    &e.request.app_id,
+                    e.request.data_center,
+                    &e.request.group_id,
+                );
+                self.forget_draft(Some(key));
+                let text = if unknown {
+                    format!(
+                        "Kept in the outbox as #{} (outcome unknown: check, then resend it from the outbox)",
+                        e.id
+                    )
+                } else {
+                    format!(
+                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background",
+                        e.id,
+                        e.msg_tid()
+                    )
+                };
+                // Only when the pane still shows that message.
+                if self.compose.tid.value() == tid && self.compose.requeue_of.is_none() {
+                    self.compose.last = Some((true, text.clone()));
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+                self.status.flash(ToastKind::Success, text);
+            }
+            OutboxPurpose::Keep => {}
+            OutboxPurpose::Discard => self.status.flash(
+                ToastKind::Success,
+                format!("Discarded #{} (it stays listed as discarded)", e.id),
+            ),
+            OutboxPurpose::Retry => self.status.flash(
+                ToastKind::Success,
+                format!(
+                    "#{} is queued to be sent now (MsgTid {})",
+                    e.id,
+                    e.msg_tid()
+                ),
+            ),
+            OutboxPurpose::Edit => {
+                if self.compose.requeue_of == Some(e.id) {
+                    self.compose.requeue_of = None;
+                    self.compose.target = None;
+                    self.compose
+                        .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+                    self.focus = Focus::Outbox;
+                }
+                let tid = match &e.previous_msg_tid {
+                    Some(p) => format!("new MsgTid {} (was {p})", e.msg_tid()),
+                    None => format!("MsgTid {}", e.msg_tid()),
+                };
+                self.status.flash(
+                    ToastKind::Success,
+                    format!("#{} edited and queued · {tid}", e.id),
+                );
+            }
+        }
+    }
+
+    fn bulk_done(
+        &mut self,
+        id: RequestId,
+        job: BulkJob,
+        results: Vec<crate::worker::BulkResult>,
+        cancelled: bool,
+    ) {
+        if self.bulk.as_ref().is_some_and(|b| b.id == id) {
+            self.bulk = None;
+        }
+        let total = job.len();
+        let mut ok = 0;
+        let mut failed_lines = Vec::new();
+        let mut not_attempted = 0;
+        let mut failed_sends = Vec::new();
+        for (i, r) in results.iter().enumerate() {
+            let gid = job.group_id(i).to_string();
+            match r {
+                Some(Ok(request_id)) => {
+                    ok += 1;
+                    self.browser.marked.remove(&gid);
+                    if let BulkJob::Send(reqs) = &job {
+                        let req = &reqs[i];
+                        let preview: String = req
+                            .body
+                            .as_deref()
+                            .unwrap_or("")
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        self.compose.sent.push(SentEntry {
+                            at: self.clock.now(),
+                            group_id: gid.clone(),
+                            msg_type: req.msg_type,
+                            msg_tid: req.msg_tid.clone().unwrap_or_default(),
+                            request_id: request_id.clone(),
+                            preview: super::panes::ellipsize(&preview, 40),
+                        });
+                    }
+                }
+                Some(Err(e)) => {
+                    let mut line = format!("✗ {gid}: {}", e.code().unwrap_or("Error"));
+                    if let Some(r) = e.request_id() {
+                        line.push_str(&format!(" · RequestId {r}"));
+                    }
+                    failed_lines.push(line);
+                    if let BulkJob::Send(reqs) = &job
+                        && matches!(
+                            outbox::classify(e),
+                            Disposition::Retry | Disposition::Unknown
+                        )
+                    {
+                        failed_sends.push(reqs[i].clone());
+                    }
+                }
+                None => {
+                    not_attempted += 1;
+                    if let BulkJob::Send(reqs) = &job {
+                        failed_sends.push(reqs[i].clone());
+                    }
+                }
+            }
+        }
+        let verb = if matches!(job, BulkJob::Send(_)) {
+            "sent"
+        } else {
+            "deleted"
+        };
+        let mut lines = vec![format!(
+            "{ok}/{total} {verb} · {} failed · {not_attempted} not attempted{}",
+            failed_lines.len(),
+            if cancelled { " (cancelled)" } else { "" }
+        )];
+        lines.extend(failed_lines);
+        if !failed_sends.is_empty()
+            && let Some(k) = self.keymap.first(Action::Queue)
+            && self.ctx.data_dir.is_some()
+        {
+            lines.push(format!(
+                "{k} keeps the {} unsent message(s) in the outbox",
+                failed_sends.len()
+            ));
+        }
+        if matches!(job, BulkJob::Send(_)) && ok > 0 {
+            self.compose.reset_after_send(&self.ctx.catalogue);
+        }
+        if matches!(job, BulkJob::Delete(_)) {
+            self.request_page();
+        }
+        self.status.flash(
+            if ok == total {
+                ToastKind::Success
+            } else {
+                ToastKind::Warning
+            },
+            lines[0].clone(),
+        );
+        self.overlay = Some(Overlay::BulkSummary(Box::new(BulkSummary {
+            title: format!("Bulk {verb}"),
+            lines,
+            failed_sends,
+        })));
     }
 
     // ----------------------------------------------------------------- hints
@@ -1193,6 +1891,8 @@ impl App {
                 add(Action::Create, "create");
                 add(Action::Delete, "delete");
                 add(Action::Compose, "compose");
+                add(Action::Mark, "mark");
+                add(Action::Outbox, "outbox");
                 add(Action::CommandLine, "cmd");
                 add(Action::Help, "help");
                 add(Action::Quit, "quit");
@@ -1205,6 +1905,14 @@ impl App {
                 add(Action::Delete, "delete");
                 add(Action::Help, "help");
                 add(Action::Quit, "quit");
+            }
+            Focus::Outbox => {
+                add(Action::RetryNow, "retry now");
+                add(Action::EditEntry, "edit");
+                add(Action::Discard, "discard");
+                add(Action::ResendAnyway, "resend unknown");
+                add(Action::Back, "back");
+                add(Action::Help, "help");
             }
             Focus::Compose => {
                 add(Action::Send, "send");

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::delivery::OutboxConfig;
 use crate::worker::{self, Api, Worker};
 
 use super::action::Msg;
@@ -27,10 +28,18 @@ pub async fn run_app<A: Api>(mut app: App, api: A) -> Result<()> {
     terminal::install_panic_hook();
     let mut term = terminal::enter(app.ctx.mouse).wrap_err("cannot set up the terminal")?;
     let guard = terminal::Guard;
-    let (worker, mut events) = Worker::spawn(api);
+    let outbox = app.ctx.data_dir.clone().map(|dir| OutboxConfig {
+        audit: app.ctx.audit.clone(),
+        read_only: app.ctx.read_only,
+        ..OutboxConfig::new(dir)
+    });
+    let (mut worker, mut events) = Worker::spawn_with(api, outbox);
     let result = event_loop(&mut term, &mut app, &worker, &mut events).await;
     // Whatever ended the loop, what was typed is on disk.
     app.save_drafts(true);
+    // Background delivery finishes the message it is sending (so its state is
+    // known) and stops.
+    worker.shutdown(Duration::from_secs(5)).await;
     drop(worker);
     drop(guard);
     terminal::restore().wrap_err("cannot restore the terminal")?;

@@ -1027,6 +1027,23 @@ fn app_in(dir: &std::path::Path) -> App {
     a
 }
 
+/// Does what the worker does for every queued outbox command; returns the others.
+fn run_outbox_ops(a: &mut App, outbox: &crate::outbox::Outbox) -> Vec<Command> {
+    let mut others = Vec::new();
+    for c in a.take_commands() {
+        match c {
+            Command::Outbox { id, op } => {
+                let result =
+                    crate::delivery::apply(outbox, op, chrono::DateTime::<chrono::Utc>::MIN_UTC)
+                        .map_err(|e| e.to_string());
+                a.handle(Msg::Worker(Event::Outbox { id, result }));
+            }
+            other => others.push(other),
+        }
+    }
+    others
+}
+
 #[test]
 fn drafts_are_kept_per_group_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -1107,10 +1124,13 @@ fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
     let (_, text) = a.compose.last.clone().unwrap();
     assert!(text.contains("ctrl-o keeps it in the outbox"), "{text}");
     press(&mut a, "ctrl-o");
+    // The worker writes it (off the UI thread); run its op here.
+    let outbox = crate::outbox::Outbox::in_dir(dir.path()).unwrap();
+    run_outbox_ops(&mut a, &outbox);
     let (ok, text) = a.compose.last.clone().unwrap();
     assert!(ok && text.contains("Queued in the outbox"), "{text}");
     assert_ne!(a.compose.tid.value(), tid);
-    let outbox = crate::outbox::Outbox::in_dir(dir.path()).unwrap();
+    assert_eq!(a.outbox_label().as_deref(), Some("outbox 1 queued"));
     let counts = outbox.counts().unwrap();
     assert_eq!(
         counts.get(&crate::outbox::State::Queued),
@@ -1155,4 +1175,195 @@ fn long_group_info_scrolls_in_detail() {
     press(&mut a, "g");
     let text = frame_text(&mut a, 80, 24);
     assert!(text.contains("GroupId    room009"), "{text}");
+}
+
+// ------------------------------------------------- outbox pane, marks, bulk
+
+#[test]
+fn outbox_pane_retries_discards_with_confirmation_and_resends_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app_in(dir.path());
+    let outbox = crate::outbox::Outbox::in_dir(dir.path()).unwrap();
+    run_outbox_ops(&mut a, &outbox);
+    let mut req = crate::api::SendMessageRequest {
+        app_id: "demo".into(),
+        group_id: "room001".into(),
+        sender_id: "mod1".into(),
+        body: Some("hello".into()),
+        msg_type: Some(88888),
+        msg_tid: Some("TIDUNKNOWN".into()),
+        ..Default::default()
+    };
+    let unknown = outbox
+        .record_unknown(
+            req.clone(),
+            &crate::outbox::LastError::new("Timeout", "no reply"),
+        )
+        .unwrap();
+    req.msg_tid = Some("TIDQ".into());
+    let queued = outbox.enqueue(req).unwrap();
+    press(&mut a, "o");
+    assert_eq!(a.focus, Focus::Outbox);
+    run_outbox_ops(&mut a, &outbox);
+    assert_eq!(a.outbox_pane.snapshot.entries.len(), 2);
+    assert_eq!(
+        a.outbox_label().as_deref(),
+        Some("outbox 1 queued · 1 unknown")
+    );
+    // Retry now on an unknown outcome is refused; A asks first, Cancel default.
+    assert_eq!(a.outbox_pane.selected_entry().unwrap().id, unknown);
+    press(&mut a, "t");
+    assert!(run_outbox_ops(&mut a, &outbox).is_empty());
+    press(&mut a, "A");
+    assert!(matches!(a.overlay, Some(Overlay::Confirm(_))));
+    press(&mut a, "enter");
+    assert!(a.overlay.is_none());
+    assert!(a.take_commands().is_empty(), "cancel is the default");
+    press(&mut a, "A");
+    press(&mut a, "tab");
+    press(&mut a, "enter");
+    run_outbox_ops(&mut a, &outbox);
+    let e = outbox.get(unknown).unwrap();
+    assert_eq!(e.state, crate::outbox::State::Queued);
+    assert_eq!(e.msg_tid(), "TIDUNKNOWN", "same MsgTid");
+    // Discard the other after confirming.
+    press(&mut a, "j");
+    assert_eq!(a.outbox_pane.selected_entry().unwrap().id, queued);
+    press(&mut a, "x");
+    press(&mut a, "tab");
+    press(&mut a, "enter");
+    run_outbox_ops(&mut a, &outbox);
+    assert_eq!(
+        outbox.get(queued).unwrap().state,
+        crate::outbox::State::Discarded
+    );
+    // Edit and requeue through compose: a changed body gets a new MsgTid.
+    press(&mut a, "k");
+    press(&mut a, "e");
+    assert_eq!(a.focus, Focus::Compose);
+    assert_eq!(a.compose.requeue_of, Some(unknown));
+    type_text(&mut a, "!");
+    press(&mut a, "ctrl-s");
+    run_outbox_ops(&mut a, &outbox);
+    let e = outbox.get(unknown).unwrap();
+    assert_eq!(e.request.body.as_deref(), Some("hello!"));
+    assert_eq!(e.previous_msg_tid.as_deref(), Some("TIDUNKNOWN"));
+    assert_eq!(a.focus, Focus::Outbox);
+    let buf = draw(&mut a, 120, 30);
+    let text = buffer_text(&buf);
+    assert!(text.contains("Outbox"), "{text}");
+    assert!(text.contains("discarded"), "{text}");
+    assert!(text.contains("outbox 1 queued"), "{text}");
+}
+
+#[test]
+fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
+    let mut a = loaded(10);
+    keys(&mut a, &["space", "j", "space", "j", "space"]);
+    assert_eq!(a.browser.marked.len(), 3);
+    let buf = draw(&mut a, 100, 30);
+    let y = row_of(&buf, "● room009");
+    let x = col_of(&buf, y, "● room009");
+    assert!(
+        buf[(x + 2, y)].modifier.contains(Modifier::BOLD) || buf[(x + 2, y)].fg == Color::Yellow,
+        "marked rows are styled"
+    );
+    assert!(buffer_text(&buf).contains("3 marked"));
+    press(&mut a, "d");
+    let Some(Overlay::Confirm(d)) = &a.overlay else {
+        panic!("one confirmation")
+    };
+    assert!(d.lines.iter().any(|l| l.contains("room009")));
+    press(&mut a, "tab");
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty(), "typing is required");
+    type_text(&mut a, "DELETE 3");
+    press(&mut a, "enter");
+    let cmds = a.take_commands();
+    let (id, job) = match &cmds[..] {
+        [Command::Bulk { id, job }] => (*id, job.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(job.len(), 3);
+    a.handle(Msg::Worker(Event::BulkProgress {
+        id,
+        progress: crate::bulk::Progress {
+            total: 3,
+            done: 1,
+            failed: 1,
+            ..Default::default()
+        },
+    }));
+    assert!(
+        a.bulk_label()
+            .unwrap()
+            .starts_with("deleting 2/3 · 1 failed")
+    );
+    press(&mut a, "esc");
+    assert!(
+        a.take_commands()
+            .iter()
+            .any(|c| matches!(c, Command::CancelBulk { id: i } if *i == id))
+    );
+    a.handle(Msg::Worker(Event::BulkDone {
+        id,
+        job,
+        results: vec![
+            Some(Ok("R1".into())),
+            Some(Err(service_error("InvalidGroupId.NotFound"))),
+            None,
+        ],
+        cancelled: true,
+    }));
+    let Some(Overlay::BulkSummary(s)) = &a.overlay else {
+        panic!("summary")
+    };
+    assert!(s.lines[0].contains("1/3 deleted · 1 failed · 1 not attempted"));
+    assert!(a.bulk.is_none());
+    assert_eq!(a.browser.marked.len(), 2, "done ones are unmarked");
+}
+
+#[test]
+fn bulk_send_goes_to_every_marked_group_and_lands_in_the_sent_log() {
+    let mut a = loaded(10);
+    keys(&mut a, &["space", "j", "space"]);
+    press(&mut a, "m");
+    assert_eq!(a.compose.bulk_targets.len(), 2);
+    press(&mut a, "ctrl-s");
+    let cmds = a.take_commands();
+    let (id, job) = match &cmds[..] {
+        [Command::Bulk { id, job }] => (*id, job.clone()),
+        other => panic!("{other:?}"),
+    };
+    a.handle(Msg::Worker(Event::BulkDone {
+        id,
+        job,
+        results: vec![Some(Ok("R1".into())), Some(Ok("R2".into()))],
+        cancelled: false,
+    }));
+    assert_eq!(a.compose.sent.len(), 2);
+    press(&mut a, "esc");
+    press(&mut a, "esc");
+    press(&mut a, "L");
+    assert!(matches!(a.overlay, Some(Overlay::SentLog { .. })));
+    let text = buffer_text(&draw(&mut a, 120, 30));
+    assert!(text.contains("Sent this session: 2"), "{text}");
+    assert!(text.contains("R2"), "{text}");
+}
+
+#[test]
+fn read_only_does_not_bind_outbox_or_bulk_mutations() {
+    let mut ctx = Context::demo();
+    ctx.read_only = true;
+    let a = app_with(ctx);
+    for act in [
+        super::action::Action::RetryNow,
+        super::action::Action::Discard,
+        super::action::Action::EditEntry,
+        super::action::Action::ResendAnyway,
+        super::action::Action::Compose,
+        super::action::Action::Delete,
+    ] {
+        assert!(!a.keymap.is_bound(act), "{act:?}");
+    }
 }

@@ -151,6 +151,16 @@ impl Theme {
                 .add_modifier(Modifier::BOLD)
         }
     }
+    /// A marked row (bulk actions): bold and underlined in monochrome.
+    pub fn marked(&self) -> Style {
+        if self.mono {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            Style::new()
+                .fg(self.c("warning"))
+                .add_modifier(Modifier::BOLD)
+        }
+    }
     pub fn deleted(&self) -> Style {
         if self.mono {
             Style::new().add_modifier(Modifier::DIM | Modifier::ITALIC)

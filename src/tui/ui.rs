@@ -7,7 +7,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, Focus, Overlay};
-use super::panes::{browser, command, compose, create, delete, detail, header, help, status};
+use super::panes::{
+    browser, command, compose, confirm, create, delete, detail, header, help, outbox, sentlog,
+    status,
+};
 
 /// The smallest terminal the console lays out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -51,13 +54,42 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             profile: app.ctx.profile.as_deref(),
             read_only: app.ctx.read_only,
             busy,
+            outbox: app.outbox_label(),
         },
         &app.theme,
     );
 
     let page_busy = app.page_request.is_some();
     let send_key = app.keymap.first(Action::Send);
-    if area.width >= WIDE {
+    if app.focus == Focus::Outbox {
+        app.browser.rows_area = Rect::default();
+        app.detail.area = Rect::default();
+        let k = |a: Action, what: &str| app.keymap.first(a).map(|k| format!("{k} {what}"));
+        let hint: Vec<String> = [
+            k(Action::RetryNow, "retry now"),
+            k(Action::EditEntry, "edit & requeue"),
+            k(Action::Discard, "discard"),
+            k(Action::ResendAnyway, "resend unknown (same MsgTid)"),
+            k(Action::Refresh, "reload"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let hint = if app.ctx.read_only {
+            "read-only: nothing is sent from here".to_string()
+        } else {
+            hint.join(" · ")
+        };
+        outbox::draw(
+            frame,
+            main,
+            &mut app.outbox_pane,
+            &app.theme,
+            &app.clock,
+            true,
+            &hint,
+        );
+    } else if area.width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                 .areas(main);
@@ -97,7 +129,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         }
     } else {
         match app.focus {
-            Focus::Browser => {
+            Focus::Browser | Focus::Outbox => {
                 app.detail.area = Rect::default();
                 browser::draw(
                     frame,
@@ -142,6 +174,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 
     if let Some(input) = &app.command {
         command::draw(frame, bottom, input, &app.theme);
+    } else if let Some(label) = app
+        .bulk_label()
+        .filter(|_| app.status.error.is_none() && app.status.toast.is_none())
+    {
+        frame.render_widget(
+            Paragraph::new(Line::styled(label, app.theme.warning())),
+            bottom,
+        );
     } else {
         let hints = app.hints();
         status::draw(frame, bottom, &app.status, &hints, &app.theme);
@@ -166,6 +206,44 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             create::draw(frame, main, form, &app.theme, &submit);
         }
         Some(Overlay::Delete(d)) => delete::draw(frame, main, d, &app.theme, &app.clock),
+        Some(Overlay::Confirm(d)) => confirm::draw(frame, main, d, &app.theme),
+        Some(Overlay::SentLog { scroll }) => {
+            sentlog::draw(
+                frame,
+                main,
+                &app.compose.sent,
+                scroll,
+                &app.theme,
+                &app.clock,
+            );
+        }
+        Some(Overlay::BulkSummary(sum)) => {
+            let h = (sum.lines.len() as u16 + 3).min(main.height);
+            let rect = super::panes::centered(main, 72, h);
+            frame.render_widget(ratatui::widgets::Clear, rect);
+            let mut lines: Vec<Line> = sum
+                .lines
+                .iter()
+                .map(|l| {
+                    let style = if l.starts_with('✗') {
+                        app.theme.error()
+                    } else {
+                        app.theme.text()
+                    };
+                    Line::styled(l.clone(), style)
+                })
+                .collect();
+            lines.push(Line::styled("enter/esc closes", app.theme.dim()));
+            frame.render_widget(
+                Paragraph::new(lines).block(
+                    ratatui::widgets::Block::default()
+                        .borders(ratatui::widgets::Borders::ALL)
+                        .border_style(app.theme.border(true))
+                        .title(format!(" {} ", sum.title)),
+                ),
+                rect,
+            );
+        }
         None => {}
     }
 }

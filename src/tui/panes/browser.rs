@@ -42,6 +42,8 @@ pub struct BrowserState {
     pub rows_area: Rect,
     /// Select this group when the next page arrives (after a create).
     pub select_after_load: Option<String>,
+    /// Marked groups (by GroupId), kept across pages: m and d act on them all.
+    pub marked: std::collections::BTreeMap<String, Group>,
 }
 
 impl BrowserState {
@@ -58,6 +60,18 @@ impl BrowserState {
             offset: 0,
             rows_area: Rect::default(),
             select_after_load: None,
+            marked: Default::default(),
+        }
+    }
+
+    /// Marks or unmarks the selected group; returns whether it is now marked.
+    pub fn toggle_mark(&mut self) -> Option<bool> {
+        let g = self.selected_group()?.clone();
+        if self.marked.remove(&g.group_id).is_some() {
+            Some(false)
+        } else {
+            self.marked.insert(g.group_id.clone(), g);
+            Some(true)
         }
     }
 
@@ -213,6 +227,12 @@ pub fn draw(
             theme.dim(),
         ),
     ];
+    if !state.marked.is_empty() {
+        title.push(Span::styled(
+            format!("{} marked ", state.marked.len()),
+            theme.marked(),
+        ));
+    }
     if busy {
         title.push(Span::styled("loading… ", theme.warning()));
     }
@@ -326,13 +346,21 @@ pub fn draw(
         .iter()
         .map(|&i| {
             let g = &state.groups[i];
-            let style = if g.delete {
+            let marked = state.marked.contains_key(&g.group_id);
+            let style = if marked {
+                theme.marked()
+            } else if g.delete {
                 theme.deleted()
             } else {
                 theme.text()
             };
+            let id = if marked {
+                format!("● {}", ellipsize(&g.group_id, usize::from(id_w) - 2))
+            } else {
+                ellipsize(&g.group_id, usize::from(id_w))
+            };
             Row::new(vec![
-                Cell::from(ellipsize(&g.group_id, usize::from(id_w))),
+                Cell::from(id),
                 Cell::from(ellipsize(&g.group_name, 64)),
                 Cell::from(ellipsize(&g.creator_id, usize::from(creator_w))),
                 Cell::from(format!("{:>3}", g.admin_list.len())),

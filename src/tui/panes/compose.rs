@@ -103,6 +103,10 @@ pub struct ComposeState {
     /// may have reached the service (decides how the outbox keeps it).
     pub last_failure: Option<(String, LastError, Disposition)>,
     pub sent: Vec<SentEntry>,
+    /// With marked groups: the message goes to all of these (one bulk run).
+    pub bulk_targets: Vec<Group>,
+    /// Editing this outbox entry: send/queue requeue it instead.
+    pub requeue_of: Option<i64>,
 }
 
 impl ComposeState {
@@ -123,6 +127,8 @@ impl ComposeState {
             last: None,
             last_failure: None,
             sent: Vec::new(),
+            bulk_targets: Vec::new(),
+            requeue_of: None,
         };
         if let Some(t) = catalogue.types.first() {
             s.body.set_text(&t.body);
@@ -447,30 +453,52 @@ pub fn draw(
     let bottom = inner.y + inner.height;
 
     // To: line.
-    let to = match &state.target {
-        Some(g) => Line::from(vec![
+    let to = if !state.bulk_targets.is_empty() {
+        let ids: Vec<&str> = state
+            .bulk_targets
+            .iter()
+            .map(|g| g.group_id.as_str())
+            .collect();
+        Line::from(vec![
             Span::styled(format!("{:<9}", "To"), theme.accent()),
             Span::styled(
-                ellipsize(&g.group_id, 40),
-                if g.delete {
-                    theme.deleted()
-                } else {
-                    theme.text()
-                },
+                format!("{} marked groups", state.bulk_targets.len()),
+                theme.warning(),
             ),
-            Span::styled(
-                format!(
-                    "  {}{}",
-                    ellipsize(&g.group_name, 30),
-                    if g.delete { " (deleted)" } else { "" }
+            Span::styled(format!("  {}", ellipsize(&ids.join(", "), 50)), theme.dim()),
+        ])
+    } else if let (Some(n), Some(g)) = (state.requeue_of, &state.target) {
+        Line::from(vec![
+            Span::styled(format!("{:<9}", "To"), theme.accent()),
+            Span::styled(ellipsize(&g.group_id, 40), theme.text()),
+            Span::styled(format!("  editing outbox #{n}"), theme.warning()),
+        ])
+    } else {
+        match &state.target {
+            Some(g) => Line::from(vec![
+                Span::styled(format!("{:<9}", "To"), theme.accent()),
+                Span::styled(
+                    ellipsize(&g.group_id, 40),
+                    if g.delete {
+                        theme.deleted()
+                    } else {
+                        theme.text()
+                    },
                 ),
-                theme.dim(),
+                Span::styled(
+                    format!(
+                        "  {}{}",
+                        ellipsize(&g.group_name, 30),
+                        if g.delete { " (deleted)" } else { "" }
+                    ),
+                    theme.dim(),
+                ),
+            ]),
+            None => Line::styled(
+                "No group selected: pick one in the browser.",
+                theme.warning(),
             ),
-        ]),
-        None => Line::styled(
-            "No group selected: pick one in the browser.",
-            theme.warning(),
-        ),
+        }
     };
     frame.render_widget(Paragraph::new(to), Rect::new(x, y, w, 1));
     y += 1;

@@ -18,6 +18,8 @@ pub struct HeaderInfo<'a> {
     pub read_only: bool,
     /// What is in flight, if anything: (spinner frame, description).
     pub busy: Option<(usize, String)>,
+    /// "outbox 3 queued · 1 unknown" when anything waits in the outbox.
+    pub outbox: Option<String>,
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, h: &HeaderInfo<'_>, theme: &Theme) {
@@ -39,6 +41,10 @@ pub fn draw(frame: &mut Frame, area: Rect, h: &HeaderInfo<'_>, theme: &Theme) {
     if h.read_only {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" RO ", theme.badge()));
+    }
+    if let Some(o) = &h.outbox {
+        spans.push(sep());
+        spans.push(Span::styled(o.clone(), theme.warning()));
     }
     if let Some((tick, what)) = &h.busy {
         spans.push(Span::raw("  "));

@@ -15,7 +15,13 @@ use super::ellipsize;
 /// The help text, one line per bound action, grouped by scope.
 pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for scope in [Scope::Global, Scope::Browser, Scope::Detail, Scope::Compose] {
+    for scope in [
+        Scope::Global,
+        Scope::Browser,
+        Scope::Detail,
+        Scope::Compose,
+        Scope::Outbox,
+    ] {
         let actions: Vec<Action> = Action::ALL
             .iter()
             .copied()
@@ -28,7 +34,7 @@ pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>>
                 ("tab/shift-tab", "Next / previous field"),
                 ("←→ space", "Change type, toggle NoStorage/NoCache"),
             ],
-            Scope::Browser => &[],
+            Scope::Browser | Scope::Outbox => &[],
         };
         if actions.is_empty() && extra.is_empty() {
             continue;

@@ -3,11 +3,14 @@
 pub mod browser;
 pub mod command;
 pub mod compose;
+pub mod confirm;
 pub mod create;
 pub mod delete;
 pub mod detail;
 pub mod header;
 pub mod help;
+pub mod outbox;
+pub mod sentlog;
 pub mod status;
 pub mod textarea;
 

@@ -1,0 +1,273 @@
+//! The outbox pane: every message kept for delivery, its state, attempts, the
+//! last error (Code, RequestId) and when it is tried next. The entries come
+//! from the worker (the UI never reads SQLite itself).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use crate::delivery::Snapshot;
+use crate::outbox::{Entry, State};
+use crate::tui::clock::Clock;
+use crate::tui::theme::Theme;
+
+use super::ellipsize;
+
+#[derive(Debug, Clone, Default)]
+pub struct OutboxState {
+    pub snapshot: Snapshot,
+    /// False until the worker first answered (or when there is no outbox).
+    pub loaded: bool,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl OutboxState {
+    pub fn apply(&mut self, snapshot: Snapshot) {
+        let keep = self.selected_entry().map(|e| e.id);
+        self.snapshot = snapshot;
+        self.loaded = true;
+        if let Some(pos) = keep.and_then(|id| self.snapshot.entries.iter().position(|e| e.id == id))
+        {
+            self.selected = pos;
+        }
+        self.selected = self
+            .selected
+            .min(self.snapshot.entries.len().saturating_sub(1));
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.snapshot.entries.get(self.selected)
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let n = self.snapshot.entries.len();
+        if n == 0 {
+            return;
+        }
+        self.selected = self.selected.saturating_add_signed(delta).min(n - 1);
+    }
+
+    pub fn top(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn bottom(&mut self) {
+        self.selected = self.snapshot.entries.len().saturating_sub(1);
+    }
+
+    /// "3 queued · 1 unknown · 2 failed" (only what needs attention), or None.
+    pub fn summary(&self) -> Option<String> {
+        let s = &self.snapshot;
+        let parts: Vec<String> = [
+            (State::Queued, "queued"),
+            (State::Sending, "sending"),
+            (State::OutcomeUnknown, "unknown"),
+            (State::Failed, "failed"),
+        ]
+        .iter()
+        .filter_map(|(state, word)| {
+            let n = s.count(*state);
+            (n > 0).then(|| format!("{n} {word}"))
+        })
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+}
+
+/// Style of a state: what needs a person stands out (and in NO_COLOR too).
+pub fn state_style(state: State, theme: &Theme) -> Style {
+    match state {
+        State::Delivered => theme.success(),
+        State::Failed => theme.error(),
+        State::OutcomeUnknown => theme.warning().add_modifier(Modifier::BOLD),
+        State::Discarded => theme.dim(),
+        State::Queued | State::Sending => theme.text(),
+    }
+}
+
+fn state_label(state: State) -> &'static str {
+    match state {
+        State::Queued => "queued",
+        State::Sending => "sending",
+        State::Delivered => "delivered",
+        State::Failed => "failed",
+        State::OutcomeUnknown => "UNKNOWN",
+        State::Discarded => "discarded",
+    }
+}
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &mut OutboxState,
+    theme: &Theme,
+    clock: &Clock,
+    focused: bool,
+    hint: &str,
+) {
+    if area.width < 3 || area.height < 3 {
+        return;
+    }
+    let mut title = vec![Span::styled(" Outbox ", theme.title())];
+    title.push(Span::styled(
+        format!(
+            "{} ",
+            state
+                .summary()
+                .unwrap_or_else(|| "nothing waiting".to_string())
+        ),
+        theme.dim(),
+    ));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 2 {
+        return;
+    }
+    let (table_area, hint_area) = (
+        Rect::new(inner.x, inner.y, inner.width, inner.height - 1),
+        Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1),
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            ellipsize(hint, usize::from(inner.width)),
+            theme.dim(),
+        )),
+        hint_area,
+    );
+    if !state.loaded {
+        frame.render_widget(
+            Paragraph::new(Span::styled("Reading the outbox…", theme.dim())),
+            table_area,
+        );
+        return;
+    }
+    if state.snapshot.entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "The outbox is empty: every message was delivered.",
+                theme.dim(),
+            )),
+            table_area,
+        );
+        return;
+    }
+    let rows_height = usize::from(table_area.height.saturating_sub(1));
+    if rows_height == 0 {
+        return;
+    }
+    let n = state.snapshot.entries.len();
+    state.selected = state.selected.min(n - 1);
+    if state.selected < state.offset {
+        state.offset = state.selected;
+    } else if state.selected >= state.offset + rows_height {
+        state.offset = state.selected + 1 - rows_height;
+    }
+    state.offset = state.offset.min(n.saturating_sub(rows_height));
+    let wide = table_area.width >= 110;
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(4),
+            Constraint::Length(14),
+            Constraint::Length(4),
+            Constraint::Min(12),
+            Constraint::Length(20),
+            Constraint::Length(9),
+            Constraint::Length(3),
+            Constraint::Length(28),
+            Constraint::Length(8),
+        ]
+    } else {
+        vec![
+            Constraint::Length(4),
+            Constraint::Length(12),
+            Constraint::Min(10),
+            Constraint::Length(9),
+            Constraint::Length(3),
+            Constraint::Length(22),
+            Constraint::Length(8),
+        ]
+    };
+    let end = (state.offset + rows_height).min(n);
+    let rows: Vec<Row> = state.snapshot.entries[state.offset..end]
+        .iter()
+        .map(|e| {
+            let body: String = e
+                .request
+                .body
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let why = match (&e.last_error, e.state) {
+                (_, State::Delivered) => format!(
+                    "RequestId {}",
+                    e.delivered_request_id.as_deref().unwrap_or("?")
+                ),
+                (Some(err), _) => match &err.request_id {
+                    Some(r) => format!("{} {r}", err.code),
+                    None => err.code.clone(),
+                },
+                (None, _) => String::new(),
+            };
+            let next = if e.state == State::Queued {
+                clock.time(e.next_attempt_at.timestamp())
+            } else {
+                String::new()
+            };
+            let st = Cell::from(Span::styled(
+                state_label(e.state),
+                state_style(e.state, theme),
+            ));
+            let mut cells = vec![
+                Cell::from(format!("{:>3}", e.id)),
+                Cell::from(ellipsize(&e.request.group_id, if wide { 14 } else { 12 })),
+            ];
+            if wide {
+                cells.push(Cell::from(
+                    e.request
+                        .msg_type
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                ));
+            }
+            cells.push(Cell::from(ellipsize(&body, 60)));
+            if wide {
+                cells.push(Cell::from(ellipsize(e.msg_tid(), 20)));
+            }
+            cells.push(st);
+            cells.push(Cell::from(format!("{:>3}", e.attempts)));
+            cells.push(Cell::from(ellipsize(&why, if wide { 28 } else { 22 })));
+            cells.push(Cell::from(next));
+            Row::new(cells).style(theme.text())
+        })
+        .collect();
+    let mut header = vec!["#", "Group"];
+    if wide {
+        header.push("Type");
+    }
+    header.push("Body");
+    if wide {
+        header.push("MsgTid");
+    }
+    header.extend(["State", "Try", "Last error", "Next"]);
+    let header = Row::new(header).style(theme.accent().add_modifier(Modifier::BOLD));
+    let selected_style = if focused {
+        theme.selected()
+    } else {
+        theme.selected().remove_modifier(Modifier::BOLD)
+    };
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(selected_style);
+    let mut ts = TableState::default().with_selected(Some(state.selected - state.offset));
+    frame.render_stateful_widget(table, table_area, &mut ts);
+}
