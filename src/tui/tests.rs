@@ -1247,6 +1247,11 @@ fn outbox_pane_retries_discards_with_confirmation_and_resends_unknown() {
     run_outbox_ops(&mut a, &outbox);
     let e = outbox.get(unknown).unwrap();
     assert_eq!(e.request.body.as_deref(), Some("hello!"));
+    assert_eq!(
+        e.request.msg_type,
+        Some(88888),
+        "a type outside the catalogue is kept"
+    );
     assert_eq!(e.previous_msg_tid.as_deref(), Some("TIDUNKNOWN"));
     assert_eq!(a.focus, Focus::Outbox);
     let buf = draw(&mut a, 120, 30);

@@ -107,6 +107,9 @@ pub struct ComposeState {
     pub bulk_targets: Vec<Group>,
     /// Editing this outbox entry: send/queue requeue it instead.
     pub requeue_of: Option<i64>,
+    /// A MsgType number that is not in the catalogue (from a draft or an outbox
+    /// entry), kept as it is until the moderator picks a catalogue type.
+    pub other_type: Option<i64>,
 }
 
 impl ComposeState {
@@ -129,6 +132,7 @@ impl ComposeState {
             sent: Vec::new(),
             bulk_targets: Vec::new(),
             requeue_of: None,
+            other_type: None,
         };
         if let Some(t) = catalogue.types.first() {
             s.body.set_text(&t.body);
@@ -136,8 +140,18 @@ impl ComposeState {
         s
     }
 
+    /// The catalogue type in force (None while an off-catalogue number is kept).
     pub fn msg_type<'c>(&self, catalogue: &'c Catalogue) -> Option<&'c MessageType> {
+        if self.other_type.is_some() {
+            return None;
+        }
         catalogue.types.get(self.type_index)
+    }
+
+    /// The MsgType number that will be sent.
+    pub fn type_number(&self, catalogue: &Catalogue) -> Option<i64> {
+        self.other_type
+            .or_else(|| self.msg_type(catalogue).map(|t| t.number))
     }
 
     pub fn next_field(&mut self, forward: bool) {
@@ -156,6 +170,7 @@ impl ComposeState {
             return;
         }
         let index = index % catalogue.types.len();
+        self.other_type = None;
         let old_template = self.msg_type(catalogue).map(|t| t.body.trim().to_string());
         let body = self.body.text();
         if body.trim().is_empty() || old_template.as_deref() == Some(body.trim()) {
@@ -317,7 +332,7 @@ impl ComposeState {
             sender_id: self.sender.value().to_string(),
             sender_meta_info: opt(self.meta.value()),
             body: opt(&body),
-            msg_type: self.msg_type(catalogue).map(|t| t.number),
+            msg_type: self.type_number(catalogue),
             msg_tid: opt(self.tid.value()),
             statics_increase: num(self.statics.value()),
             weight: num(self.weight.value()),
@@ -337,8 +352,8 @@ impl ComposeState {
             sender_meta_info: self.meta.value().to_string(),
             body: self.body.text(),
             msg_type: self
-                .msg_type(catalogue)
-                .map(|t| t.number.to_string())
+                .type_number(catalogue)
+                .map(|n| n.to_string())
                 .unwrap_or_default(),
             msg_tid: self.tid.value().to_string(),
             statics_increase: self.statics.value().to_string(),
@@ -349,17 +364,15 @@ impl ComposeState {
         }
     }
 
-    /// Restores the fields from a draft (an unknown type number keeps the first type).
+    /// Restores the fields from a draft. A type number the catalogue does not
+    /// know is kept as it is (never silently turned into another type).
     pub fn apply_draft(&mut self, d: &Draft, catalogue: &Catalogue) {
         self.sender = Input::new(d.sender_id.clone());
         self.meta = Input::new(d.sender_meta_info.clone());
-        self.type_index = d
-            .msg_type
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| catalogue.types.iter().position(|t| t.number == n))
-            .unwrap_or(0);
+        let number = d.msg_type.trim().parse::<i64>().ok();
+        let known = number.and_then(|n| catalogue.types.iter().position(|t| t.number == n));
+        self.type_index = known.unwrap_or(0);
+        self.other_type = number.filter(|_| known.is_none());
         self.body.set_text(&d.body);
         self.tid = Input::new(if d.msg_tid.is_empty() {
             new_msg_tid()
@@ -531,15 +544,19 @@ pub fn draw(
     // Type.
     if y < bottom {
         row_label(frame, y, "Type", Field::Type);
-        let text = match state.msg_type(catalogue) {
-            Some(t) => vec![
+        let text = match (state.other_type, state.msg_type(catalogue)) {
+            (Some(n), _) => vec![
+                Span::styled(format!("◀ {n} ▶"), theme.text()),
+                Span::styled("  not in the catalogue (kept as it was)", theme.dim()),
+            ],
+            (None, Some(t)) => vec![
                 Span::styled(format!("◀ {} {} ▶", t.number, t.name), theme.text()),
                 Span::styled(
                     format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description),
                     theme.dim(),
                 ),
             ],
-            None => vec![Span::styled("(catalogue is empty)", theme.error())],
+            (None, None) => vec![Span::styled("(catalogue is empty)", theme.error())],
         };
         frame.render_widget(
             Paragraph::new(Line::from(text)),
