@@ -1,54 +1,23 @@
 //! The real binary against a real emulator process, as a script or runbook would use it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-const KEY_ID: &str = "livemod-demo-key";
-const SECRET: &str = "livemod-demo-secret";
+mod support;
+use support::emulator::{DEMO_SECRET as SECRET, EmulatorProcess, KEY_ID};
 
-/// `livemod emulator` in its own process, killed on drop.
-struct EmulatorProcess {
-    child: Child,
-    url: String,
-    _home: tempfile::TempDir,
+/// `livemod --endpoint URL …` with the emulator's key in the environment.
+trait LivemodAgainst {
+    fn livemod(&self, args: &[&str]) -> Command;
 }
 
-impl EmulatorProcess {
-    fn start(extra: &[&str]) -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let mut child = Command::cargo_bin("livemod")
-            .unwrap()
-            .args(["emulator", "--in-memory"])
-            .args(extra)
-            .env("HOME", home.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_string();
-        Self {
-            child,
-            url,
-            _home: home,
-        }
-    }
-
-    /// `livemod --endpoint URL …` with the emulator's key in the environment.
+impl LivemodAgainst for EmulatorProcess {
     fn livemod(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("livemod").unwrap();
         cmd.env_clear()
-            .env("HOME", self._home.path())
+            .env("HOME", self.home.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
@@ -57,13 +26,6 @@ impl EmulatorProcess {
             .args(args)
             .stdin(Stdio::null());
         cmd
-    }
-}
-
-impl Drop for EmulatorProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

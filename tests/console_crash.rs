@@ -5,10 +5,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use support::emulator::EmulatorProcess;
 use support::pty::*;
 
 const SECRET: &str = "Pty-S3cret-value-7d1e-never-shown";
@@ -45,35 +45,6 @@ fn a_draft_survives_kill_9_in_the_middle_of_compose() {
     std::thread::sleep(Duration::from_millis(600));
     c.send("q");
     assert!(c.wait_exit().success());
-}
-
-/// `livemod emulator` whose key pair has `secret`; killed on drop.
-struct Emulator(Child, String);
-
-impl Emulator {
-    fn start(secret: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_livemod"))
-            .args(["emulator", "--in-memory", "--demo-data"])
-            .env("LIVEMOD_EMULATOR_ACCESS_KEY_ID", "livemod-demo-key")
-            .env("LIVEMOD_EMULATOR_ACCESS_KEY_SECRET", secret)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().trim_start_matches("listening on ").to_string();
-        Self(child, url)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -125,9 +96,9 @@ fn the_secret_never_reaches_the_screen_or_the_data_directory() {
     };
 
     // Right secret: browse, open detail, and a send that fails (nobody online).
-    let emu = Emulator::start(SECRET);
+    let emu = EmulatorProcess::start_with_secret(SECRET, &["--demo-data"]);
     let home = tempfile::tempdir().unwrap();
-    let mut c = Console::start_at(home.path(), &["--endpoint", &emu.1], &env(SECRET));
+    let mut c = Console::start_at(home.path(), &["--endpoint", &emu.url], &env(SECRET));
     c.wait_for("page 1/");
     c.send(ENTER);
     c.wait_for("GroupInfo");
@@ -146,9 +117,9 @@ fn the_secret_never_reaches_the_screen_or_the_data_directory() {
     assert_secret_absent(&c, home.path());
 
     // Wrong secret: every call fails with SignatureDoesNotMatch.
-    let other = Emulator::start("a-different-secret-value");
+    let other = EmulatorProcess::start_with_secret("a-different-secret-value", &["--demo-data"]);
     let home = tempfile::tempdir().unwrap();
-    let mut c = Console::start_at(home.path(), &["--endpoint", &other.1], &env(SECRET));
+    let mut c = Console::start_at(home.path(), &["--endpoint", &other.url], &env(SECRET));
     c.wait_for("SignatureDoesNotMatch");
     c.send("q");
     assert!(c.wait_exit().success());

@@ -12,11 +12,13 @@
 //!
 //! The console's screen is covered by the TUI tests; this is the CLI and files.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
+
+mod support;
+use support::emulator::EmulatorProcess;
 
 const KEY_ID: &str = "LTAI5tSecretsTestKey";
 const SECRET: &str = "S3cr3t-livemod-test-value-9f2c";
@@ -25,51 +27,8 @@ const SECRET: &str = "S3cr3t-livemod-test-value-9f2c";
 const TOKEN: &str = "CAIS+StsTokenLivemodTest7a1e/Xk9==";
 const NEEDLES: [&str; 3] = [SECRET, "StsTokenLivemodTest7a1e", "S3cr3t-livemod"];
 
-/// `livemod emulator` in its own process, killed on drop.
-struct EmulatorProcess {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl EmulatorProcess {
-    fn start(secret: &str, audience: u32) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::cargo_bin("livemod")
-            .unwrap()
-            .args(["emulator", "--in-memory", "--audience"])
-            .arg(audience.to_string())
-            .env_clear()
-            .env("HOME", dir.path())
-            .env("LIVEMOD_DATA_DIR", dir.path())
-            .env("LIVEMOD_EMULATOR_ACCESS_KEY_ID", KEY_ID)
-            .env("LIVEMOD_EMULATOR_ACCESS_KEY_SECRET", secret)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_string();
-        Self {
-            child,
-            url,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for EmulatorProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn emulator_with(secret: &str, audience: u32) -> EmulatorProcess {
+    EmulatorProcess::start_with_key(KEY_ID, secret, &["--audience", &audience.to_string()])
 }
 
 /// A URL where nothing listens.
@@ -267,9 +226,9 @@ fn assert_clean(label: &str, bytes: &[u8]) {
 
 /// Every path, for one key source and one signature version.
 fn every_path(source: KeySource, signature: &'static str) {
-    let good = EmulatorProcess::start(SECRET, 2);
-    let empty = EmulatorProcess::start(SECRET, 0);
-    let wrong = EmulatorProcess::start("another-secret-entirely", 2);
+    let good = emulator_with(SECRET, 2);
+    let empty = emulator_with(SECRET, 0);
+    let wrong = emulator_with("another-secret-entirely", 2);
     let closed = closed_port();
     let mut m = Machine::new(source, signature);
     let (g, e, w, c) = (
