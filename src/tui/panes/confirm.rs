@@ -5,7 +5,6 @@
 use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::Input;
@@ -14,7 +13,7 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::api::Group;
 use crate::tui::theme::Theme;
 
-use super::{centered, draw_input, ellipsize};
+use super::{centered, ellipsize};
 
 /// What confirming does.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,48 +132,15 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &ConfirmDialog, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if d.typed.is_some() && y < inner.y + inner.height {
-        let style = if d.confirmed() {
-            theme.success()
-        } else {
-            theme.text()
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled("> ", theme.accent())),
-            Rect::new(inner.x, y, 2, 1),
-        );
-        draw_input(
-            frame,
-            Rect::new(inner.x + 2, y, inner.width - 2, 1),
-            &d.input,
-            style,
-            true,
-        );
+        super::draw_typed_answer(frame, inner, y, &d.input, d.confirmed(), theme);
         y += 1;
     }
     let y = y + 1;
     if y < inner.y + inner.height {
-        let cancel = if d.on_confirm {
-            theme.text()
-        } else {
-            theme.selected()
-        };
-        let confirm = match (d.on_confirm, d.confirmed()) {
-            (true, _) => theme.error().add_modifier(Modifier::REVERSED),
-            (false, true) => theme.error(),
-            (false, false) => theme.dim(),
-        };
-        let mut spans = vec![
-            Span::styled(" Cancel ", cancel),
-            Span::raw("   "),
-            Span::styled(format!(" {} ", d.confirm_label), confirm),
-            Span::styled("   tab switches · enter chooses · esc cancels", theme.dim()),
-        ];
+        let mut line = super::confirm_buttons(&d.confirm_label, d.on_confirm, d.confirmed(), theme);
         if let Some(m) = &d.message {
-            spans = vec![Span::styled(m.clone(), theme.error())];
+            line = Line::styled(m.clone(), theme.error());
         }
-        frame.render_widget(
-            Paragraph::new(Line::from(spans)),
-            Rect::new(inner.x, y, inner.width, 1),
-        );
+        frame.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
     }
 }

@@ -13,7 +13,7 @@ use crate::api::Group;
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
 
-use super::{centered, draw_input, ellipsize};
+use super::{centered, ellipsize};
 
 #[derive(Debug, Clone)]
 pub struct DeleteDialog {
@@ -114,46 +114,16 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, theme: &Theme, cloc
         Line::styled("Type the GroupId to confirm:", theme.text()),
     ];
     frame.render_widget(Paragraph::new(lines), inner);
-    let y = inner.y + 5;
-    if y < inner.y + inner.height {
-        let style = if d.confirmed() {
-            theme.success()
-        } else {
-            theme.text()
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled("> ", theme.accent())),
-            Rect::new(inner.x, y, 2, 1),
-        );
-        draw_input(
-            frame,
-            Rect::new(inner.x + 2, y, inner.width - 2, 1),
-            &d.input,
-            style,
-            true,
-        );
-    }
+    super::draw_typed_answer(frame, inner, inner.y + 5, &d.input, d.confirmed(), theme);
     let y = inner.y + 7;
     if y < inner.y + inner.height {
-        let cancel = if d.on_delete {
-            theme.text()
-        } else {
-            theme.selected()
-        };
-        let delete = match (d.on_delete, d.confirmed()) {
-            (true, _) => theme
-                .error()
-                .add_modifier(ratatui::style::Modifier::REVERSED),
-            (false, true) => theme.error(),
-            (false, false) => theme.dim(),
-        };
         frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(" Cancel ", cancel),
-                Span::raw("   "),
-                Span::styled(" Delete ", delete),
-                Span::styled("   tab switches · enter chooses · esc cancels", theme.dim()),
-            ])),
+            Paragraph::new(super::confirm_buttons(
+                "Delete",
+                d.on_delete,
+                d.confirmed(),
+                theme,
+            )),
             Rect::new(inner.x, y, inner.width, 1),
         );
     }

@@ -22,6 +22,65 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use unicode_width::UnicodeWidthChar;
 
+/// The "> answer" row of a dialog that asks the user to type a confirmation;
+/// the answer turns green once it matches.
+pub fn draw_typed_answer(
+    frame: &mut Frame,
+    inner: Rect,
+    y: u16,
+    input: &Input,
+    confirmed: bool,
+    theme: &crate::tui::theme::Theme,
+) {
+    if y >= inner.y + inner.height || inner.width < 2 {
+        return;
+    }
+    let style = if confirmed {
+        theme.success()
+    } else {
+        theme.text()
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled("> ", theme.accent())),
+        Rect::new(inner.x, y, 2, 1),
+    );
+    draw_input(
+        frame,
+        Rect::new(inner.x + 2, y, inner.width - 2, 1),
+        input,
+        style,
+        true,
+    );
+}
+
+/// " Cancel " and the dangerous button: Cancel is highlighted unless the user
+/// moved to the other one, which stays dim until the typed answer matches.
+pub fn confirm_buttons<'a>(
+    label: &str,
+    on_confirm: bool,
+    confirmed: bool,
+    theme: &crate::tui::theme::Theme,
+) -> Line<'a> {
+    let cancel = if on_confirm {
+        theme.text()
+    } else {
+        theme.selected()
+    };
+    let confirm = match (on_confirm, confirmed) {
+        (true, _) => theme
+            .error()
+            .add_modifier(ratatui::style::Modifier::REVERSED),
+        (false, true) => theme.error(),
+        (false, false) => theme.dim(),
+    };
+    Line::from(vec![
+        Span::styled(" Cancel ", cancel),
+        Span::raw("   "),
+        Span::styled(format!(" {label} "), confirm),
+        Span::styled("   tab switches · enter chooses · esc cancels", theme.dim()),
+    ])
+}
+
 /// Draws a single-line input into `area`, scrolled so the cursor shows, and
 /// places the terminal cursor there when `focused`.
 pub fn draw_input(frame: &mut Frame, area: Rect, input: &Input, style: Style, focused: bool) {
