@@ -983,38 +983,6 @@ fn no_size_panics() {
 
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.
 
-#[test]
-#[ignore]
-fn perf_breakdown() {
-    let time = |label: &str, a: &mut App, w: u16, h: u16| {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| ui::draw(f, a)).unwrap();
-        let start = Instant::now();
-        for _ in 0..200 {
-            t.draw(|f| ui::draw(f, a)).unwrap();
-        }
-        eprintln!("{label}: {:?}", start.elapsed() / 200);
-    };
-    let mut a = app();
-    time("empty 120x40", &mut a, 120, 40);
-    a.browser
-        .set_groups((0..5000).map(demo_group).collect(), 5000);
-    time("5000 120x40", &mut a, 120, 40);
-    time("5000 80x24", &mut a, 80, 24);
-    a.browser.set_groups((0..20).map(demo_group).collect(), 20);
-    time("20 120x40", &mut a, 120, 40);
-    let start = Instant::now();
-    for _ in 0..1000 {
-        let _ = a.clock.short(1_700_000_000);
-    }
-    eprintln!("clock.short: {:?}", start.elapsed() / 1000);
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let start = Instant::now();
-    for _ in 0..200 {
-        t.draw(|_| {}).unwrap();
-    }
-    eprintln!("bare draw: {:?}", start.elapsed() / 200);
-}
 
 // ------------------------------------------------------- drafts and outbox
 
