@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use super::{
     AppSpec, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions, FaultOptions,
-    LatencyRange, StateLocation, faults,
+    LatencyRange, MAX_GENERATED_GROUPS, StateLocation, Stats, faults,
 };
 
 /// Environment variables that override the emulator's key pair.
@@ -67,6 +67,25 @@ pub struct EmulatorArgs {
     /// Seed for reproducible fault injection.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// Add N synthetic groups (gen00001…) to the first app at start, past the rate limit (at most 5000).
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_GENERATED_GROUPS)))]
+    pub generate_groups: u32,
+
+    /// Store N synthetic messages spread over the generated groups at start (needs --generate-groups).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        requires = "generate_groups"
+    )]
+    pub generate_messages: u32,
+
+    /// FOR BENCHMARKS ON LOOPBACK ONLY: accept unsigned requests and turn the
+    /// rate limit off. Refused unless --listen is a loopback address.
+    #[arg(long)]
+    pub load_test: bool,
 }
 
 impl EmulatorArgs {
@@ -116,6 +135,9 @@ impl EmulatorArgs {
                 latency: self.latency,
                 seed: self.seed,
             },
+            generate_groups: self.generate_groups,
+            generate_messages: self.generate_messages,
+            load_test: self.load_test,
         })
     }
 }
@@ -157,10 +179,33 @@ pub async fn run(args: EmulatorArgs) -> ExitCode {
         tracing::warn!("cannot write the listening line to stdout");
     }
     drop(stdout);
+    if args.load_test {
+        eprintln!(
+            "livemod emulator: LOAD TEST MODE on {shown}: unsigned requests accepted, no rate limit (benchmarks on loopback only)"
+        );
+    }
     wait_for_signal().await;
     tracing::info!("signal received, shutting down");
+    // Counted after in-flight requests finished.
+    let shared = emulator.shared.clone();
     emulator.shutdown().await;
+    eprintln!(
+        "livemod emulator: {}",
+        summary(&shared.counters.snapshot(Vec::new()))
+    );
     ExitCode::SUCCESS
+}
+
+/// The shutdown line: `served N requests, throttled=M, rate_limited=K, faults=F, resets=R`.
+pub fn summary(stats: &Stats) -> String {
+    format!(
+        "served {} requests, throttled={}, rate_limited={}, faults={}, resets={}",
+        stats.requests.values().sum::<u64>(),
+        stats.throttled,
+        stats.rate_limited,
+        stats.faults,
+        stats.resets
+    )
 }
 
 async fn wait_for_signal() {
@@ -242,6 +287,11 @@ mod tests {
             "0.3",
             "--seed",
             "7",
+            "--generate-groups",
+            "5000",
+            "--generate-messages",
+            "100000",
+            "--load-test",
         ])
         .unwrap();
         let opts = args
@@ -274,6 +324,52 @@ mod tests {
         );
         assert_eq!(opts.faults.seed, Some(7));
         assert_eq!(opts.faults.reset_rate, 0.2);
+        assert_eq!(opts.generate_groups, 5000);
+        assert_eq!(opts.generate_messages, 100_000);
+        assert!(opts.load_test);
+    }
+
+    #[test]
+    fn benchmark_knobs_default_off() {
+        let opts = parse(&[]).unwrap().options(&|_| None).unwrap();
+        assert_eq!((opts.generate_groups, opts.generate_messages), (0, 0));
+        assert!(!opts.load_test);
+    }
+
+    #[test]
+    fn benchmark_knobs_are_bounded() {
+        assert!(parse(&["--generate-groups", "5001"]).is_err());
+        assert!(parse(&["--generate-groups", "-1"]).is_err());
+        // Messages need groups to go to.
+        assert!(parse(&["--generate-messages", "10"]).is_err());
+        assert!(parse(&["--generate-groups", "1", "--generate-messages", "10"]).is_ok());
+        // Load-test mode is parsed anywhere but refused off loopback at start.
+        let args = parse(&["--listen", "0.0.0.0:9000", "--load-test"]).unwrap();
+        assert!(args.options(&|_| None).unwrap().load_test);
+    }
+
+    #[tokio::test]
+    async fn load_test_off_loopback_is_refused_at_start() {
+        let args = parse(&["--in-memory", "--listen", "0.0.0.0:0", "--load-test"]).unwrap();
+        let err = Emulator::start(args.options(&|_| None).unwrap())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("loopback only"), "{err}");
+    }
+
+    #[test]
+    fn summary_line() {
+        let mut stats = Stats::default();
+        stats
+            .requests
+            .insert("ListLiveMessageGroupByPage".into(), 100);
+        stats.requests.insert("SendLiveMessageGroup".into(), 3);
+        stats.throttled = 4;
+        stats.rate_limited = 2;
+        assert_eq!(
+            summary(&stats),
+            "served 103 requests, throttled=4, rate_limited=2, faults=0, resets=0"
+        );
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub const DEMO_ACCESS_KEY_SECRET: &str = "livemod-demo-secret";
 pub const DEMO_APP_ID: &str = "demo";
 /// `HostId` in every error body, as the real service answers.
 pub const HOST_ID: &str = "live.aliyuncs.com";
+/// Most groups `generate_groups` makes: the service's limit of live groups per app.
+pub const MAX_GENERATED_GROUPS: u32 = 5_000;
+/// The caller an unsigned request is counted as under `load_test`.
+pub const LOAD_TEST_ACCESS_KEY_ID: &str = "(load-test, unsigned)";
 
 /// One interactive-messaging app that exists up front: `ID` or `ID:DATACENTER`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +142,16 @@ pub struct EmulatorOptions {
     /// simulated accounts, each with its own rate-limit budget.
     pub extra_access_keys: Vec<(String, String)>,
     pub faults: FaultOptions,
+    /// Synthetic groups (`gen00001`…) added to the first app at start, past
+    /// the rate limit; at most [`MAX_GENERATED_GROUPS`].
+    pub generate_groups: u32,
+    /// Synthetic stored messages spread over the generated groups at start
+    /// (needs `generate_groups`), for memory figures.
+    pub generate_messages: u32,
+    /// FOR BENCHMARKS ON LOOPBACK ONLY: unsigned requests are accepted (as
+    /// [`LOAD_TEST_ACCESS_KEY_ID`]) and the rate limit is off. Signed requests
+    /// are still verified. [`Emulator::start`] refuses it on a non-loopback address.
+    pub load_test: bool,
 }
 
 impl Default for EmulatorOptions {
@@ -152,6 +166,9 @@ impl Default for EmulatorOptions {
             access_key_secret: DEMO_ACCESS_KEY_SECRET.to_string(),
             extra_access_keys: Vec::new(),
             faults: FaultOptions::default(),
+            generate_groups: 0,
+            generate_messages: 0,
+            load_test: false,
         }
     }
 }
@@ -175,8 +192,63 @@ impl fmt::Debug for EmulatorOptions {
                     .collect::<Vec<_>>(),
             )
             .field("faults", &self.faults)
+            .field("generate_groups", &self.generate_groups)
+            .field("generate_messages", &self.generate_messages)
+            .field("load_test", &self.load_test)
             .finish_non_exhaustive()
     }
+}
+
+/// Refuses sizes past the limits and `load_test` off loopback.
+fn check_generation_and_load_test(options: &EmulatorOptions) -> Result<(), EmulatorError> {
+    if options.generate_groups > MAX_GENERATED_GROUPS {
+        return Err(EmulatorError::Options(format!(
+            "at most {MAX_GENERATED_GROUPS} generated groups (the live-group limit of an app), not {}",
+            options.generate_groups
+        )));
+    }
+    if options.generate_messages > 0 && options.generate_groups == 0 {
+        return Err(EmulatorError::Options(
+            "generated messages need generated groups to go to".into(),
+        ));
+    }
+    if options.load_test && !options.listen.ip().is_loopback() {
+        return Err(EmulatorError::Options(format!(
+            "load-test mode accepts unsigned requests and has no rate limit, so it listens on \
+             loopback only, not {}",
+            options.listen
+        )));
+    }
+    Ok(())
+}
+
+/// `n` synthetic groups `gen00001`…, one a minute up to `now` (UNIX seconds),
+/// with names, a JSON GroupInfo on every third and administrators on some.
+pub fn generated_groups(n: u32, now: i64) -> Vec<SeedGroup> {
+    (1..=n)
+        .map(|i| SeedGroup {
+            group_id: generated_group_id(i),
+            group_name: format!("Generated room {i}"),
+            group_info: if i % 3 == 0 {
+                format!(r#"{{"topic":"bench","slot":{i},"tags":["live","chat"]}}"#)
+            } else {
+                format!("synthetic group {i} for benchmarks")
+            },
+            creator_id: format!("host{}", i % 17),
+            administrators: ["mod1", "mod2", "mod3"][..(i % 4) as usize]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            createtime: now - i64::from(n - i) * 60,
+            deleted: false,
+            audience: None,
+        })
+        .collect()
+}
+
+/// The ID of generated group `i` (1-based): `gen00001`.
+pub fn generated_group_id(i: u32) -> String {
+    format!("gen{i:05}")
 }
 
 impl EmulatorOptions {
@@ -276,6 +348,7 @@ impl Emulator {
                 "the access key ID and secret must not be empty".into(),
             ));
         }
+        check_generation_and_load_test(&options)?;
         let apps = options.effective_apps();
         let store = store::Store::open(&options.state).await?;
         if options.demo_data {
@@ -285,6 +358,30 @@ impl Emulator {
                 .await
                 .map_err(|e| EmulatorError::Storage(e.to_string()))?;
             tracing::info!(added, "demo data seeded into app demo");
+        }
+        if options.generate_groups > 0 {
+            let app_id = apps[0].id.clone();
+            let now = chrono::Utc::now().timestamp();
+            let groups = generated_groups(options.generate_groups, now);
+            let added = store
+                .import_groups(app_id.clone(), groups)
+                .await
+                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+            let messages = store
+                .generate_messages(
+                    app_id.clone(),
+                    options.generate_groups,
+                    options.generate_messages,
+                    now * 1000,
+                )
+                .await
+                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+            tracing::info!(added, messages, app_id, "synthetic groups generated");
+        }
+        if options.load_test {
+            tracing::warn!(
+                "LOAD TEST MODE: unsigned requests accepted and the rate limit is off (loopback only)"
+            );
         }
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
@@ -335,6 +432,12 @@ impl Emulator {
             .await
             .map_err(|e| EmulatorError::Storage(e.to_string()))?;
         Ok(self.shared.counters.snapshot(deliveries))
+    }
+
+    /// The request counters alone, without reading the state: `deliveries`
+    /// is empty and `delivered` 0 (cheap; for the shutdown summary).
+    pub fn counters(&self) -> Stats {
+        self.shared.counters.snapshot(Vec::new())
     }
 
     /// Deliveries to one group, oldest first (duplicates included).

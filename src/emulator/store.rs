@@ -260,6 +260,22 @@ impl Store {
             .await?
     }
 
+    /// Stores `n` synthetic messages spread round-robin over generated
+    /// groups 1..=`groups`, in one transaction; returns how many.
+    pub async fn generate_messages(
+        &self,
+        app_id: String,
+        groups: u32,
+        n: u32,
+        now_ms: i64,
+    ) -> Result<u32, StoreError> {
+        if n == 0 || groups == 0 {
+            return Ok(0);
+        }
+        self.run(move |conn| generate_messages(conn, &app_id, groups, n, now_ms))
+            .await?
+    }
+
     pub async fn deliveries(
         &self,
         group: Option<(String, String)>,
@@ -507,6 +523,43 @@ fn import_groups(
     }
     tx.commit()?;
     Ok(added)
+}
+
+fn generate_messages(
+    conn: &mut Connection,
+    app_id: &str,
+    groups: u32,
+    n: u32,
+    now_ms: i64,
+) -> Result<u32, StoreError> {
+    let tx = conn.transaction()?;
+    for i in 0..n {
+        let group_id = super::generated_group_id(i % groups + 1);
+        let msg_tid = format!("gen-{i}");
+        let body = format!("synthetic message {i}: hello from the benchmark audience");
+        if i < groups {
+            add_msg_type(&tx, app_id, &group_id, 0)?;
+        }
+        deliver(
+            &tx,
+            &NewMessage {
+                app_id,
+                group_id: &group_id,
+                msg_tid: &msg_tid,
+                sender_id: "bench",
+                sender_meta_info: "",
+                body: &body,
+                msg_type: 0,
+                statics_increase: 1,
+                weight: 1,
+                store: true,
+                cache: false,
+                sent_at_ms: now_ms - i64::from(n - i),
+            },
+        )?;
+    }
+    tx.commit()?;
+    Ok(n)
 }
 
 fn check_seed(g: &SeedGroup) -> Result<(), validate::ValidationError> {
