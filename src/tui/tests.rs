@@ -983,7 +983,6 @@ fn no_size_panics() {
 
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.
 
-
 // ------------------------------------------------------- drafts and outbox
 
 fn app_in(dir: &std::path::Path) -> App {

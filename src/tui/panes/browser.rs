@@ -44,6 +44,9 @@ pub struct BrowserState {
     pub select_after_load: Option<String>,
     /// Marked groups (by GroupId), kept across pages: m and d act on them all.
     pub marked: std::collections::BTreeMap<String, Group>,
+    /// The lower-cased filter `visible` was computed for; typing more narrows
+    /// from the current matches instead of scanning every row again.
+    applied_filter: Option<String>,
 }
 
 impl BrowserState {
@@ -61,6 +64,7 @@ impl BrowserState {
             rows_area: Rect::default(),
             select_after_load: None,
             marked: Default::default(),
+            applied_filter: None,
         }
     }
 
@@ -95,6 +99,7 @@ impl BrowserState {
         self.total = Some(reply.total_count);
         self.groups = reply.group_list;
         self.loaded = Some(request);
+        self.applied_filter = None;
         self.refilter_keeping(keep.as_deref());
     }
 
@@ -103,6 +108,7 @@ impl BrowserState {
         self.groups = groups;
         self.total = Some(total);
         self.loaded = Some(self.query.clone());
+        self.applied_filter = None;
         self.refilter_keeping(None);
     }
 
@@ -113,8 +119,19 @@ impl BrowserState {
 
     fn refilter_keeping(&mut self, keep: Option<&str>) {
         let needle = self.filter.value().trim().to_lowercase();
+        let narrowing = self
+            .applied_filter
+            .as_deref()
+            .is_some_and(|old| !old.is_empty() && needle.contains(old));
         self.visible = if needle.is_empty() {
             (0..self.groups.len()).collect()
+        } else if narrowing {
+            // Whatever matches the longer text matched the shorter one too.
+            let groups = &self.groups;
+            std::mem::take(&mut self.visible)
+                .into_iter()
+                .filter(|&i| matches(&groups[i], &needle))
+                .collect()
         } else {
             self.groups
                 .iter()
@@ -123,6 +140,7 @@ impl BrowserState {
                 .map(|(i, _)| i)
                 .collect()
         };
+        self.applied_filter = Some(needle);
         let found = keep.and_then(|id| {
             self.visible
                 .iter()
@@ -410,6 +428,32 @@ mod tests {
             createtime: 1_700_000_000 + i as i64,
             delete: i % 5 == 4,
         }
+    }
+
+    #[test]
+    fn narrowing_and_widening_the_filter_match_a_fresh_scan() {
+        let mut b = BrowserState::new(ListGroupsRequest::new("demo"));
+        b.set_groups((0..300).map(group).collect(), 300);
+        let typed = [
+            "r", "ro", "room", "room ", "room 1", "room 12", "room 1", "oom 2", "2", "",
+        ];
+        for text in typed {
+            b.filter = Input::new(text.into());
+            b.refilter();
+            let mut fresh = BrowserState::new(ListGroupsRequest::new("demo"));
+            fresh.set_groups(b.groups.clone(), 300);
+            fresh.filter = Input::new(text.into());
+            fresh.refilter();
+            assert_eq!(b.visible, fresh.visible, "after typing {text:?}");
+        }
+        // New rows invalidate the narrowing.
+        b.filter = Input::new("room 29".into());
+        b.refilter();
+        b.set_groups((0..300).rev().map(group).collect(), 300);
+        b.filter = Input::new("room 299".into());
+        b.refilter();
+        assert_eq!(b.visible.len(), 1);
+        assert_eq!(b.selected_group().unwrap().group_id, "g299");
     }
 
     #[test]
