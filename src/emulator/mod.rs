@@ -283,6 +283,12 @@ pub enum EmulatorError {
     Storage(String),
 }
 
+impl From<store::StoreError> for EmulatorError {
+    fn from(e: store::StoreError) -> Self {
+        EmulatorError::Storage(e.to_string())
+    }
+}
+
 /// Counters since start, plus every delivery the state holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -353,20 +359,14 @@ impl Emulator {
         let store = store::Store::open(&options.state).await?;
         if options.demo_data {
             let groups = demo::demo_groups(chrono::Utc::now().timestamp());
-            let added = store
-                .import_groups(DEMO_APP_ID.to_string(), groups)
-                .await
-                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+            let added = store.import_groups(DEMO_APP_ID.to_string(), groups).await?;
             tracing::info!(added, "demo data seeded into app demo");
         }
         if options.generate_groups > 0 {
             let app_id = apps[0].id.clone();
             let now = chrono::Utc::now().timestamp();
             let groups = generated_groups(options.generate_groups, now);
-            let added = store
-                .import_groups(app_id.clone(), groups)
-                .await
-                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+            let added = store.import_groups(app_id.clone(), groups).await?;
             let messages = store
                 .generate_messages(
                     app_id.clone(),
@@ -374,8 +374,7 @@ impl Emulator {
                     options.generate_messages,
                     now * 1000,
                 )
-                .await
-                .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+                .await?;
             tracing::info!(added, messages, app_id, "synthetic groups generated");
         }
         if options.load_test {
@@ -425,12 +424,7 @@ impl Emulator {
 
     /// Request counters since start and every delivery in the state.
     pub async fn stats(&self) -> Result<Stats, EmulatorError> {
-        let deliveries = self
-            .shared
-            .store
-            .deliveries(None)
-            .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))?;
+        let deliveries = self.shared.store.deliveries(None).await?;
         Ok(self.shared.counters.snapshot(deliveries))
     }
 
@@ -450,7 +444,7 @@ impl Emulator {
             .store
             .deliveries(Some((app_id.to_string(), group_id.to_string())))
             .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))
+            .map_err(EmulatorError::from)
     }
 
     /// Messages kept in storage for one group (sends with NoStorage=true are not).
@@ -463,7 +457,7 @@ impl Emulator {
             .store
             .messages(app_id.to_string(), group_id.to_string(), false)
             .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))
+            .map_err(EmulatorError::from)
     }
 
     /// The group's "latest messages" cache, oldest first (NoCache=true sends skip it).
@@ -476,7 +470,7 @@ impl Emulator {
             .store
             .messages(app_id.to_string(), group_id.to_string(), true)
             .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))
+            .map_err(EmulatorError::from)
     }
 
     /// Everything the emulator knows about one group, or `None`.
@@ -493,7 +487,7 @@ impl Emulator {
                 self.shared.default_audience,
             )
             .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))
+            .map_err(EmulatorError::from)
     }
 
     /// Adds groups directly to the state (no rate limit, no 5,000 limit), e.g.
@@ -508,7 +502,7 @@ impl Emulator {
             .store
             .import_groups(app_id.to_string(), groups)
             .await
-            .map_err(|e| EmulatorError::Storage(e.to_string()))
+            .map_err(EmulatorError::from)
     }
 
     /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
