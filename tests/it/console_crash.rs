@@ -1,15 +1,14 @@
 //! The console under abuse, in a pseudo-terminal: killed with -9 mid-compose,
 //! and run with a known secret through success and failure.
 
-#![cfg(unix)]
 
-mod support;
+
 
 use std::process::Command;
 use std::time::Duration;
 
-use support::emulator::EmulatorProcess;
-use support::pty::*;
+use crate::support::emulator::EmulatorProcess;
+use crate::support::pty::*;
 
 const SECRET: &str = "Pty-S3cret-value-7d1e-never-shown";
 

@@ -9,7 +9,7 @@
 # Install the SDKs with (the versions this was last checked with):
 #   python3 -m pip install alibabacloud-tea-openapi==0.4.6 aliyun-python-sdk-core==2.16.1
 #
-# Usage: python3 tests/official_sdk/check.py http://127.0.0.1:PORT [ACCESS_KEY_ID ACCESS_KEY_SECRET]
+# Usage: python3 tests/it/official_sdk/check.py http://127.0.0.1:PORT [ACCESS_KEY_ID ACCESS_KEY_SECRET]
 # Exits 0 when every check passed; prints one line per check.
 
 import json

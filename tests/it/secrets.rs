@@ -17,8 +17,7 @@ use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-mod support;
-use support::emulator::EmulatorProcess;
+use crate::support::emulator::EmulatorProcess;
 
 const KEY_ID: &str = "LTAI5tSecretsTestKey";
 const SECRET: &str = "S3cr3t-livemod-test-value-9f2c";

@@ -5,8 +5,7 @@ use std::process::{Command, Stdio};
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-mod support;
-use support::emulator::{DEMO_SECRET as SECRET, EmulatorProcess, KEY_ID};
+use crate::support::emulator::{DEMO_SECRET as SECRET, EmulatorProcess, KEY_ID};
 
 /// `livemod --endpoint URL …` with the emulator's key in the environment.
 trait LivemodAgainst {

@@ -2,13 +2,12 @@
 //! emulator (`livemod --demo`): page, filter, create a group, send a message,
 //! delete the group, quit, and check the terminal was restored.
 
-#![cfg(unix)]
 
-mod support;
+
 
 use std::time::Duration;
 
-use support::pty::*;
+use crate::support::pty::*;
 
 #[test]
 fn page_filter_create_send_delete_and_quit_restore_the_terminal() {

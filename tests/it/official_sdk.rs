@@ -1,6 +1,6 @@
 //! The emulator accepts what the official Alibaba Cloud SDKs sign and send.
 //!
-//! Runs `tests/official_sdk/check.py` (Tea SDK V3 and V2, core SDK V2) against
+//! Runs `tests/it/official_sdk/check.py` (Tea SDK V3 and V2, core SDK V2) against
 //! an emulator started through the library. Needs python3 with the SDKs:
 //! `python3 -m pip install alibabacloud-tea-openapi==0.4.6 aliyun-python-sdk-core==2.16.1`.
 //! Without them the test is skipped with a note, unless
@@ -46,7 +46,7 @@ async fn official_python_sdks_are_accepted() {
         return;
     }
     let emulator = Emulator::start(EmulatorOptions::default()).await.unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/official_sdk/check.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/official_sdk/check.py");
     let out = tokio::process::Command::new("python3")
         .arg(&script)
         .arg(emulator.url().as_str())

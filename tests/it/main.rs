@@ -1,0 +1,19 @@
+//! The one integration-test binary: every end-to-end suite is a module, so the
+//! heavy dependencies (axum, reqwest, SQLite) are linked once, not per suite.
+
+mod support;
+mod bad_input;
+mod bulk;
+mod cli;
+mod client;
+#[cfg(unix)]
+mod console_crash;
+mod crash;
+mod emulator;
+mod official_sdk;
+mod outbox_chaos;
+mod read_only;
+mod secrets;
+mod tui_emulator;
+#[cfg(unix)]
+mod tui_pty;
