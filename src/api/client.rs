@@ -674,6 +674,122 @@ mod tests {
         assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
     }
 
+    const SERVER_ERROR: &str =
+        r#"{"RequestId":"R500","HostId":"h","Code":"ServerError","Message":"unknown error."}"#;
+
+    fn send() -> crate::api::SendMessageRequest {
+        crate::api::SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            sender_id: "mod1".into(),
+            body: Some("hello".into()),
+            msg_tid: Some("tid1".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Regression (#8): a 500 to a send used to be retried as "never
+    /// processed", which can deliver the message twice.
+    #[tokio::test]
+    async fn a_server_error_ends_a_send_at_once_as_outcome_unknown() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        let err = result.unwrap_err();
+        assert!(err.outcome_unknown(), "{err}");
+        assert_eq!(stats.attempts, 1);
+        assert_eq!(svc.hits(), ["SendLiveMessageGroup"]);
+
+        let user_send = crate::api::SendUserMessageRequest {
+            app_id: "demo".into(),
+            receiver_id: "u1".into(),
+            sender_id: "mod1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&user_send).await;
+        assert_eq!(stats.attempts, 1);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::CreateAppRequest::default())
+            .await;
+        assert_eq!(
+            stats.attempts, 1,
+            "a repeated create-app may leave two apps"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_retried_where_a_repeat_is_harmless() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let create = crate::api::CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&create).await;
+        assert_eq!(stats.attempts, 3);
+        let ban = crate::api::AddGroupBandRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            banned_users: vec!["troll".into()],
+            data_center: None,
+        };
+        let (_, stats) = client.call_with_stats(&ban).await;
+        assert_eq!(stats.attempts, 3);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::DescribeGroupRequest {
+                app_id: "demo".into(),
+                group_id: "g1".into(),
+                data_center: None,
+            })
+            .await;
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(svc.hits().len(), 9);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_send_is_retried() {
+        let svc = crate::api::testing::FakeService::start(
+            400,
+            r#"{"RequestId":"R","Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#,
+        )
+        .await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 2,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        assert!(result.unwrap_err().provably_not_processed());
+        assert_eq!((stats.attempts, stats.throttled), (2, 2));
+    }
+
+    #[test]
+    fn each_operation_is_paced_at_its_documented_share() {
+        let client = |rate| {
+            Client::new(
+                Credentials::new("AKID", "secretvalue", "test"),
+                ClientOptions {
+                    rate_per_second: rate,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let documented = client(CALLS_PER_SECOND);
+        assert_eq!(documented.rate_for(50), 50);
+        assert_eq!(documented.rate_for(10), 10);
+        let fast = client(1000);
+        assert_eq!((fast.rate_for(50), fast.rate_for(10)), (1000, 200));
+        let slow = client(1);
+        assert_eq!(slow.rate_for(10), 1, "never zero");
+    }
+
     #[tokio::test]
     async fn mutating_calls_are_audited_without_secrets() {
         use crate::api::model::{ListGroupsRequest, SendMessageRequest};

@@ -9,6 +9,9 @@ pub mod paging;
 pub mod sign;
 pub mod validate;
 
+#[cfg(test)]
+mod testing;
+
 pub use caller::Api;
 pub use client::{Client, ClientOptions};
 pub use error::{ApiError, ErrorKind, ServiceError};
