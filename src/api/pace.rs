@@ -144,6 +144,15 @@ impl PaceLedger {
         Ok(slot)
     }
 
+    /// Reserves the next slot for one `action` call with `key_id` at `rate`
+    /// calls per second, across every process sharing the ledger; returns when
+    /// the call may go (ns since the UNIX epoch). Blocking: a short SQLite
+    /// transaction.
+    pub fn reserve(&self, key_id: &str, action: &str, rate: u32) -> Result<i64, LedgerError> {
+        let interval = Duration::from_secs(1) / rate.max(1);
+        self.reserve_blocking(&ledger_key(key_id, action), interval)
+    }
+
     /// Waits for this process's turn among all processes sharing the ledger.
     pub(crate) async fn wait_turn(
         self: &Arc<Self>,
@@ -151,10 +160,9 @@ impl PaceLedger {
         action: &'static str,
         rate: u32,
     ) -> Result<(), LedgerError> {
-        let key = ledger_key(key_id, action);
-        let interval = Duration::from_secs(1) / rate.max(1);
         let this = self.clone();
-        let slot = tokio::task::spawn_blocking(move || this.reserve_blocking(&key, interval))
+        let key_id = key_id.to_string();
+        let slot = tokio::task::spawn_blocking(move || this.reserve(&key_id, action, rate))
             .await
             .map_err(|e| LedgerError::Task(e.to_string()))??;
         let wait = slot.saturating_sub(now_ns());
