@@ -197,7 +197,7 @@ fn nanos(d: Duration) -> i64 {
 fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| nanos(d))
+        .map_or(0, nanos)
 }
 
 #[cfg(test)]
