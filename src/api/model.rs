@@ -297,6 +297,7 @@ impl CreateGroupRequest {
         )?;
         for admin in &self.administrators {
             id("Administrators", admin)?;
+            validate::list_entry("Administrators", admin)?;
         }
         match self.creator_id.as_deref() {
             Some(creator) if !creator.is_empty() => id("CreatorId", creator),
@@ -681,6 +682,10 @@ mod tests {
         assert_eq!(portable.validate().unwrap_err().field, "Administrators");
         let any = CreateGroupAnyId(create.clone());
         assert!(any.validate().is_ok());
+        // Even by consent, an admin ID cannot hold the list separator.
+        let mut comma = any.clone();
+        comma.0.administrators = vec!["a,b".into()];
+        assert_eq!(comma.validate().unwrap_err().field, "Administrators");
         assert_eq!(any.params(), create.params());
         let too_long = CreateGroupAnyId(CreateGroupRequest {
             group_id: "x".repeat(65),
