@@ -2,25 +2,25 @@
 //! documented rate limit, retries what is safe to retry, and turns every reply
 //! into a typed response or a typed error.
 
-use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
 use super::model::{API_VERSION, Method, Operation};
+use super::pace::{self, PaceLedger};
 use super::sign::{self, SignatureVersion};
 use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
 
 pub const DEFAULT_ENDPOINT: &str = "https://live.aliyuncs.com";
-/// Documented limit: 50 calls per second per account and operation.
-pub const CALLS_PER_SECOND: u32 = 50;
+/// Documented limit of most operations: 50 calls per second per account and
+/// operation (each [`Operation`] states its own in `CALLS_PER_SECOND`).
+pub const CALLS_PER_SECOND: u32 = super::model::DEFAULT_CALLS_PER_SECOND;
 /// Encoded parameters above this size travel in a form body (POST only).
 const FORM_BODY_THRESHOLD: usize = 8 * 1024;
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
@@ -37,11 +37,17 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Attempts per call, first included, for calls that are safe to repeat.
     pub max_attempts: usize,
-    /// Calls per second per operation for this key (the documented 50 by default).
+    /// Calls per second for this key for the operations documented at 50/s
+    /// (the default). Operations with a lower documented limit are scaled in
+    /// proportion: at the default, the mute-writing operations get their 10/s.
     pub rate_per_second: u32,
     /// Where every mutating call is recorded before its outcome is returned.
     pub audit: Option<Arc<AuditLog>>,
     pub audit_context: AuditContext,
+    /// A pacing ledger file shared by every process on this machine (in the
+    /// data directory), so concurrent runs on one key stay under the limit
+    /// together. `None` paces this process only.
+    pub pace_ledger: Option<PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -56,29 +62,9 @@ impl Default for ClientOptions {
             rate_per_second: CALLS_PER_SECOND,
             audit: None,
             audit_context: AuditContext::default(),
+            pace_ledger: None,
         }
     }
-}
-
-/// (AccessKeyId, action, calls per second).
-type LimiterKey = (String, &'static str, u32);
-
-/// One limiter per (AccessKeyId, action, rate), shared by every client in the
-/// process, so the console, the CLI and bulk work together stay under the limit.
-fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<HashMap<LimiterKey, Arc<DefaultDirectRateLimiter>>>> =
-        LazyLock::new(Default::default);
-    let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
-    map.entry((key_id.to_string(), action, rate))
-        .or_insert_with(|| {
-            let rate = NonZeroU32::new(rate.max(1)).expect("non-zero");
-            // Burst 1: calls are spaced evenly, so no one-second window on the
-            // server side can ever see more than `rate` of them.
-            Arc::new(RateLimiter::direct(
-                Quota::per_second(rate).allow_burst(NonZeroU32::MIN),
-            ))
-        })
-        .clone()
 }
 
 /// What happened on one call, for logs, the audit trail and benchmarks.
@@ -95,6 +81,7 @@ pub struct Client {
     credentials: Arc<Credentials>,
     /// `host[:port]` as reqwest sends it in the Host header.
     authority: String,
+    ledger: Option<Arc<PaceLedger>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -128,11 +115,16 @@ impl Client {
             .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let ledger = options
+            .pace_ledger
+            .as_ref()
+            .map(|path| Arc::new(PaceLedger::new(path)));
         Ok(Self {
             http,
             options,
             credentials: Arc::new(credentials),
             authority,
+            ledger,
         })
     }
 
@@ -147,6 +139,14 @@ impl Client {
     }
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
+    }
+
+    /// Every page of a token-paged list, from `first` on (see [`super::pages`]).
+    pub fn pages<O: super::Paged>(
+        &self,
+        first: O,
+    ) -> impl futures::Stream<Item = Result<O::Response, ApiError>> + Send + '_ {
+        super::paging::pages(self, first)
     }
 
     /// Validates, paces, signs and sends one operation, retrying where that is safe.
@@ -195,9 +195,7 @@ impl Client {
             return (Err(e.into()), stats);
         }
         let params = op.params();
-        // Create and Delete answer truthfully on a repeat; a send must not be
-        // repeated unless the service provably never processed it.
-        let idempotent = !O::MUTATING || O::ACTION != "SendLiveMessageGroup";
+        let rate = self.rate_for(O::CALLS_PER_SECOND);
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(100))
             .with_max_delay(Duration::from_secs(5))
@@ -207,7 +205,7 @@ impl Client {
         loop {
             stats.attempts += 1;
             let result = self
-                .send_once::<O::Response>(O::ACTION, O::METHOD, &params)
+                .send_once::<O::Response>(O::ACTION, O::METHOD, rate, &params)
                 .await;
             let err = match result {
                 Ok(reply) => return (Ok(reply), stats),
@@ -221,7 +219,7 @@ impl Client {
                 ApiError::Service(s) => s.is_retryable(),
                 ApiError::Transport { .. } => true,
                 _ => false,
-            } && (idempotent || err.provably_not_processed());
+            } && (O::RETRY_SAFE || err.provably_not_processed());
             let Some(backoff) = delays.next().filter(|_| retryable) else {
                 return (Err(err), stats);
             };
@@ -234,20 +232,27 @@ impl Client {
         }
     }
 
+    /// The pace for an operation documented at `documented` calls per second:
+    /// `rate_per_second` for the 50/s operations, in proportion for the others.
+    fn rate_for(&self, documented: u32) -> u32 {
+        let scaled = u64::from(documented) * u64::from(self.options.rate_per_second)
+            / u64::from(CALLS_PER_SECOND);
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
     /// One signed request and its decoded reply; no retries.
     async fn send_once<R: serde::de::DeserializeOwned>(
         &self,
         action: &'static str,
         method: Method,
+        rate: u32,
         params: &[(&'static str, String)],
     ) -> Result<R, ApiError> {
-        limiter_for(
-            &self.credentials.access_key_id,
-            action,
-            self.options.rate_per_second,
-        )
-        .until_ready()
-        .await;
+        let key_id = &self.credentials.access_key_id;
+        match &self.ledger {
+            Some(ledger) => ledger.pace(key_id, action, rate).await,
+            None => pace::in_process(key_id, action, rate).await,
+        }
         let request = self.build(action, method, params);
         // A V2 request carries the STS token in its query, and a reply may quote
         // the request (SignatureDoesNotMatch quotes the string to sign): every
@@ -587,144 +592,4 @@ pub fn decode_reply<R: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::model::{ListGroupsResponse, SendMessageResponse};
-
-    #[test]
-    fn decodes_error_bodies() {
-        let body = br#"{"RequestId":"R1","HostId":"live.aliyuncs.com","Code":"ResourceNotExist","Message":"no such app","Recommend":"https://x"}"#;
-        let err = decode_reply::<SendMessageResponse>("SendLiveMessageGroup", 404, None, body)
-            .unwrap_err();
-        let svc = err.service().unwrap();
-        assert_eq!(svc.status, 404);
-        assert_eq!(svc.code, "ResourceNotExist");
-        assert_eq!(svc.request_id.as_deref(), Some("R1"));
-        assert_eq!(err.kind(), Some(super::super::ErrorKind::ResourceNotExist));
-    }
-
-    #[test]
-    fn html_and_wrong_shapes_are_decode_errors() {
-        let err = decode_reply::<ListGroupsResponse>("L", 502, None, b"<html>bad gateway</html>")
-            .unwrap_err();
-        assert!(matches!(err, ApiError::Decode { status: 502, .. }), "{err}");
-        let err =
-            decode_reply::<ListGroupsResponse>("L", 200, None, br#"{"RequestId":1}"#).unwrap_err();
-        assert!(err.to_string().contains("unexpected shape"), "{err}");
-        let err = decode_reply::<ListGroupsResponse>("L", 200, None, b"{\"Req").unwrap_err();
-        assert!(err.to_string().contains("not JSON"), "{err}");
-    }
-
-    #[test]
-    fn retry_after_header_means_throttled_even_on_200() {
-        let err =
-            decode_reply::<SendMessageResponse>("S", 200, Some(Duration::from_millis(30)), b"{}")
-                .unwrap_err();
-        assert_eq!(err.kind(), Some(super::super::ErrorKind::Throttling));
-    }
-
-    #[test]
-    fn v3_request_carries_signed_headers_and_no_secret() {
-        let creds = Credentials::new("AKID", "supersecret", "test");
-        let client = Client::new(
-            creds,
-            ClientOptions {
-                endpoint: Url::parse("http://127.0.0.1:9999").unwrap(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let req = client.build(
-            "ListLiveMessageGroupByPage",
-            Method::Get,
-            &[("AppId", "demo".into())],
-        );
-        let auth = req.headers()["authorization"].to_str().unwrap();
-        assert!(auth.starts_with("ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=host;"));
-        assert_eq!(req.url().query(), Some("AppId=demo"));
-        let all = format!("{:?} {:?}", req.headers(), req.url());
-        assert!(!all.contains("supersecret"));
-    }
-
-    #[test]
-    fn secrets_are_redacted_in_every_wire_form() {
-        let mut creds = Credentials::new("AKID", "Secret+Value/42", "test");
-        creds.security_token = Some("CAIS+token/value==".to_string().into());
-        let forms = secret_forms(&creds);
-        let mut body = br#"{"Code":"SignatureDoesNotMatch","Message":"GET&%2F&SecurityToken%3DCAIS%252Btoken%252Fvalue%253D%253D and Secret%2BValue%2F42 and CAIS+token/value=="}"#.to_vec();
-        redact_bytes(&mut body, &forms);
-        let text = String::from_utf8(body).unwrap();
-        assert!(!text.contains("token") && !text.contains("Value"), "{text}");
-        assert_eq!(text.matches(REDACTED).count(), 3, "{text}");
-        let err = redact_error(
-            ApiError::Transport {
-                phase: TransportPhase::NotSent,
-                message: "url (http://h/?SecurityToken=CAIS%2Btoken%2Fvalue%3D%3D)".into(),
-            },
-            &forms,
-        );
-        assert!(!err.to_string().contains("token"), "{err}");
-        // An empty or tiny secret redacts nothing rather than everything.
-        assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
-    }
-
-    #[tokio::test]
-    async fn mutating_calls_are_audited_without_secrets() {
-        use crate::api::model::{ListGroupsRequest, SendMessageRequest};
-        use crate::audit::{AuditOutcome, read_file};
-        let dir = tempfile::tempdir().unwrap();
-        let log = Arc::new(AuditLog::in_dir(dir.path()).unwrap());
-        let mut creds = Credentials::new("AKIDaudit", "TopSecretValue42", "test");
-        creds.security_token = Some("StsTokenValue99".to_string().into());
-        let options = ClientOptions {
-            // Nothing listens on port 1: connection refused, provably not sent.
-            endpoint: Url::parse("http://127.0.0.1:1").unwrap(),
-            max_attempts: 1,
-            audit: Some(log.clone()),
-            audit_context: AuditContext {
-                profile: Some("prod".into()),
-            },
-            ..Default::default()
-        };
-        let client = Client::new(creds.clone(), options.clone()).unwrap();
-        let send = SendMessageRequest {
-            app_id: "demo".into(),
-            group_id: "g1".into(),
-            sender_id: "mod1".into(),
-            body: Some("hello".into()),
-            msg_tid: Some("tid1".into()),
-            ..Default::default()
-        };
-        let err = client.call(&send).await.unwrap_err();
-        assert!(err.provably_not_processed(), "{err}");
-        // Reads are not audited.
-        let _ = client.call(&ListGroupsRequest::new("demo")).await;
-        let ro = Client::new(
-            creds,
-            ClientOptions {
-                read_only: true,
-                ..options
-            },
-        )
-        .unwrap();
-        assert!(matches!(
-            ro.call(&send).await,
-            Err(ApiError::ReadOnly { .. })
-        ));
-
-        let entries = read_file(log.path(), None).unwrap();
-        assert_eq!(entries.len(), 2, "{entries:?}");
-        assert_eq!(entries[0].action, "SendLiveMessageGroup");
-        assert_eq!(entries[0].outcome, AuditOutcome::Error);
-        assert_eq!(entries[0].code.as_deref(), Some("Network"));
-        assert_eq!(entries[0].params["Body"], "hello");
-        assert_eq!(entries[0].params["MsgTid"], "tid1");
-        assert_eq!(entries[0].profile.as_deref(), Some("prod"));
-        assert_eq!(entries[0].endpoint, "http://127.0.0.1:1/");
-        assert_eq!(entries[1].outcome, AuditOutcome::Refused);
-        let text = std::fs::read_to_string(log.path()).unwrap();
-        assert!(!text.contains("TopSecretValue42"));
-        assert!(!text.contains("StsTokenValue99"));
-        assert!(!text.contains("AKIDaudit"));
-    }
-}
+mod tests;
