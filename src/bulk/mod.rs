@@ -12,13 +12,11 @@
 //! - [`journal`]: the progress journal a run keeps current, so even `kill -9`
 //!   leaves an accurate record of what was sent.
 
-mod api_shim;
 mod csv_check;
 pub mod input;
 pub mod journal;
 pub mod run;
 
-pub use api_shim::Api;
 pub use input::{
     CreateFormat, CreateInput, CreateRow, InputError, LineError, Lined, ParseErrors, Targets,
     detect_create_format, parse_create_csv, parse_create_input, parse_create_json, parse_creates,

@@ -22,9 +22,8 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio_util::sync::CancellationToken;
 
-use super::Api;
 use crate::api::client::CallStats;
-use crate::api::{ApiError, ErrorKind, Operation, SendMessageRequest};
+use crate::api::{Api, ApiError, ErrorKind, Operation};
 
 /// Calls in flight by default: enough to reach 50/s at up to ~150 ms latency.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -140,7 +139,7 @@ pub fn classify(err: &ApiError) -> OutcomeKind {
 /// Whether repeating `O` after an unknown outcome is harmless (Create and
 /// Delete answer truthfully on a repeat; a second send is a second message).
 pub fn repeat_is_harmless<O: Operation>() -> bool {
-    !O::MUTATING || O::ACTION != SendMessageRequest::ACTION
+    O::RETRY_SAFE
 }
 
 #[derive(Debug)]
@@ -227,7 +226,6 @@ async fn call_counted<A, O>(api: &A, op: O) -> (Result<O::Response, ApiError>, C
 where
     A: Api,
     O: Operation + Send + Sync + 'static,
-    O::Response: Send,
 {
     match api.client() {
         Some(client) => client.call_with_stats(&op).await,
@@ -250,7 +248,6 @@ pub async fn run<A, O, F>(
 where
     A: Api,
     O: Operation + Clone + Send + Sync + 'static,
-    O::Response: Send,
     F: FnMut(Update<'_, O::Response>) + Send,
 {
     let started = Instant::now();
@@ -314,5 +311,157 @@ where
         progress,
         elapsed: started.elapsed(),
         cancelled: cancel.is_cancelled(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::api::error::TransportPhase;
+    use crate::api::{SendMessageRequest, SendMessageResponse, ServiceError};
+
+    /// Answers each send by its GroupId: `ok…`, `busy…` (throttled),
+    /// `gone…` (404), `boom…` (500), `cut…` (connection lost after sending).
+    struct Scripted {
+        calls: Mutex<Vec<String>>,
+    }
+
+    fn service(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::Service(ServiceError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            request_id: Some("R".into()),
+            recommend: None,
+            host_id: None,
+            retry_after: None,
+        })
+    }
+
+    impl Api for Scripted {
+        async fn call<O>(&self, op: O) -> Result<O::Response, ApiError>
+        where
+            O: Operation + Send + Sync + 'static,
+        {
+            let group = op
+                .params()
+                .into_iter()
+                .find(|(k, _)| *k == "GroupId")
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            self.calls.lock().unwrap().push(group.clone());
+            let reply = serde_json::json!({"RequestId": "R", "MsgTid": "t"});
+            match group.trim_end_matches(char::is_numeric) {
+                "ok" => Ok(serde_json::from_value(reply).unwrap()),
+                "busy" => Err(service(429, "Throttling.User", "slow down")),
+                "gone" => Err(service(404, "ResourceNotExist", "no such group")),
+                "boom" => Err(service(500, "ServerError", "unknown error")),
+                _ => Err(ApiError::Transport {
+                    phase: TransportPhase::OutcomeUnknown,
+                    message: "connection reset".into(),
+                }),
+            }
+        }
+    }
+
+    fn send(group: &str) -> SendMessageRequest {
+        SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: group.into(),
+            sender_id: "mod1".into(),
+            body: Some("hi".into()),
+            ..Default::default()
+        }
+    }
+
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+
+    #[tokio::test]
+    async fn every_failure_gets_one_classification_and_unknown_stays_unknown() {
+        let api = Scripted {
+            calls: Mutex::new(Vec::new()),
+        };
+        let ops: Vec<SendMessageRequest> = ["ok1", "busy1", "gone1", "boom1", "cut1", "ok2"]
+            .map(send)
+            .to_vec();
+        let cancel = CancellationToken::new();
+        let mut events = Vec::new();
+        // The future must be Send: the console worker spawns it.
+        let report = assert_send(run(
+            &api,
+            &ops,
+            &BulkOptions { concurrency: 2 },
+            &cancel,
+            |u: Update<'_, SendMessageResponse>| {
+                events.push(match u {
+                    Update::Started { index } => (index, None),
+                    Update::Finished { item, .. } => (item.index, Some(item.outcome.kind())),
+                })
+            },
+        ))
+        .await;
+        let kinds: Vec<OutcomeKind> = report.items.iter().map(|i| i.outcome.kind()).collect();
+        use OutcomeKind::*;
+        assert_eq!(kinds, [Done, NotSent, Refused, Unknown, Unknown, Done]);
+        let p = report.progress;
+        assert_eq!((p.done, p.failed, p.unknown, p.not_sent), (2, 4, 2, 1));
+        assert_eq!(p.refused(), 1);
+        // Every item was reported started before it was reported finished.
+        for i in 0..ops.len() {
+            let start = events.iter().position(|e| *e == (i, None)).unwrap();
+            let end = events
+                .iter()
+                .position(|e| e.0 == i && e.1.is_some())
+                .unwrap();
+            assert!(start < end, "{events:?}");
+        }
+        assert_eq!(api.calls.lock().unwrap().len(), ops.len());
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_starts_nothing_new() {
+        let api = Scripted {
+            calls: Mutex::new(Vec::new()),
+        };
+        let ops: Vec<SendMessageRequest> = (0..10).map(|i| send(&format!("ok{i}"))).collect();
+        let cancel = CancellationToken::new();
+        let trigger = cancel.clone();
+        let report = run(
+            &api,
+            &ops,
+            &BulkOptions { concurrency: 1 },
+            &cancel,
+            |u: Update<'_, SendMessageResponse>| {
+                if let Update::Finished { progress, .. } = u
+                    && progress.done == 3
+                {
+                    trigger.cancel();
+                }
+            },
+        )
+        .await;
+        assert!(report.cancelled);
+        assert_eq!(report.progress.done, 3);
+        assert_eq!(report.progress.not_attempted, 7);
+        assert_eq!(api.calls.lock().unwrap().len(), 3);
+        assert!(matches!(report.items[3].outcome, Outcome::NotAttempted));
+    }
+
+    #[test]
+    fn a_server_error_on_a_send_is_unknown_and_sends_are_not_harmless_to_repeat() {
+        assert_eq!(
+            classify(&service(500, "ServerError", "x")),
+            OutcomeKind::Unknown
+        );
+        assert_eq!(
+            classify(&service(400, "InputInvalid", "There are no online users")),
+            OutcomeKind::NotSent
+        );
+        assert!(!repeat_is_harmless::<SendMessageRequest>());
+        assert!(repeat_is_harmless::<crate::api::CreateGroupRequest>());
     }
 }

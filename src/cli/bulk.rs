@@ -416,9 +416,13 @@ pub async fn create_from_file(
         started: chrono::Utc::now(),
         pid: std::process::id(),
     };
-    let (mut journal, mut not_recorded) = start_journal(&file, header, &ids, true, |idx| {
-        bulk::write_create_failures(&file, plan.format, &rows(idx))
-    })?;
+    let (mut journal, mut not_recorded) = start_journal(
+        &file,
+        header,
+        &ids,
+        bulk::repeat_is_harmless::<CreateGroupRequest>(),
+        |idx| bulk::write_create_failures(&file, plan.format, &rows(idx)),
+    )?;
     if !plan.skipped_deleted.is_empty() && !json {
         eprintln!(
             "note: {} listed group(s) are deleted and were skipped: {}",
@@ -663,7 +667,13 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
         let list: Vec<&str> = idx.iter().map(|i| ids[*i]).collect();
         bulk::write_target_failures(&file, json_lines, &list)
     };
-    let (mut journal, mut not_recorded) = start_journal(&file, header, &ids, false, write_ids)?;
+    let (mut journal, mut not_recorded) = start_journal(
+        &file,
+        header,
+        &ids,
+        bulk::repeat_is_harmless::<SendMessageRequest>(),
+        write_ids,
+    )?;
     let cancel = cancel_on_signals();
     let bar = progress_bar(requests.len(), "sending");
     let report = bulk::run(
