@@ -430,7 +430,15 @@ pub fn read_trail(path: &Path, since: Option<Duration>) -> Result<Trail, AuditRe
     };
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Trail::default()),
+        // No file (or no data directory at all): nothing was recorded yet.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(Trail::default());
+        }
         Err(e) => return Err(io_err(e)),
     };
     let cutoff = since.and_then(|d| chrono::Duration::from_std(d).ok().map(|d| Utc::now() - d));

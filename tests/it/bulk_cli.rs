@@ -369,3 +369,45 @@ async fn kill_9_leaves_an_accurate_journal_and_the_next_run_sends_nothing_twice(
     let delivered = s.delivered().await;
     assert!(delivered.is_subset(&(&done | &unknown)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_cannot_be_recorded_is_named_in_the_summary_not_in_place_of_it() {
+    let s = Setup::start(&[("g1", false)], 0).await;
+    let targets = s.file("targets.txt", "g1\nnosuch\n");
+    // A regular file where directories should be: nothing can be written
+    // under it (not the audit log, the failures file or the journal).
+    let blocker = s.file("blocker", "");
+    let failures = blocker.join("targets.failed");
+    let out = s
+        .command(&send_args(
+            targets.to_str().unwrap(),
+            &["--failures", failures.to_str().unwrap(), "--json"],
+        ))
+        .env("LIVEMOD_DATA_DIR", blocker.join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["done"], 1, "{summary}");
+    assert_eq!(summary["refused"], 1, "{summary}");
+    let not_recorded: Vec<&str> = summary["not_recorded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for what in ["progress journal", "failures file", "audit line"] {
+        assert!(
+            not_recorded.iter().any(|n| n.contains(what)),
+            "{what}: {not_recorded:?}"
+        );
+    }
+    assert_eq!(s.delivered().await, BTreeSet::from(["g1".to_string()]));
+    // Reading the trail needs no writable data directory.
+    let out = s
+        .command(&["audit"])
+        .env("LIVEMOD_DATA_DIR", blocker.join("data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
