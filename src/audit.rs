@@ -267,6 +267,17 @@ struct Writer {
     last_error: Option<String>,
 }
 
+/// Audit lines this process could not write, whatever log they were for:
+/// the command line reports them with the outcome before it exits.
+static UNRECORDED: Mutex<Option<(usize, String)>> = Mutex::new(None);
+
+/// Takes (and clears) what this process could not write to any audit log,
+/// in words: how many lines, where, and the last error.
+pub fn take_unrecorded() -> Option<String> {
+    let taken = UNRECORDED.lock().unwrap_or_else(|p| p.into_inner()).take();
+    taken.map(|(n, last)| format!("{n} audit line(s) could not be written ({last})"))
+}
+
 /// The append-only audit file; cheap to share behind an `Arc`.
 pub struct AuditLog {
     path: PathBuf,
@@ -321,14 +332,20 @@ impl AuditLog {
     pub fn append(&self, entry: &AuditEntry) -> Result<(), AuditWriteError> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let result = self.append_locked(&mut w, entry);
-        if let Err(e) = &result {
+        drop(w);
+        result.map_err(|source| {
+            let err = AuditWriteError {
+                path: self.path.display().to_string(),
+                action: entry.action.clone(),
+                source,
+            };
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             w.unrecorded += 1;
-            w.last_error = Some(e.to_string());
-        }
-        result.map_err(|source| AuditWriteError {
-            path: self.path.display().to_string(),
-            action: entry.action.clone(),
-            source,
+            w.last_error = Some(err.source.to_string());
+            let mut global = UNRECORDED.lock().unwrap_or_else(|p| p.into_inner());
+            let n = global.as_ref().map_or(0, |g| g.0) + 1;
+            *global = Some((n, err.to_string()));
+            err
         })
     }
 

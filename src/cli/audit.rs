@@ -78,10 +78,7 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
         );
     }
     if trail.bad_lines.len() > 10 {
-        eprintln!(
-            "warning: {} more lines skipped",
-            trail.bad_lines.len() - 10
-        );
+        eprintln!("warning: {} more lines skipped", trail.bad_lines.len() - 10);
     }
     let entries: Vec<&AuditEntry> = trail.entries.iter().filter(|e| args.matches(e)).collect();
     if args.json {
@@ -129,6 +126,23 @@ fn row(e: &AuditEntry) -> Vec<String> {
     .iter()
     .map(|s| safe(s))
     .collect()
+}
+
+/// A command's result, made loud when an audit line could not be written: the
+/// change may have happened, but the trail does not say so.
+pub fn with_unrecorded_audit(result: Result<(), Failure>) -> Result<(), Failure> {
+    let Some(problem) = audit::take_unrecorded() else {
+        return result;
+    };
+    match result {
+        Ok(()) => Err(Failure::runtime(format!(
+            "{problem}: what was done above is NOT in the audit trail"
+        ))),
+        Err(f) => {
+            eprintln!("livemod: error: {problem}: the outcome above is NOT in the audit trail");
+            Err(f)
+        }
+    }
 }
 
 /// Recorded text comes from the service and from users: control characters

@@ -390,12 +390,9 @@ fn recover(
     Failure::usage(text)
 }
 
-/// Audit lines the client could not write during the run.
-fn audit_problems(session: &Session) -> Vec<String> {
-    match session.client.options().audit.as_ref() {
-        Some(log) => log.unrecorded_summary().into_iter().collect(),
-        None => Vec::new(),
-    }
+/// Audit lines that could not be written during the run.
+fn audit_problems() -> Vec<String> {
+    crate::audit::take_unrecorded().into_iter().collect()
 }
 
 pub async fn create_from_file(
@@ -493,7 +490,7 @@ pub async fn create_from_file(
         |idx| bulk::write_create_failures(&file, plan.format, &rows(idx)),
         &mut not_recorded,
     );
-    not_recorded.extend(audit_problems(session));
+    not_recorded.extend(audit_problems());
     s.not_recorded = not_recorded;
     print_summary(&s, "created", json)
 }
@@ -734,7 +731,7 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
         write_ids,
         &mut not_recorded,
     );
-    not_recorded.extend(audit_problems(session));
+    not_recorded.extend(audit_problems());
     s.not_recorded = not_recorded;
     if s.outcome_unknown > 0 && !plan.json {
         eprintln!(

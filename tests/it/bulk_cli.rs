@@ -411,3 +411,28 @@ async fn what_cannot_be_recorded_is_named_in_the_summary_not_in_place_of_it() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_send_whose_audit_line_cannot_be_written_says_so_loudly() {
+    let s = Setup::start(&[("g1", false)], 0).await;
+    let blocker = s.file("blocker", "");
+    let out = s
+        .command(&["groups", "send", "g1", "--sender", "mod1", "--body", "hi"])
+        .env("LIVEMOD_DATA_DIR", blocker.join("data"))
+        .output()
+        .unwrap();
+    // The message went out (the outcome is shown) ...
+    assert_eq!(s.delivered().await, BTreeSet::from(["g1".to_string()]));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("RequestId"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // ... and the missing audit line is an error, not a success.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("NOT in the audit trail"),
+        "{}",
+        stderr(&out)
+    );
+}
