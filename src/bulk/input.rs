@@ -9,13 +9,13 @@
 //! work to do.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::csv_check;
-use crate::api::validate::{self, limits};
+use crate::api::validate::limits;
 use crate::api::{CreateGroupRequest, DataCenter, Operation};
 
 /// Errors listed before the parser stops collecting them.
@@ -26,8 +26,6 @@ pub const MAX_GROUPS: usize = limits::GROUPS_PER_APP;
 pub const MAX_CREATE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// A target file: 5,000 IDs of at most 64 bytes, with room for JSON and comments.
 pub const MAX_TARGET_FILE_BYTES: u64 = 16 * 1024 * 1024;
-/// One line of a target file.
-const MAX_TARGET_LINE_BYTES: usize = 4 * 1024;
 
 // ------------------------------------------------------------------ errors
 
@@ -93,7 +91,11 @@ pub enum InputError {
     Parse { path: String, errors: ParseErrors },
 }
 
-fn push_error(errors: &mut Vec<LineError>, line: usize, message: impl Into<String>) -> bool {
+pub(crate) fn push_error(
+    errors: &mut Vec<LineError>,
+    line: usize,
+    message: impl Into<String>,
+) -> bool {
     errors.push(LineError {
         line,
         message: message.into(),
@@ -101,7 +103,7 @@ fn push_error(errors: &mut Vec<LineError>, line: usize, message: impl Into<Strin
     errors.len() >= MAX_REPORTED_ERRORS
 }
 
-fn too_many(line: usize) -> LineError {
+pub(crate) fn too_many(line: usize) -> LineError {
     LineError {
         line,
         message: format!(
@@ -250,7 +252,7 @@ impl CreateRow {
         }
     }
 
-    fn from_request(r: &CreateGroupRequest) -> Self {
+    pub(crate) fn from_request(r: &CreateGroupRequest) -> Self {
         CreateRow {
             group_id: r.group_id.clone(),
             name: r.group_name.clone(),
@@ -272,7 +274,7 @@ enum Column {
     Creator,
 }
 
-const CSV_COLUMNS: [&str; 5] = ["group_id", "name", "info", "admins", "creator"];
+pub(crate) const CSV_COLUMNS: [&str; 5] = ["group_id", "name", "info", "admins", "creator"];
 
 fn column(name: &str) -> Option<Column> {
     Some(match name {
@@ -611,232 +613,6 @@ pub fn parse_create_csv(text: &str) -> Result<CreateInput<CreateRow>, ParseError
     } else {
         Err(ParseErrors(errors))
     }
-}
-
-// ------------------------------------------------------------------ targets
-
-/// Target groups: one GroupId per line, or JSON lines `{"group_id": …}`
-/// (either per line); blank lines and `#` comments are ignored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Targets {
-    pub groups: Vec<Lined<String>>,
-    /// Whether the file used JSON lines (failures are written the same way).
-    pub json_lines: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TargetLine {
-    #[serde(alias = "GroupId")]
-    group_id: String,
-}
-
-pub fn parse_targets(text: &str) -> Result<Targets, ParseErrors> {
-    parse_targets_from(text.as_bytes())
-}
-
-/// Reads a target file line by line, in bounded memory: a line longer than
-/// 4 KiB or more than 5,000 groups stops it with an error naming the line.
-pub fn read_targets(path: &Path) -> Result<Targets, InputError> {
-    let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let reader = io::BufReader::new(file.take(MAX_TARGET_FILE_BYTES + 1));
-    let counted = CountingReader {
-        inner: reader,
-        read: 0,
-    };
-    parse_targets_counted(counted, &shown)
-}
-
-struct CountingReader<R> {
-    inner: R,
-    read: u64,
-}
-
-impl<R: BufRead> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for CountingReader<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        self.read += amt as u64;
-        self.inner.consume(amt);
-    }
-}
-
-fn parse_targets_counted<R: BufRead>(
-    mut reader: CountingReader<R>,
-    shown: &str,
-) -> Result<Targets, InputError> {
-    let result = parse_targets_from(&mut reader);
-    if reader.read > MAX_TARGET_FILE_BYTES {
-        return Err(InputError::TooLarge {
-            path: shown.to_string(),
-            limit: MAX_TARGET_FILE_BYTES,
-            why: " (an app holds at most 5,000 groups)",
-        });
-    }
-    result.map_err(|errors| InputError::Parse {
-        path: shown.to_string(),
-        errors,
-    })
-}
-
-pub fn parse_targets_from(mut reader: impl BufRead) -> Result<Targets, ParseErrors> {
-    let mut groups = Vec::new();
-    let mut errors = Vec::new();
-    let mut json_lines = false;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut buf = Vec::new();
-    let mut line = 0;
-    loop {
-        buf.clear();
-        let n = (&mut reader)
-            .take(MAX_TARGET_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| ParseErrors::one(line + 1, format!("cannot read ({e})")))?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        if buf.len() > MAX_TARGET_LINE_BYTES && buf.last() != Some(&b'\n') {
-            errors.push(LineError {
-                line,
-                message: format!(
-                    "longer than {MAX_TARGET_LINE_BYTES} bytes: not a GroupId (is this the right file?)"
-                ),
-            });
-            break;
-        }
-        let Ok(raw) = std::str::from_utf8(&buf) else {
-            if push_error(&mut errors, line, "is not UTF-8 text") {
-                break;
-            }
-            continue;
-        };
-        let t = raw.trim().trim_start_matches('\u{feff}').trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        if t.contains('\0') {
-            errors.push(LineError {
-                line,
-                message: "contains a NUL byte: not a text file".into(),
-            });
-            break;
-        }
-        let id = if t.starts_with('{') {
-            json_lines = true;
-            match serde_json::from_str::<TargetLine>(t) {
-                Ok(g) => g.group_id,
-                Err(e) => {
-                    if push_error(&mut errors, line, format!("not {{\"group_id\": …}} ({e})")) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-        } else {
-            t.to_string()
-        };
-        if let Err(e) = validate::id("GroupId", &id) {
-            if push_error(&mut errors, line, e.to_string()) {
-                break;
-            }
-            continue;
-        }
-        if let Some(first) = seen.insert(id.clone(), line) {
-            if push_error(
-                &mut errors,
-                line,
-                format!("GroupId {id} repeats line {first}"),
-            ) {
-                break;
-            }
-            continue;
-        }
-        if groups.len() >= MAX_GROUPS {
-            errors.push(too_many(line));
-            break;
-        }
-        groups.push(Lined { line, item: id });
-    }
-    if errors.is_empty() {
-        Ok(Targets { groups, json_lines })
-    } else {
-        Err(ParseErrors(errors))
-    }
-}
-
-// ----------------------------------------------------- failure files
-
-/// Create requests in the input's format, for a re-run.
-pub fn create_failures_bytes(
-    format: CreateFormat,
-    requests: &[&CreateGroupRequest],
-) -> io::Result<Vec<u8>> {
-    let rows: Vec<CreateRow> = requests
-        .iter()
-        .map(|r| CreateRow::from_request(r))
-        .collect();
-    let mut bytes = Vec::new();
-    match format {
-        CreateFormat::JsonLines => {
-            for row in &rows {
-                serde_json::to_writer(&mut bytes, row)?;
-                bytes.push(b'\n');
-            }
-        }
-        CreateFormat::Csv => {
-            let mut w = csv::Writer::from_writer(&mut bytes);
-            w.write_record(CSV_COLUMNS)?;
-            for row in &rows {
-                w.write_record([
-                    row.group_id.as_str(),
-                    row.name.as_deref().unwrap_or(""),
-                    row.info.as_deref().unwrap_or(""),
-                    &row.admins.join(";"),
-                    row.creator.as_deref().unwrap_or(""),
-                ])?;
-            }
-            w.flush()?;
-            drop(w);
-        }
-    }
-    Ok(bytes)
-}
-
-/// Writes create requests back in the input's format, for a re-run.
-pub fn write_create_failures(
-    path: &Path,
-    format: CreateFormat,
-    requests: &[&CreateGroupRequest],
-) -> io::Result<()> {
-    crate::drafts::write_atomic(path, &create_failures_bytes(format, requests)?)
-}
-
-/// Writes target GroupIds back in the input's format, for a re-run.
-pub fn write_target_failures(path: &Path, json_lines: bool, groups: &[&str]) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    for g in groups {
-        if json_lines {
-            serde_json::to_writer(&mut bytes, &serde_json::json!({ "group_id": g }))?;
-            bytes.push(b'\n');
-        } else {
-            writeln!(bytes, "{g}")?;
-        }
-    }
-    crate::drafts::write_atomic(path, &bytes)
 }
 
 #[cfg(test)]

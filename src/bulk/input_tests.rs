@@ -1,6 +1,9 @@
 //! Tests of bulk input parsing (kept apart so input.rs stays readable).
 
 use super::*;
+use crate::api::validate;
+use crate::bulk::failures::{write_create_failures, write_target_failures};
+use crate::bulk::targets::{parse_targets, read_targets};
 use proptest::prelude::*;
 
 #[test]

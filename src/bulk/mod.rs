@@ -13,17 +13,20 @@
 //!   leaves an accurate record of what was sent.
 
 mod csv_check;
+pub mod failures;
 pub mod input;
 pub mod journal;
 pub mod run;
+pub mod targets;
 
+pub use failures::{write_create_failures, write_target_failures};
 pub use input::{
-    CreateFormat, CreateInput, CreateRow, InputError, LineError, Lined, ParseErrors, Targets,
+    CreateFormat, CreateInput, CreateRow, InputError, LineError, Lined, ParseErrors,
     detect_create_format, parse_create_csv, parse_create_input, parse_create_json, parse_creates,
-    parse_targets, read_body, read_targets, read_text_capped, write_create_failures,
-    write_target_failures,
+    read_body, read_text_capped,
 };
 pub use run::{
     BulkOptions, BulkReport, DEFAULT_CONCURRENCY, ItemResult, Outcome, OutcomeKind, Progress,
     Update, classify, repeat_is_harmless, run,
 };
+pub use targets::{Targets, parse_targets, parse_targets_from, read_targets};
