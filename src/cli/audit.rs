@@ -152,3 +152,79 @@ fn safe(text: &str) -> String {
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditContext;
+
+    fn entry(action: &str, params: &[(&'static str, &str)], outcome: AuditOutcome) -> AuditEntry {
+        let params: Vec<(&'static str, String)> =
+            params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut e = AuditEntry::for_call("http://x", &AuditContext::default(), action, &params);
+        e.outcome = outcome;
+        e
+    }
+
+    fn args(group: Option<&str>, action: Option<&str>, outcome: Option<&str>) -> AuditArgs {
+        AuditArgs {
+            since: None,
+            group: group.map(str::to_string),
+            action: action.map(str::to_string),
+            outcome: outcome.map(|o| parse_outcome(o).unwrap()),
+            json: false,
+        }
+    }
+
+    #[test]
+    fn filters_by_group_action_and_outcome() {
+        let send = entry(
+            "SendLiveMessageGroup",
+            &[("GroupId", "g1"), ("SenderId", "mod1"), ("Body", "hi")],
+            AuditOutcome::Ok,
+        );
+        let create = entry(
+            "CreateLiveMessageGroup",
+            &[("GroupId", "g2"), ("CreatorId", "mod2")],
+            AuditOutcome::AlreadyExists,
+        );
+        let all = [&send, &create];
+        let kept = |a: AuditArgs| -> Vec<&str> {
+            all.iter()
+                .filter(|e| a.matches(e))
+                .map(|e| e.action.as_str())
+                .collect()
+        };
+        assert_eq!(kept(args(Some("g1"), None, None)), ["SendLiveMessageGroup"]);
+        assert_eq!(
+            kept(args(None, Some("send"), None)),
+            ["SendLiveMessageGroup"]
+        );
+        assert_eq!(
+            kept(args(None, None, Some("already_exists"))),
+            ["CreateLiveMessageGroup"]
+        );
+        assert!(kept(args(Some("g1"), Some("create"), None)).is_empty());
+        assert!(parse_outcome("fine").is_err());
+    }
+
+    #[test]
+    fn rows_show_who_acted_and_a_safe_body_preview() {
+        let e = entry(
+            "SendLiveMessageGroup",
+            &[
+                ("GroupId", "g1"),
+                ("SenderId", "mod1"),
+                (
+                    "Body",
+                    "\u{1b}]52;c;AAAA\u{7}stream resumes soon, stay tuned everyone!!",
+                ),
+            ],
+            AuditOutcome::Ok,
+        );
+        let row = row(&e);
+        assert_eq!(row[3], "mod1");
+        assert!(row[6].ends_with('…'), "{}", row[6]);
+        assert!(row.iter().all(|c| !c.contains('\u{1b}')), "{row:?}");
+    }
+}

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use livemod::api::DataCenter;
 use livemod::emulator::{
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions, FaultOptions,
+    AppSpec, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions, FaultOptions,
     LatencyRange, SeedGroup,
 };
 
@@ -24,6 +25,10 @@ impl Setup {
     /// request taking `latency_ms`.
     async fn start(groups: &[(&str, bool)], latency_ms: u64) -> Self {
         let emulator = Emulator::start(EmulatorOptions {
+            apps: vec![
+                AppSpec::new("demo", DataCenter::CnShanghai),
+                AppSpec::new("copy", DataCenter::CnShanghai),
+            ],
             audience: 1,
             faults: FaultOptions {
                 latency: (latency_ms > 0).then_some(LatencyRange {
@@ -435,4 +440,32 @@ async fn a_single_send_whose_audit_line_cannot_be_written_says_so_loudly() {
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_output_of_groups_list_json_copies_groups_to_another_app() {
+    let s = Setup::start(&[("room1", false), ("room2", false), ("old", true)], 0).await;
+    let out = s.run(&["groups", "list", "--all", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = s.home.path().join("groups.json");
+    std::fs::write(&listing, &out.stdout).unwrap();
+    let out = s.run(&[
+        "--app-id",
+        "copy",
+        "groups",
+        "create",
+        "--from-file",
+        listing.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("deleted and were skipped"),
+        "{}",
+        stderr(&out)
+    );
+    for id in ["room1", "room2"] {
+        let copied = s.emulator.group("copy", id).await.unwrap().unwrap();
+        assert_eq!(copied.group.group_name, id);
+    }
+    assert!(s.emulator.group("copy", "old").await.unwrap().is_none());
 }
