@@ -306,7 +306,14 @@ fn targets(n: usize) -> (Vec<String>, String) {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_a_run_like_ctrl_c_with_an_exact_failures_file() {
+async fn sigterm_and_sighup_stop_a_run_like_ctrl_c_with_an_exact_failures_file() {
+    for (signal, name) in [("-TERM", "SIGTERM"), ("-HUP", "SIGHUP")] {
+        stop_with(signal, name).await;
+    }
+}
+
+#[cfg(unix)]
+async fn stop_with(signal: &str, name: &str) {
     let (ids, text) = targets(60);
     let seeds: Vec<(&str, bool)> = ids.iter().map(|id| (id.as_str(), false)).collect();
     let s = Setup::start(&seeds, 300).await;
@@ -314,10 +321,10 @@ async fn sigterm_stops_a_run_like_ctrl_c_with_an_exact_failures_file() {
     let child = s.spawn(&send_args(file.to_str().unwrap(), &["--json"]));
     let journal = s.home.path().join("targets.txt.failed.progress");
     wait_for_ended(&journal, 3);
-    kill(&child, "-TERM");
+    kill(&child, signal);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("SIGTERM"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(name), "{}", stderr(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["cancelled"], true);
     let not_attempted = summary["not_attempted"].as_u64().unwrap();

@@ -179,6 +179,20 @@ pub(super) fn start_journal(
 ) -> Result<(Option<Journal>, Vec<String>), Failure> {
     let path = journal::path_for(failures);
     if path.exists() {
+        // A journal of another input or operation (a shared --failures path)
+        // says nothing about this one: never guess from it.
+        if let Ok(record) = journal::read(&path)
+            && let Some(old) = record
+                .header
+                .filter(|old| old.input != header.input || old.action != header.action)
+        {
+            return Err(Failure::usage(format!(
+                "{} holds the journal of an interrupted {} over {}: run that again to recover it (or remove the file); nothing was sent",
+                path.display(),
+                old.action,
+                old.input
+            )));
+        }
         return Err(recover(
             &path,
             failures,
