@@ -262,6 +262,12 @@ async fn creates_that_did_nothing_are_listed_and_audited_as_such() {
     );
     let out = s.run(&["groups", "create", "--from-file", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 created · 2 unchanged"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("old1: unchanged"), "{}", stderr(&out));
     let failed = lines(&s.home.path().join("groups.csv.failed"));
     let want: BTreeSet<String> = [
         "group_id,name,info,admins,creator",

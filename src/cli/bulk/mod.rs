@@ -230,6 +230,8 @@ pub async fn create_from_file(
         }
     }
     let mut s = summary(&report, failed);
+    // Done by the engine, but the service changed nothing: not "created".
+    s.done -= unchanged;
     s.unchanged = unchanged;
     finish_files(
         &mut s,

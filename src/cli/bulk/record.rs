@@ -87,21 +87,29 @@ pub(super) fn print_summary(s: &Summary, verb: &str, json: bool) -> Result<(), F
     } else {
         for f in &s.failures {
             // The message already names the code and RequestId.
-            let mut line = format!(
-                "  {}: {}: {}",
-                safe(&f.group_id),
-                f.outcome.label(),
-                f.message
-            );
+            // A create the service answered "already there" is done but changed nothing.
+            let label = match f.outcome {
+                OutcomeKind::Done => "unchanged",
+                other => other.label(),
+            };
+            let mut line = format!("  {}: {label}: {}", safe(&f.group_id), safe(&f.message));
             if let Some(id) = f.queued_in_outbox {
                 line.push_str(&format!(" → outbox entry {id}"));
             }
             eprintln!("{line}");
         }
         eprintln!(
-            "{}{} {verb} · {} refused · {} not sent · {} outcome unknown · {} not attempted · {} throttled replies · {:.1}s ({:.1} calls/s)",
+            "{}{} {verb}{} · {} refused · {} not sent · {} outcome unknown · {} not attempted · {} throttled replies · {:.1}s ({:.1} calls/s)",
             if s.cancelled { "stopped: " } else { "" },
             s.done,
+            if s.unchanged > 0 {
+                format!(
+                    " · {} unchanged (the ID exists or was deleted)",
+                    s.unchanged
+                )
+            } else {
+                String::new()
+            },
             s.refused,
             s.not_sent,
             s.outcome_unknown,
