@@ -124,6 +124,13 @@ impl Setup {
     }
 }
 
+/// The data directory's audit log on a full disk: it opens, every write fails.
+#[cfg(unix)]
+fn audit_on_full_disk(s: &Setup) {
+    std::fs::create_dir_all(s.data()).unwrap();
+    std::os::unix::fs::symlink("/dev/full", s.data().join("audit.jsonl")).unwrap();
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -388,20 +395,21 @@ async fn kill_9_leaves_an_accurate_journal_and_the_next_run_sends_nothing_twice(
     assert!(delivered.is_subset(&(&done | &unknown)));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_cannot_be_recorded_is_named_in_the_summary_not_in_place_of_it() {
     let s = Setup::start(&[("g1", false)], 0).await;
     let targets = s.file("targets.txt", "g1\nnosuch\n");
-    // A regular file where directories should be: nothing can be written
-    // under it (not the audit log, the failures file or the journal).
+    // A regular file where a directory should be: neither the failures file
+    // nor the journal can be written under it; the audit log is on a full disk.
     let blocker = s.file("blocker", "");
     let failures = blocker.join("targets.failed");
+    audit_on_full_disk(&s);
     let out = s
         .command(&send_args(
             targets.to_str().unwrap(),
             &["--failures", failures.to_str().unwrap(), "--json"],
         ))
-        .env("LIVEMOD_DATA_DIR", blocker.join("data"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -430,13 +438,14 @@ async fn what_cannot_be_recorded_is_named_in_the_summary_not_in_place_of_it() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_send_whose_audit_line_cannot_be_written_says_so_loudly() {
     let s = Setup::start(&[("g1", false)], 0).await;
-    let blocker = s.file("blocker", "");
+    // The full disk: the audit file opens, the line cannot be written.
+    audit_on_full_disk(&s);
     let out = s
         .command(&["groups", "send", "g1", "--sender", "mod1", "--body", "hi"])
-        .env("LIVEMOD_DATA_DIR", blocker.join("data"))
         .output()
         .unwrap();
     // The message went out (the outcome is shown) ...
