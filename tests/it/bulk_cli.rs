@@ -275,6 +275,8 @@ async fn creates_that_did_nothing_are_listed_and_audited_as_such() {
         stderr(&out)
     );
     assert!(stderr(&out).contains("old1: unchanged"), "{}", stderr(&out));
+    // A run that ended is no longer journaled.
+    assert!(!s.home.path().join("groups.csv.failed.progress").exists());
     let failed = lines(&s.home.path().join("groups.csv.failed"));
     let want: BTreeSet<String> = [
         "group_id,name,info,admins,creator",
