@@ -171,7 +171,7 @@ impl Client {
                 &op.params(),
             );
             entry = match &result {
-                Ok(reply) => entry.with_ok(reply_request_id(reply).as_deref()),
+                Ok(reply) => entry.with_reply(reply),
                 Err(e) => entry.with_error(e),
             };
             entry.attempts = Some(stats.attempts);
@@ -398,13 +398,6 @@ impl Client {
 }
 
 /// The RequestId of a successful reply (every response type carries one).
-fn reply_request_id<R: serde::Serialize>(reply: &R) -> Option<String> {
-    match serde_json::to_value(reply).ok()?.get("RequestId")? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) {
     // Values are hex, dates, IDs or tokens: always valid header text. A token
     // with control characters would be a broken credential; skip it rather than panic.

@@ -195,15 +195,8 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
 fn read_body(args: &SendArgs) -> Result<Option<String>, Failure> {
     match &args.body_file {
         None => Ok(args.body.clone()),
-        Some(path) if path.as_os_str() == "-" => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| Failure::usage(format!("cannot read the body from stdin: {e}")))?;
-            Ok(Some(text))
-        }
-        Some(path) => std::fs::read_to_string(path).map(Some).map_err(|e| {
-            Failure::usage(format!("cannot read --body-file {}: {e}", path.display()))
-        }),
+        // Capped at a Body's 15 KB ("-" is standard input): never /dev/zero into memory.
+        Some(path) => super::bulk::read_body_file(path).map(Some),
     }
 }
 

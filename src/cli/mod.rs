@@ -129,6 +129,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
     };
+    let result = audit::with_unrecorded_audit(result);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(),

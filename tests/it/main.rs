@@ -4,6 +4,7 @@
 mod support;
 mod bad_input;
 mod bulk;
+mod bulk_cli;
 mod cli;
 mod client;
 #[cfg(unix)]
