@@ -3,10 +3,11 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use super::output::{Failure, local_time, print_fields, print_json, print_table};
+use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
 use crate::api::{
     CreateGroupRequest, DeleteGroupRequest, GroupStatus, ListGroupsRequest, ListGroupsResponse,
     SendMessageRequest, SortType,
@@ -27,11 +28,13 @@ pub enum GroupsCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, default_value = "all", value_parser = parse_status)]
+    /// Which groups to list.
+    #[arg(long, default_value = "all", value_parser = status_parser(true))]
     pub status: GroupStatus,
-    /// Sort by creation time.
-    #[arg(long, default_value = "desc", value_parser = parse_sort)]
+    /// Order by creation time.
+    #[arg(long, default_value = "desc", value_parser = sort_parser())]
     pub sort: SortType,
+    /// Page to show, from 1.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub page: u32,
     /// Groups per page, 1–50 (default 20; 50 with --all).
@@ -57,8 +60,10 @@ pub struct CreateArgs {
     /// With --from-file: where to write what was not done (default FILE.failed).
     #[arg(long, value_name = "PATH", requires = "from_file")]
     pub failures: Option<PathBuf>,
+    /// GroupName, at most 128 bytes.
     #[arg(long, value_name = "S")]
     pub name: Option<String>,
+    /// GroupInfo (free text, often JSON), at most 32 KB.
     #[arg(long, value_name = "S")]
     pub info: Option<String>,
     /// Administrator user ID (up to three).
@@ -74,6 +79,7 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
+    /// The group to delete.
     pub group_id: String,
     /// Operator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
@@ -95,20 +101,21 @@ pub struct SendArgs {
     /// lines with group_id; blank lines and # comments ignored).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["group_id", "to_status"])]
     pub to_file: Option<PathBuf>,
-    /// Send the message to every group with this status (existing).
-    #[arg(long, value_name = "STATUS", value_parser = parse_status, conflicts_with = "group_id")]
+    /// Send the message to every group with this status (only existing groups can receive).
+    #[arg(long, value_name = "STATUS", value_parser = status_parser(false), conflicts_with = "group_id")]
     pub to_status: Option<GroupStatus>,
-    /// Bulk send: keep messages that could not be delivered (no online users,
-    /// throttled, unreachable) in the outbox, to be sent later.
+    /// Bulk send (--to-file, --to-status) only: keep messages that could not be
+    /// delivered (no online users, throttled, unreachable) in the outbox, to be sent later.
     #[arg(long)]
     pub queue_failed: bool,
     /// Bulk send: where to write the groups not done (default FILE.failed).
     #[arg(long, value_name = "PATH")]
     pub failures: Option<PathBuf>,
-    /// Sender user ID (letters and digits, at most 64 bytes).
+    /// Sender user ID, at most 64 bytes (default: the configured moderator_id).
     #[arg(long, value_name = "UID")]
-    pub sender: String,
-    /// Message type number.
+    pub sender: Option<String>,
+    /// Message type number; a type the message-type catalogue marks as JSON
+    /// needs a JSON body (`livemod` and the console apply the same rule).
     #[arg(long = "type", value_name = "N")]
     pub msg_type: Option<i64>,
     /// Message body, at most 15 KB.
@@ -140,11 +147,29 @@ pub struct SendArgs {
     pub json: bool,
 }
 
-fn parse_status(s: &str) -> Result<GroupStatus, String> {
-    s.parse()
+/// `all|existing|deleted` (or the API's 0/1/2), listed in the help and completions.
+fn status_parser(with_all: bool) -> impl TypedValueParser<Value = GroupStatus> {
+    let mut values = vec![
+        PossibleValue::new("existing")
+            .alias("1")
+            .help("groups not deleted"),
+        PossibleValue::new("deleted")
+            .alias("2")
+            .help("deleted groups"),
+    ];
+    if with_all {
+        values.insert(0, PossibleValue::new("all").alias("0").help("every group"));
+    }
+    PossibleValuesParser::new(values).map(|s| s.parse().expect("listed values parse"))
 }
-fn parse_sort(s: &str) -> Result<SortType, String> {
-    s.parse()
+
+/// `asc|desc` (or the API's 1/2), listed in the help and completions.
+pub(crate) fn sort_parser() -> impl TypedValueParser<Value = SortType> {
+    PossibleValuesParser::new([
+        PossibleValue::new("asc").alias("1").help("oldest first"),
+        PossibleValue::new("desc").alias("2").help("newest first"),
+    ])
+    .map(|s| s.parse().expect("listed values parse"))
 }
 
 pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
@@ -159,16 +184,20 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
         GroupsCommand::Send(args) => read_body(args)?,
         _ => None,
     };
-    // Bulk inputs are read and checked before connecting: a bad line is a
-    // usage error and nothing is sent.
+    // Shared arguments and bulk inputs are checked before connecting: a bad
+    // value or line is a usage error and nothing is sent.
     if let GroupsCommand::Send(args) = &cmd {
+        if args.queue_failed && args.group_id.is_some() {
+            return Err(Failure::usage(
+                "--queue-failed applies to bulk sends (--to-file, --to-status); a single send \
+                 reports its failure instead: send again, or use --to-file with one line",
+            ));
+        }
+        super::catalogue()?
+            .check_message(args.msg_type, body.as_deref())
+            .map_err(|e| Failure::usage(format!("{e}; nothing was sent")))?;
         if let Some(path) = &args.to_file {
             super::bulk::read_target_file(path)?;
-        }
-        if args.to_status.is_some_and(|s| s != GroupStatus::Existing) {
-            return Err(Failure::usage(
-                "--to-status only accepts existing (deleted groups cannot receive messages)",
-            ));
         }
     }
     let session = super::connect(global).await?;
@@ -220,10 +249,23 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     } else {
         session.client.call(&request).await?
     };
+    let pages = reply.page_count();
+    // Past the last page the service answers an empty list; say why it is empty.
+    let past_end = !args.all && reply.group_list.is_empty() && args.page > pages.max(1);
+    if past_end {
+        note(&format!(
+            "page {} is past the end: there {} {pages} {} ({} {}, {} per page)",
+            args.page,
+            plural(pages.into(), "is", "are"),
+            plural(pages.into(), "page", "pages"),
+            reply.total_count,
+            plural(reply.total_count, "group", "groups"),
+            reply.page_size.max(1),
+        ));
+    }
     if args.json {
         return print_json(&reply);
     }
-    let pages = reply.page_count();
     print_table(
         &["GROUP ID", "NAME", "CREATOR", "ADMINS", "CREATED", "STATUS"],
         reply.group_list.iter().map(|g| {
@@ -239,13 +281,17 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     );
     if args.all {
         eprintln!("{} groups", reply.group_list.len());
-    } else {
+    } else if !past_end {
         eprintln!(
             "page {}/{} · {} groups",
             reply.page_number, pages, reply.total_count
         );
     }
     Ok(())
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }
 
 /// Walks every page; the result holds every group and the last TotalCount.
@@ -283,20 +329,36 @@ async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
         data_center: session.data_center,
     };
     let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    let outcome = match (reply.already_exists, reply.already_delete) {
-        (_, true) => "already existed and was deleted: this ID cannot be used again",
-        (true, false) => "already exists (unchanged)",
-        _ => "created",
+    // A create that did nothing is not a success: exit 3 says so (the reply is still printed).
+    let nothing_done = match (reply.already_exists, reply.already_delete) {
+        (_, true) => Some(format!(
+            "group {} was deleted earlier: a deleted ID can never be created again (nothing was done)",
+            reply.group_id
+        )),
+        (true, false) => Some(format!(
+            "group {} already exists: nothing was changed",
+            reply.group_id
+        )),
+        _ => None,
     };
-    print_fields(&[
-        ("GroupId", reply.group_id),
-        ("Outcome", outcome.to_string()),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    if args.json {
+        print_json(&reply)?;
+    } else {
+        let outcome = match (reply.already_exists, reply.already_delete) {
+            (_, true) => "already deleted (nothing done)",
+            (true, false) => "already exists (unchanged)",
+            _ => "created",
+        };
+        print_fields(&[
+            ("GroupId", reply.group_id),
+            ("Outcome", outcome.to_string()),
+            ("RequestId", reply.request_id),
+        ]);
+    }
+    match nothing_done {
+        Some(message) => Err(Failure::nothing_done(message)),
+        None => Ok(()),
+    }
 }
 
 async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
@@ -347,11 +409,18 @@ fn confirm_delete(group_id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--sender`, else the configured moderator ID.
+fn sender(session: &Session, args: &SendArgs) -> String {
+    args.sender
+        .clone()
+        .unwrap_or_else(|| session.moderator_id.clone())
+}
+
 fn message(session: &Session, args: &SendArgs, body: Option<String>) -> SendMessageRequest {
     SendMessageRequest {
         app_id: session.app_id.clone(),
         group_id: args.group_id.clone().unwrap_or_default(),
-        sender_id: args.sender.clone(),
+        sender_id: sender(session, args),
         sender_meta_info: args.meta.clone(),
         body,
         msg_type: args.msg_type,
@@ -388,8 +457,8 @@ async fn send_bulk(session: &Session, args: SendArgs, body: Option<String>) -> R
 async fn send(session: &Session, args: SendArgs, body: Option<String>) -> Result<(), Failure> {
     let request = SendMessageRequest {
         app_id: session.app_id.clone(),
-        group_id: args.group_id.unwrap_or_default(),
-        sender_id: args.sender,
+        group_id: args.group_id.clone().unwrap_or_default(),
+        sender_id: sender(session, &args),
         sender_meta_info: args.meta,
         body,
         msg_type: args.msg_type,

@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod bulk;
 mod cli;
+mod cli_truth;
 mod client;
 #[cfg(unix)]
 mod console_crash;
