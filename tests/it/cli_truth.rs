@@ -278,7 +278,7 @@ fn completions_and_man_page_come_from_the_same_definition() {
     for shell in ["bash", "zsh", "fish"] {
         let r = offline(&["completions", shell], None);
         assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
-        for word in ["groups", "outbox", "--read-only", "--page-size"] {
+        for word in ["groups", "outbox", "read-only", "page-size", "existing"] {
             assert!(r.stdout.contains(word), "{shell} completion lacks {word}");
         }
     }
