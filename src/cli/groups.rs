@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use super::GlobalArgs;
 use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
 use crate::api::{
-    CreateGroupRequest, DeleteGroupRequest, GroupStatus, ListGroupsRequest, ListGroupsResponse,
+    CreateGroupRequest, DeleteGroupRequest, DescribeGroupRequest, ErrorKind, GroupStatus,
+    ListGroupsRequest, ListGroupsResponse, ModifyGroupRequest, RecoverGroupRequest,
     SendMessageRequest, SortType,
 };
 use crate::session::Session;
@@ -24,6 +25,41 @@ pub enum GroupsCommand {
     Delete(DeleteArgs),
     /// Send one message to a group.
     Send(SendArgs),
+    /// Show one group: name, info, admins, online users, message counts.
+    Describe(IdArgs),
+    /// Change a group's info or administrators (name and creator cannot change).
+    Modify(ModifyArgs),
+    /// Restore a group deleted in the last 30 days.
+    Recover(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The group.
+    pub group_id: String,
+    /// Print the service's reply as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true)
+    .args(["info", "admins", "no_admins"]))]
+pub struct ModifyArgs {
+    /// The group.
+    pub group_id: String,
+    /// New GroupInfo (replaces the old; at most 32 KB).
+    #[arg(long, value_name = "S")]
+    pub info: Option<String>,
+    /// New administrator list, one --admin per user (replaces the old; up to three).
+    #[arg(long = "admin", value_name = "UID")]
+    pub admins: Vec<String>,
+    /// Remove every administrator.
+    #[arg(long, conflicts_with = "admins")]
+    pub no_admins: bool,
+    /// Print the service's reply as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -174,9 +210,9 @@ pub(crate) fn sort_parser() -> impl TypedValueParser<Value = SortType> {
 
 pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
     // Refuse mutations in read-only mode before connecting or sending anything.
-    if global.read_only && !matches!(cmd, GroupsCommand::List(_)) {
+    if global.read_only && !matches!(cmd, GroupsCommand::List(_) | GroupsCommand::Describe(_)) {
         return Err(Failure::usage(
-            "refused: --read-only forbids create, delete and send",
+            "refused: --read-only forbids create, delete, send, modify and recover",
         ));
     }
     // Read the body before connecting, so a bad path fails fast.
@@ -218,6 +254,9 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
         GroupsCommand::Create(args) => create(&session, args).await,
         GroupsCommand::Delete(args) => delete(&session, args).await,
         GroupsCommand::Send(args) => send(&session, args, body).await,
+        GroupsCommand::Describe(args) => describe(&session, args).await,
+        GroupsCommand::Modify(args) => modify(&session, args).await,
+        GroupsCommand::Recover(args) => recover(&session, args).await,
     }
 }
 
@@ -365,6 +404,16 @@ async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
     if !args.yes {
         confirm_delete(&args.group_id)?;
     }
+    // The service answers a delete the same whether the group existed or not;
+    // asking first is the only way to say which it was.
+    let before = session
+        .client
+        .call(&DescribeGroupRequest {
+            app_id: session.app_id.clone(),
+            group_id: args.group_id.clone(),
+            data_center: session.data_center,
+        })
+        .await;
     let request = DeleteGroupRequest {
         app_id: session.app_id.clone(),
         group_id: args.group_id,
@@ -375,12 +424,115 @@ async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
         data_center: session.data_center,
     };
     let reply = session.client.call(&request).await?;
+    let outcome = match &before {
+        Ok(group) if group.delete => "was already deleted (nothing changed)",
+        Ok(_) => "deleted",
+        Err(e) if e.kind() == Some(ErrorKind::ResourceNotExist) => {
+            "did not exist (nothing deleted)"
+        }
+        Err(_) => "deleted or did not exist (the service answers the same for both)",
+    };
+    if args.json {
+        note(&format!("group {}: {outcome}", reply.group_id));
+        return print_json(&reply);
+    }
+    print_fields(&[
+        ("GroupId", reply.group_id),
+        ("Outcome", outcome.to_string()),
+        ("RequestId", reply.request_id),
+    ]);
+    Ok(())
+}
+
+async fn describe(session: &Session, args: IdArgs) -> Result<(), Failure> {
+    let request = DescribeGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        data_center: session.data_center,
+    };
+    let g = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&g);
+    }
+    let mut fields = vec![
+        ("GroupId", g.group_id.clone()),
+        ("Name", g.group_name.clone()),
+        ("Info", g.group_info.clone()),
+        ("Creator", g.creator_id.clone()),
+        ("Admins", g.admin_list.join(", ")),
+        ("Created", local_time(g.createtime)),
+    ];
+    if g.delete {
+        let when = g.deletatime.map(local_time).unwrap_or_default();
+        let by = g.deletor.clone().filter(|d| !d.is_empty());
+        let by = by.map(|d| format!(" by {d}")).unwrap_or_default();
+        fields.push(("Status", format!("deleted {when}{by}")));
+    } else {
+        fields.push(("Status", "existing".into()));
+        if let Some(n) = g.online_user_counts {
+            fields.push(("Online users", n.to_string()));
+        }
+        if let Some(n) = g.total_times {
+            fields.push(("Messages", n.to_string()));
+        }
+        if let Some(amounts) = &g.msg_amount {
+            let per_type: Vec<String> = amounts.iter().map(|(t, n)| format!("{t}: {n}")).collect();
+            fields.push(("Per type", per_type.join(", ")));
+        }
+    }
+    if g.super_large_group {
+        fields.push(("Size", "super-large (over 2,000 users)".into()));
+    }
+    fields.push(("RequestId", g.request_id.clone()));
+    print_fields(&fields);
+    Ok(())
+}
+
+async fn modify(session: &Session, args: ModifyArgs) -> Result<(), Failure> {
+    let modify_admin = args.no_admins || !args.admins.is_empty();
+    let request = ModifyGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id.clone(),
+        modify_admin,
+        admin_list: args.admins.clone(),
+        modify_info: args.info.is_some(),
+        group_info: args.info.clone(),
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    let mut fields = vec![("GroupId", args.group_id)];
+    if let Some(info) = args.info {
+        fields.push(("Info", info));
+    }
+    if modify_admin {
+        let admins = if args.admins.is_empty() {
+            "none".to_string()
+        } else {
+            args.admins.join(", ")
+        };
+        fields.push(("Admins", admins));
+    }
+    fields.push(("RequestId", reply.request_id));
+    print_fields(&fields);
+    Ok(())
+}
+
+async fn recover(session: &Session, args: IdArgs) -> Result<(), Failure> {
+    let request = RecoverGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
     if args.json {
         return print_json(&reply);
     }
     print_fields(&[
         ("GroupId", reply.group_id),
-        ("Outcome", "deleted (or did not exist)".to_string()),
+        ("Outcome", "recovered (or was not deleted)".into()),
         ("RequestId", reply.request_id),
     ]);
     Ok(())

@@ -1,11 +1,15 @@
 //! The command line: global options, subcommands, and dispatch.
 
+pub mod apps;
 pub mod audit;
 pub mod bulk;
 pub mod completions;
 pub mod groups;
+pub mod messages;
+pub mod mutes;
 pub mod outbox;
 pub mod output;
+pub mod users;
 
 use std::process::ExitCode;
 
@@ -90,9 +94,21 @@ fn data_center_parser() -> impl clap::builder::TypedValueParser<Value = DataCent
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List, create, delete and message groups.
+    /// List, create, describe, change, delete, recover and message groups.
     #[command(subcommand)]
     Groups(groups::GroupsCommand),
+    /// A group's stored messages: list, follow live, recall.
+    #[command(subcommand)]
+    Messages(messages::MessagesCommand),
+    /// Users: who is in a group or online; kick, message, recall, set info.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Mutes: show, mute and unmute users, mute or unmute a whole group.
+    #[command(subcommand)]
+    Mutes(mutes::MutesCommand),
+    /// Interactive-messaging apps: list, describe, create, disable, settings.
+    #[command(subcommand)]
+    Apps(apps::AppsCommand),
     /// Messages kept until delivered: list, retry, drop.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
@@ -234,6 +250,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(f) => Err(f),
         },
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+        Some(Command::Messages(cmd)) => messages::run(&cli.global, cmd).await,
+        Some(Command::Users(cmd)) => users::run(&cli.global, cmd).await,
+        Some(Command::Mutes(cmd)) => mutes::run(&cli.global, cmd).await,
+        Some(Command::Apps(cmd)) => apps::run(&cli.global, cmd).await,
         Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
         Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
