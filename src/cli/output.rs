@@ -178,3 +178,27 @@ pub fn local_time(unix_seconds: i64) -> String {
         _ => format!("@{unix_seconds}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ServiceError;
+
+    /// A hostile or broken service cannot write to the terminal through an error.
+    #[test]
+    fn service_errors_are_terminal_safe() {
+        let e = ApiError::Service(ServiceError {
+            status: 400,
+            code: "Bad\x1b[2J".into(),
+            message: "line one\nforged: ok\x1b]52;c;aGk=\x07".into(),
+            request_id: Some("rid\r\u{202e}".into()),
+            recommend: Some("https://x/\u{9b}1m".into()),
+            host_id: None,
+            retry_after: None,
+        });
+        let text = describe_api_error(&e);
+        assert!(!text.chars().any(crate::text::is_unsafe), "{text:?}");
+        assert!(text.contains("line one\\nforged: ok\\x1b]52"), "{text}");
+        assert!(text.contains("RequestId rid\\r\\u{202e}"), "{text}");
+    }
+}
