@@ -183,18 +183,17 @@ pub struct SendArgs {
     pub json: bool,
 }
 
-/// `all|existing|deleted` (or the API's 0/1/2), listed in the help and completions.
-fn status_parser(with_all: bool) -> impl TypedValueParser<Value = GroupStatus> {
+/// `all|existing|deleted` (or the API's 0/1/2), listed in the help and
+/// completions; sends take only `existing` (deleted groups cannot receive).
+fn status_parser(listing: bool) -> impl TypedValueParser<Value = GroupStatus> {
     let mut values = vec![
         PossibleValue::new("existing")
             .alias("1")
             .help("groups not deleted"),
-        PossibleValue::new("deleted")
-            .alias("2")
-            .help("deleted groups"),
     ];
-    if with_all {
+    if listing {
         values.insert(0, PossibleValue::new("all").alias("0").help("every group"));
+        values.push(PossibleValue::new("deleted").alias("2").help("deleted groups"));
     }
     PossibleValuesParser::new(values).map(|s| s.parse().expect("listed values parse"))
 }
@@ -304,6 +303,9 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     }
     if args.json {
         return print_json(&reply);
+    }
+    if past_end {
+        return Ok(());
     }
     print_table(
         &["GROUP ID", "NAME", "CREATOR", "ADMINS", "CREATED", "STATUS"],

@@ -153,7 +153,7 @@ pub fn command() -> clap::Command {
 fn describe_json_flags(cmd: clap::Command) -> clap::Command {
     let cmd = cmd.mut_args(|a| {
         if a.get_id() == "json" && a.get_help().is_none() {
-            a.help("Print the result as JSON (the service's reply, values exact)")
+            a.help("Print the result as JSON (values exact, for scripts)")
         } else {
             a
         }

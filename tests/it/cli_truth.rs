@@ -111,6 +111,7 @@ fn a_page_past_the_end_says_so() {
         "{}",
         r.stderr
     );
+    assert!(r.stdout.is_empty(), "no empty table: {:?}", r.stdout);
     let r = run(emu.livemod(&["groups", "list", "--page", "9999", "--json"]));
     assert!(
         r.stderr.contains("past the end: there is 1 page"),
