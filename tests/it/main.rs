@@ -13,6 +13,7 @@ mod crash;
 mod emulator;
 mod official_sdk;
 mod outbox_chaos;
+mod pacing;
 mod read_only;
 mod secrets;
 mod tui_emulator;
