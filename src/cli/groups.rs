@@ -9,9 +9,9 @@ use clap::{Args, Subcommand};
 use super::GlobalArgs;
 use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
 use crate::api::{
-    CreateGroupRequest, DeleteGroupRequest, DescribeGroupRequest, ErrorKind, GroupStatus,
-    ListGroupsRequest, ListGroupsResponse, ModifyGroupRequest, RecoverGroupRequest,
-    SendMessageRequest, SortType,
+    ApiError, CreateGroupAnyId, CreateGroupRequest, DeleteGroupRequest, DescribeGroupRequest,
+    ErrorKind, GroupStatus, ListGroupsRequest, ListGroupsResponse, ModifyGroupRequest,
+    RecoverGroupRequest, SendMessageRequest, SortType,
 };
 use crate::session::Session;
 
@@ -108,6 +108,10 @@ pub struct CreateArgs {
     /// Creator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
     pub creator: Option<String>,
+    /// Allow IDs with characters other than letters and digits (such as
+    /// c-1-1-0 or user_77): only their length is checked, the service decides.
+    #[arg(long)]
+    pub any_id: bool,
     /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
@@ -193,7 +197,11 @@ fn status_parser(listing: bool) -> impl TypedValueParser<Value = GroupStatus> {
     ];
     if listing {
         values.insert(0, PossibleValue::new("all").alias("0").help("every group"));
-        values.push(PossibleValue::new("deleted").alias("2").help("deleted groups"));
+        values.push(
+            PossibleValue::new("deleted")
+                .alias("2")
+                .help("deleted groups"),
+        );
     }
     PossibleValuesParser::new(values).map(|s| s.parse().expect("listed values parse"))
 }
@@ -369,7 +377,23 @@ async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
         creator_id: Some(args.creator.unwrap_or_else(|| session.moderator_id.clone())),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
+    let reply = if args.any_id {
+        session.client.call(&CreateGroupAnyId(request)).await?
+    } else {
+        match session.client.call(&request).await {
+            Err(ApiError::Validation(e))
+                if matches!(
+                    e.problem,
+                    crate::api::validate::Problem::NotAlphanumeric { .. }
+                ) =>
+            {
+                return Err(Failure::usage(format!(
+                    "{e}; livemod creates portable IDs by default: pass --any-id to let the service decide"
+                )));
+            }
+            other => other?,
+        }
+    };
     // A create that did nothing is not a success: exit 3 says so (the reply is still printed).
     let nothing_done = match (reply.already_exists, reply.already_delete) {
         (_, true) => Some(format!(

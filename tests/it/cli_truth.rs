@@ -319,3 +319,15 @@ fn completions_and_man_page_come_from_the_same_definition() {
     let page = std::fs::read_to_string(dir.path().join("livemod-groups-send.1")).unwrap();
     assert!(page.contains("sender"), "{page}");
 }
+
+#[test]
+fn ids_livemod_creates_are_portable_unless_the_user_says_otherwise() {
+    let r = offline(&["groups", "create", "c-1-1-0"], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--any-id"), "{}", r.stderr);
+    // With consent the client lets the service decide: the request goes out
+    // (to a closed port here, so a network error, exit 1, not a usage error).
+    let r = offline(&["groups", "create", "c-1-1-0", "--any-id"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("network error"), "{}", r.stderr);
+}
