@@ -1,5 +1,7 @@
-//! Typed requests and responses of the four LiveMessage group operations
-//! (`live` 2016-11-01), with every documented parameter and response field.
+//! What every LiveMessage operation shares (the [`Operation`] trait, data
+//! centers, sort orders, the wire-parameter helpers) and the typed requests and
+//! responses of the four original group operations (`live` 2016-11-01). The other
+//! 25 operations live in [`super::ops`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -189,13 +191,28 @@ impl FromStr for GroupStatus {
 /// One request parameter as it goes on the wire.
 pub type Param = (&'static str, String);
 
+/// The documented rate limit of most operations: calls per second per account
+/// and operation.
+pub const DEFAULT_CALLS_PER_SECOND: u32 = 50;
+/// The documented rate limit of the five mute-writing operations.
+pub const MUTE_CALLS_PER_SECOND: u32 = 10;
+
 /// What every operation tells the transport about itself.
 pub trait Operation {
     const ACTION: &'static str;
     const METHOD: Method;
-    /// Whether the call changes the service's state (refused in read-only mode).
+    /// Whether the call changes the service's state (refused in read-only mode,
+    /// recorded in the audit log).
     const MUTATING: bool;
-    type Response: serde::de::DeserializeOwned + Serialize + fmt::Debug;
+    /// The documented rate limit for this operation (per account and operation).
+    const CALLS_PER_SECOND: u32 = DEFAULT_CALLS_PER_SECOND;
+    /// Whether repeating the call after a failure of unknown outcome (a 5xx, a
+    /// connection cut mid-reply) is harmless: reads, and writes whose repeat
+    /// changes nothing more and whose reply stays truthful (create answers
+    /// `AlreadyExists`, delete "deleted or non-existent", setting a mute list
+    /// sets it again). A send is not: a repeat may deliver the message twice.
+    const RETRY_SAFE: bool = !Self::MUTATING;
+    type Response: serde::de::DeserializeOwned + Serialize + fmt::Debug + Send + Sync + 'static;
 
     /// Checks every documented constraint before the request leaves the machine.
     fn validate(&self) -> Result<(), ValidationError>;
@@ -203,26 +220,30 @@ pub trait Operation {
     fn params(&self) -> Vec<Param>;
 }
 
-fn push_opt(params: &mut Vec<Param>, name: &'static str, value: &Option<String>) {
+pub(crate) fn push_opt(params: &mut Vec<Param>, name: &'static str, value: &Option<String>) {
     if let Some(v) = value {
         params.push((name, v.clone()));
     }
 }
 
-fn push_dc(params: &mut Vec<Param>, dc: Option<DataCenter>) {
+pub(crate) fn push_dc(params: &mut Vec<Param>, dc: Option<DataCenter>) {
     if let Some(dc) = dc {
         params.push(("DataCenter", dc.as_str().to_string()));
     }
 }
 
-fn opt_id(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+/// An optional ID under the strict rule (MsgTid, OperatorId, DeleterId).
+pub(crate) fn opt_strict_id(
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<(), ValidationError> {
     match value {
         Some(v) => validate::optional_id(field, v),
         None => Ok(()),
     }
 }
 
-fn opt_bytes(
+pub(crate) fn opt_bytes(
     field: &'static str,
     value: &Option<String>,
     limit: usize,
@@ -258,15 +279,15 @@ pub struct CreateGroupResponse {
     pub already_delete: bool,
 }
 
-impl Operation for CreateGroupRequest {
-    const ACTION: &'static str = "CreateLiveMessageGroup";
-    const METHOD: Method = Method::Post;
-    const MUTATING: bool = true;
-    type Response = CreateGroupResponse;
-
-    fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
+impl CreateGroupRequest {
+    /// Every check; `id` is the rule for the IDs of the new group (GroupId,
+    /// Administrators, CreatorId): strict by default, lenient by consent.
+    fn check(
+        &self,
+        id: fn(&'static str, &str) -> Result<(), ValidationError>,
+    ) -> Result<(), ValidationError> {
+        validate::lenient_id("AppId", &self.app_id)?;
+        id("GroupId", &self.group_id)?;
         opt_bytes("GroupName", &self.group_name, limits::GROUP_NAME_MAX)?;
         opt_bytes("GroupInfo", &self.group_info, limits::GROUP_INFO_MAX)?;
         validate::max_items(
@@ -275,9 +296,28 @@ impl Operation for CreateGroupRequest {
             limits::ADMINISTRATORS_MAX,
         )?;
         for admin in &self.administrators {
-            validate::id("Administrators", admin)?;
+            id("Administrators", admin)?;
         }
-        opt_id("CreatorId", &self.creator_id)
+        match self.creator_id.as_deref() {
+            Some(creator) if !creator.is_empty() => id("CreatorId", creator),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Operation for CreateGroupRequest {
+    const ACTION: &'static str = "CreateLiveMessageGroup";
+    const METHOD: Method = Method::Post;
+    const MUTATING: bool = true;
+    // A repeat answers AlreadyExists: the reply stays truthful.
+    const RETRY_SAFE: bool = true;
+    type Response = CreateGroupResponse;
+
+    /// The new group's IDs are ones livemod writes into the service: they must
+    /// be portable (letters and digits). [`CreateGroupAnyId`] is the explicit
+    /// override.
+    fn validate(&self) -> Result<(), ValidationError> {
+        self.check(validate::id)
     }
 
     fn params(&self) -> Vec<Param> {
@@ -293,6 +333,28 @@ impl Operation for CreateGroupRequest {
         push_opt(&mut p, "CreatorId", &self.creator_id);
         push_dc(&mut p, self.data_center);
         p
+    }
+}
+
+/// CreateLiveMessageGroup with the user's explicit consent to IDs that are not
+/// letters and digits only (the service may accept `c-1-1-0` or `user_77`; the
+/// official examples use such IDs). Only the length and emptiness of the
+/// GroupId, Administrators and CreatorId are checked; the service decides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateGroupAnyId(pub CreateGroupRequest);
+
+impl Operation for CreateGroupAnyId {
+    const ACTION: &'static str = CreateGroupRequest::ACTION;
+    const METHOD: Method = CreateGroupRequest::METHOD;
+    const MUTATING: bool = CreateGroupRequest::MUTATING;
+    const RETRY_SAFE: bool = CreateGroupRequest::RETRY_SAFE;
+    type Response = CreateGroupResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        self.0.check(validate::lenient_id)
+    }
+    fn params(&self) -> Vec<Param> {
+        self.0.params()
     }
 }
 
@@ -317,12 +379,15 @@ impl Operation for DeleteGroupRequest {
     const ACTION: &'static str = "DeleteLiveMessageGroup";
     const METHOD: Method = Method::Post;
     const MUTATING: bool = true;
+    // A repeat answers "deleted or non-existent" and changes nothing more.
+    const RETRY_SAFE: bool = true;
     type Response = DeleteGroupResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
-        opt_id("OperatorId", &self.operator_id)
+        validate::lenient_id("AppId", &self.app_id)?;
+        validate::lenient_id("GroupId", &self.group_id)?;
+        // The documentation says "only letters and digits" for OperatorId.
+        opt_strict_id("OperatorId", &self.operator_id)
     }
 
     fn params(&self) -> Vec<Param> {
@@ -412,7 +477,7 @@ impl Operation for ListGroupsRequest {
     type Response = ListGroupsResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
+        validate::lenient_id("AppId", &self.app_id)?;
         validate::range(
             "PageSize",
             self.page_size.into(),
@@ -469,19 +534,23 @@ impl Operation for SendMessageRequest {
     const ACTION: &'static str = "SendLiveMessageGroup";
     const METHOD: Method = Method::Post;
     const MUTATING: bool = true;
+    // Whether the service de-duplicates on MsgTid is not documented: a repeat
+    // after an unknown outcome may deliver the message twice.
+    const RETRY_SAFE: bool = false;
     type Response = SendMessageResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
-        validate::id("SenderId", &self.sender_id)?;
+        validate::lenient_id("AppId", &self.app_id)?;
+        validate::lenient_id("GroupId", &self.group_id)?;
+        validate::lenient_id("SenderId", &self.sender_id)?;
         opt_bytes(
             "SenderMetaInfo",
             &self.sender_meta_info,
             limits::SENDER_META_MAX,
         )?;
         opt_bytes("Body", &self.body, limits::BODY_MAX)?;
-        opt_id("MsgTid", &self.msg_tid)
+        // The documentation says "only letters and digits" for MsgTid.
+        opt_strict_id("MsgTid", &self.msg_tid)
     }
 
     fn params(&self) -> Vec<Param> {
@@ -551,6 +620,73 @@ mod tests {
                 actual: 4
             }
         );
+    }
+
+    /// #9: IDs the service may have listed (`c-1-1-0`, `user_77`) are not
+    /// refused by the client; only the documented "only letters and digits"
+    /// fields and the IDs of a new group keep the strict rule.
+    #[test]
+    fn only_strict_fields_refuse_dashes_and_underscores() {
+        let delete = DeleteGroupRequest {
+            app_id: "app_1".into(),
+            group_id: "c-1-1-0".into(),
+            operator_id: Some("mod1".into()),
+            data_center: None,
+        };
+        assert!(delete.validate().is_ok());
+        let bad_operator = DeleteGroupRequest {
+            operator_id: Some("mod_1".into()),
+            ..delete
+        };
+        assert_eq!(bad_operator.validate().unwrap_err().field, "OperatorId");
+
+        let send = SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "c-1-1-0".into(),
+            sender_id: "user_77".into(),
+            ..Default::default()
+        };
+        assert!(send.validate().is_ok());
+        let too_long = SendMessageRequest {
+            group_id: "-".repeat(65),
+            ..send.clone()
+        };
+        assert_eq!(too_long.validate().unwrap_err().field, "GroupId");
+        let empty = SendMessageRequest {
+            sender_id: String::new(),
+            ..send
+        };
+        assert_eq!(empty.validate().unwrap_err().problem, Problem::Missing);
+
+        let mut list = ListGroupsRequest::new("app-1");
+        assert!(list.validate().is_ok());
+        list.app_id = String::new();
+        assert_eq!(list.validate().unwrap_err().field, "AppId");
+    }
+
+    #[test]
+    fn a_new_group_needs_portable_ids_unless_the_user_overrides() {
+        let create = CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "c-1-1-0".into(),
+            administrators: vec!["user_77".into()],
+            creator_id: Some("user_77".into()),
+            ..Default::default()
+        };
+        assert_eq!(create.validate().unwrap_err().field, "GroupId");
+        let portable = CreateGroupRequest {
+            group_id: "c110".into(),
+            ..create.clone()
+        };
+        assert_eq!(portable.validate().unwrap_err().field, "Administrators");
+        let any = CreateGroupAnyId(create.clone());
+        assert!(any.validate().is_ok());
+        assert_eq!(any.params(), create.params());
+        let too_long = CreateGroupAnyId(CreateGroupRequest {
+            group_id: "x".repeat(65),
+            ..create
+        });
+        assert_eq!(too_long.validate().unwrap_err().field, "GroupId");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod emulator;
 mod emulator_hardening;
 mod official_sdk;
 mod outbox_chaos;
+mod pacing;
 mod read_only;
 mod secrets;
 mod tui_emulator;
