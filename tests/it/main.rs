@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod bulk;
 mod cli;
+mod cli_ops;
 mod cli_truth;
 mod client;
 #[cfg(unix)]
