@@ -213,7 +213,11 @@ fn the_sender_defaults_to_the_configured_moderator() {
         "moderator_id = \"mod7\"\n",
         &["groups", "send", "room", "--body", "hi", "--json"],
     ));
-    assert!(json(&r)["MsgTid"].as_str().is_some());
+    let tid = json(&r)["MsgTid"].as_str().unwrap().to_string();
+    // The emulator stored it as sent by the configured moderator.
+    let stored = json(&run(emu.livemod(&["messages", "list", "room", "--json"])));
+    assert_eq!(stored["MessageList"][0]["MsgTid"], tid.as_str());
+    assert_eq!(stored["MessageList"][0]["Sender"]["UserId"], "mod7");
 
     let help = run(emu.livemod(&["groups", "send", "--help"]));
     let usage = help
