@@ -247,7 +247,7 @@ fn every_path(source: KeySource, signature: &'static str) {
         "created",
     );
     m.expect(g, &["groups", "create", "room2", "--json"], 0, "room2");
-    m.expect(g, &["groups", "create", "room1"], 0, "already exists");
+    m.expect(g, &["groups", "create", "room1"], 3, "already exists");
     m.expect(g, &["groups", "list"], 0, "room1");
     m.expect(
         g,
@@ -365,7 +365,7 @@ fn every_path(source: KeySource, signature: &'static str) {
         1,
         "ResourceNotExist",
     );
-    m.expect(g, &["groups", "create", "room2"], 0, "deleted");
+    m.expect(g, &["groups", "create", "room2"], 3, "deleted");
     m.expect(
         g,
         &["--read-only", "groups", "create", "room9"],
