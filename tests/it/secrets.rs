@@ -325,7 +325,8 @@ fn every_path(source: KeySource, signature: &'static str) {
             "send",
             "room1",
             "--sender",
-            "not valid",
+            // SenderId is checked for length only now (#9): 65 bytes is refused.
+            "s0123456789012345678901234567890123456789012345678901234567890123",
             "--body",
             "x",
         ],
