@@ -47,6 +47,15 @@ impl MessageType {
     }
 }
 
+/// A body the catalogue refuses for its message type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct BodyError {
+    pub msg_type: i64,
+    /// Names the type and what is wrong with the body.
+    pub message: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -208,6 +217,26 @@ impl Catalogue {
     pub fn get(&self, number: i64) -> Option<&MessageType> {
         self.types.iter().find(|t| t.number == number)
     }
+
+    /// The catalogue's rule for a message about to be sent, the same for the
+    /// console and the command line: a type the catalogue marks as JSON needs a
+    /// JSON body (an absent body is empty, so it is refused too). A type the
+    /// catalogue does not know is the sender's business and is let through.
+    pub fn check_message(
+        &self,
+        msg_type: Option<i64>,
+        body: Option<&str>,
+    ) -> Result<(), BodyError> {
+        match msg_type.and_then(|n| self.get(n)) {
+            Some(t) => t
+                .check_body(body.unwrap_or(""))
+                .map_err(|message| BodyError {
+                    msg_type: t.number,
+                    message,
+                }),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -278,6 +307,26 @@ mod tests {
         assert!(cat.get(3).unwrap().check_body("{\"count\": 2}").is_ok());
         assert!(cat.get(3).unwrap().check_body("lots").is_err());
         assert!(cat.get(1).unwrap().check_body("lots").is_ok());
+    }
+
+    #[test]
+    fn check_message_applies_the_type_rule() {
+        let cat = Catalogue::builtin();
+        let err = cat.check_message(Some(2), Some("hello")).unwrap_err();
+        assert_eq!(err.msg_type, 2);
+        let shown = err.to_string();
+        assert!(
+            shown.contains("type 2") && shown.contains("JSON"),
+            "{shown}"
+        );
+        assert!(cat.check_message(Some(2), None).is_err());
+        assert!(
+            cat.check_message(Some(2), Some("{\"text\": \"hi\"}"))
+                .is_ok()
+        );
+        assert!(cat.check_message(Some(1), Some("hello")).is_ok());
+        assert!(cat.check_message(None, Some("hello")).is_ok());
+        assert!(cat.check_message(Some(77), Some("not json")).is_ok());
     }
 
     #[test]

@@ -18,5 +18,6 @@ pub mod emulator;
 pub mod logging;
 pub mod outbox;
 pub mod session;
+pub mod text;
 pub mod tui;
 pub mod worker;

@@ -3,13 +3,15 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use super::output::{Failure, local_time, print_fields, print_json, print_table};
+use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
 use crate::api::{
-    CreateGroupRequest, DeleteGroupRequest, GroupStatus, ListGroupsRequest, ListGroupsResponse,
-    SendMessageRequest, SortType,
+    ApiError, CreateGroupAnyId, CreateGroupRequest, DeleteGroupRequest, DescribeGroupRequest,
+    ErrorKind, GroupStatus, ListGroupsRequest, ListGroupsResponse, ModifyGroupRequest,
+    RecoverGroupRequest, SendMessageRequest, SortType,
 };
 use crate::session::Session;
 
@@ -23,15 +25,52 @@ pub enum GroupsCommand {
     Delete(DeleteArgs),
     /// Send one message to a group.
     Send(SendArgs),
+    /// Show one group: name, info, admins, online users, message counts.
+    Describe(IdArgs),
+    /// Change a group's info or administrators (name and creator cannot change).
+    Modify(ModifyArgs),
+    /// Restore a group deleted in the last 30 days.
+    Recover(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The group.
+    pub group_id: String,
+    /// Print the service's reply as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true)
+    .args(["info", "admins", "no_admins"]))]
+pub struct ModifyArgs {
+    /// The group.
+    pub group_id: String,
+    /// New GroupInfo (replaces the old; at most 32 KB).
+    #[arg(long, value_name = "S")]
+    pub info: Option<String>,
+    /// New administrator list, one --admin per user (replaces the old; up to three).
+    #[arg(long = "admin", value_name = "UID")]
+    pub admins: Vec<String>,
+    /// Remove every administrator.
+    #[arg(long, conflicts_with = "admins")]
+    pub no_admins: bool,
+    /// Print the service's reply as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, default_value = "all", value_parser = parse_status)]
+    /// Which groups to list.
+    #[arg(long, default_value = "all", value_parser = status_parser(true))]
     pub status: GroupStatus,
-    /// Sort by creation time.
-    #[arg(long, default_value = "desc", value_parser = parse_sort)]
+    /// Order by creation time.
+    #[arg(long, default_value = "desc", value_parser = sort_parser())]
     pub sort: SortType,
+    /// Page to show, from 1.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub page: u32,
     /// Groups per page, 1–50 (default 20; 50 with --all).
@@ -57,8 +96,10 @@ pub struct CreateArgs {
     /// With --from-file: where to write what was not done (default FILE.failed).
     #[arg(long, value_name = "PATH", requires = "from_file")]
     pub failures: Option<PathBuf>,
+    /// GroupName, at most 128 bytes.
     #[arg(long, value_name = "S")]
     pub name: Option<String>,
+    /// GroupInfo (free text, often JSON), at most 32 KB.
     #[arg(long, value_name = "S")]
     pub info: Option<String>,
     /// Administrator user ID (up to three).
@@ -67,6 +108,10 @@ pub struct CreateArgs {
     /// Creator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
     pub creator: Option<String>,
+    /// Allow IDs with characters other than letters and digits (such as
+    /// c-1-1-0 or user_77): only their length is checked, the service decides.
+    #[arg(long)]
+    pub any_id: bool,
     /// Print the service's reply as JSON.
     #[arg(long)]
     pub json: bool,
@@ -74,6 +119,7 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
+    /// The group to delete.
     pub group_id: String,
     /// Operator user ID (default: the configured moderator ID).
     #[arg(long, value_name = "UID")]
@@ -95,20 +141,21 @@ pub struct SendArgs {
     /// lines with group_id; blank lines and # comments ignored).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["group_id", "to_status"])]
     pub to_file: Option<PathBuf>,
-    /// Send the message to every group with this status (existing).
-    #[arg(long, value_name = "STATUS", value_parser = parse_status, conflicts_with = "group_id")]
+    /// Send the message to every group with this status (only existing groups can receive).
+    #[arg(long, value_name = "STATUS", value_parser = status_parser(false), conflicts_with = "group_id")]
     pub to_status: Option<GroupStatus>,
-    /// Bulk send: keep messages that could not be delivered (no online users,
-    /// throttled, unreachable) in the outbox, to be sent later.
+    /// Bulk send (--to-file, --to-status) only: keep messages that could not be
+    /// delivered (no online users, throttled, unreachable) in the outbox, to be sent later.
     #[arg(long)]
     pub queue_failed: bool,
     /// Bulk send: where to write the groups not done (default FILE.failed).
     #[arg(long, value_name = "PATH")]
     pub failures: Option<PathBuf>,
-    /// Sender user ID (letters and digits, at most 64 bytes).
+    /// Sender user ID, at most 64 bytes (default: the configured moderator_id).
     #[arg(long, value_name = "UID")]
-    pub sender: String,
-    /// Message type number.
+    pub sender: Option<String>,
+    /// Message type number; a type the message-type catalogue marks as JSON
+    /// needs a JSON body (`livemod` and the console apply the same rule).
     #[arg(long = "type", value_name = "N")]
     pub msg_type: Option<i64>,
     /// Message body, at most 15 KB.
@@ -140,18 +187,39 @@ pub struct SendArgs {
     pub json: bool,
 }
 
-fn parse_status(s: &str) -> Result<GroupStatus, String> {
-    s.parse()
+/// `all|existing|deleted` (or the API's 0/1/2), listed in the help and
+/// completions; sends take only `existing` (deleted groups cannot receive).
+fn status_parser(listing: bool) -> impl TypedValueParser<Value = GroupStatus> {
+    let mut values = vec![
+        PossibleValue::new("existing")
+            .alias("1")
+            .help("groups not deleted"),
+    ];
+    if listing {
+        values.insert(0, PossibleValue::new("all").alias("0").help("every group"));
+        values.push(
+            PossibleValue::new("deleted")
+                .alias("2")
+                .help("deleted groups"),
+        );
+    }
+    PossibleValuesParser::new(values).map(|s| s.parse().expect("listed values parse"))
 }
-fn parse_sort(s: &str) -> Result<SortType, String> {
-    s.parse()
+
+/// `asc|desc` (or the API's 1/2), listed in the help and completions.
+pub(crate) fn sort_parser() -> impl TypedValueParser<Value = SortType> {
+    PossibleValuesParser::new([
+        PossibleValue::new("asc").alias("1").help("oldest first"),
+        PossibleValue::new("desc").alias("2").help("newest first"),
+    ])
+    .map(|s| s.parse().expect("listed values parse"))
 }
 
 pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
     // Refuse mutations in read-only mode before connecting or sending anything.
-    if global.read_only && !matches!(cmd, GroupsCommand::List(_)) {
+    if global.read_only && !matches!(cmd, GroupsCommand::List(_) | GroupsCommand::Describe(_)) {
         return Err(Failure::usage(
-            "refused: --read-only forbids create, delete and send",
+            "refused: --read-only forbids create, delete, send, modify and recover",
         ));
     }
     // Read the body before connecting, so a bad path fails fast.
@@ -159,16 +227,20 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
         GroupsCommand::Send(args) => read_body(args)?,
         _ => None,
     };
-    // Bulk inputs are read and checked before connecting: a bad line is a
-    // usage error and nothing is sent.
+    // Shared arguments and bulk inputs are checked before connecting: a bad
+    // value or line is a usage error and nothing is sent.
     if let GroupsCommand::Send(args) = &cmd {
+        if args.queue_failed && args.group_id.is_some() {
+            return Err(Failure::usage(
+                "--queue-failed applies to bulk sends (--to-file, --to-status); a single send \
+                 reports its failure instead: send again, or use --to-file with one line",
+            ));
+        }
+        super::catalogue()?
+            .check_message(args.msg_type, body.as_deref())
+            .map_err(|e| Failure::usage(format!("{e}; nothing was sent")))?;
         if let Some(path) = &args.to_file {
             super::bulk::read_target_file(path)?;
-        }
-        if args.to_status.is_some_and(|s| s != GroupStatus::Existing) {
-            return Err(Failure::usage(
-                "--to-status only accepts existing (deleted groups cannot receive messages)",
-            ));
         }
     }
     let session = super::connect(global).await?;
@@ -189,6 +261,9 @@ pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure>
         GroupsCommand::Create(args) => create(&session, args).await,
         GroupsCommand::Delete(args) => delete(&session, args).await,
         GroupsCommand::Send(args) => send(&session, args, body).await,
+        GroupsCommand::Describe(args) => describe(&session, args).await,
+        GroupsCommand::Modify(args) => modify(&session, args).await,
+        GroupsCommand::Recover(args) => recover(&session, args).await,
     }
 }
 
@@ -213,10 +288,26 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     } else {
         session.client.call(&request).await?
     };
+    let pages = reply.page_count();
+    // Past the last page the service answers an empty list; say why it is empty.
+    let past_end = !args.all && reply.group_list.is_empty() && args.page > pages.max(1);
+    if past_end {
+        note(&format!(
+            "page {} is past the end: there {} {pages} {} ({} {}, {} per page)",
+            args.page,
+            plural(pages.into(), "is", "are"),
+            plural(pages.into(), "page", "pages"),
+            reply.total_count,
+            plural(reply.total_count, "group", "groups"),
+            reply.page_size.max(1),
+        ));
+    }
     if args.json {
         return print_json(&reply);
     }
-    let pages = reply.page_count();
+    if past_end {
+        return Ok(());
+    }
     print_table(
         &["GROUP ID", "NAME", "CREATOR", "ADMINS", "CREATED", "STATUS"],
         reply.group_list.iter().map(|g| {
@@ -232,13 +323,17 @@ async fn list(session: &Session, args: ListArgs) -> Result<(), Failure> {
     );
     if args.all {
         eprintln!("{} groups", reply.group_list.len());
-    } else {
+    } else if !past_end {
         eprintln!(
             "page {}/{} · {} groups",
             reply.page_number, pages, reply.total_count
         );
     }
     Ok(())
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }
 
 /// Walks every page; the result holds every group and the last TotalCount.
@@ -275,27 +370,69 @@ async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
         creator_id: Some(args.creator.unwrap_or_else(|| session.moderator_id.clone())),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    let outcome = match (reply.already_exists, reply.already_delete) {
-        (_, true) => "already existed and was deleted: this ID cannot be used again",
-        (true, false) => "already exists (unchanged)",
-        _ => "created",
+    let reply = if args.any_id {
+        session.client.call(&CreateGroupAnyId(request)).await?
+    } else {
+        match session.client.call(&request).await {
+            Err(ApiError::Validation(e))
+                if matches!(
+                    e.problem,
+                    crate::api::validate::Problem::NotAlphanumeric { .. }
+                ) =>
+            {
+                return Err(Failure::usage(format!(
+                    "{e}; livemod creates portable IDs by default: pass --any-id to let the service decide"
+                )));
+            }
+            other => other?,
+        }
     };
-    print_fields(&[
-        ("GroupId", reply.group_id),
-        ("Outcome", outcome.to_string()),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    // A create that did nothing is not a success: exit 3 says so (the reply is still printed).
+    let nothing_done = match (reply.already_exists, reply.already_delete) {
+        (_, true) => Some(format!(
+            "group {} was deleted earlier: a deleted ID can never be created again (nothing was done)",
+            reply.group_id
+        )),
+        (true, false) => Some(format!(
+            "group {} already exists: nothing was changed",
+            reply.group_id
+        )),
+        _ => None,
+    };
+    if args.json {
+        print_json(&reply)?;
+    } else {
+        let outcome = match (reply.already_exists, reply.already_delete) {
+            (_, true) => "already deleted (nothing done)",
+            (true, false) => "already exists (unchanged)",
+            _ => "created",
+        };
+        print_fields(&[
+            ("GroupId", reply.group_id),
+            ("Outcome", outcome.to_string()),
+            ("RequestId", reply.request_id),
+        ]);
+    }
+    match nothing_done {
+        Some(message) => Err(Failure::nothing_done(message)),
+        None => Ok(()),
+    }
 }
 
 async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
     if !args.yes {
         confirm_delete(&args.group_id)?;
     }
+    // The service answers a delete the same whether the group existed or not;
+    // asking first is the only way to say which it was.
+    let before = session
+        .client
+        .call(&DescribeGroupRequest {
+            app_id: session.app_id.clone(),
+            group_id: args.group_id.clone(),
+            data_center: session.data_center,
+        })
+        .await;
     let request = DeleteGroupRequest {
         app_id: session.app_id.clone(),
         group_id: args.group_id,
@@ -306,12 +443,115 @@ async fn delete(session: &Session, args: DeleteArgs) -> Result<(), Failure> {
         data_center: session.data_center,
     };
     let reply = session.client.call(&request).await?;
+    let outcome = match &before {
+        Ok(group) if group.delete => "was already deleted (nothing changed)",
+        Ok(_) => "deleted",
+        Err(e) if e.kind() == Some(ErrorKind::ResourceNotExist) => {
+            "did not exist (nothing deleted)"
+        }
+        Err(_) => "deleted or did not exist (the service answers the same for both)",
+    };
+    if args.json {
+        note(&format!("group {}: {outcome}", reply.group_id));
+        return print_json(&reply);
+    }
+    print_fields(&[
+        ("GroupId", reply.group_id),
+        ("Outcome", outcome.to_string()),
+        ("RequestId", reply.request_id),
+    ]);
+    Ok(())
+}
+
+async fn describe(session: &Session, args: IdArgs) -> Result<(), Failure> {
+    let request = DescribeGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        data_center: session.data_center,
+    };
+    let g = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&g);
+    }
+    let mut fields = vec![
+        ("GroupId", g.group_id.clone()),
+        ("Name", g.group_name.clone()),
+        ("Info", g.group_info.clone()),
+        ("Creator", g.creator_id.clone()),
+        ("Admins", g.admin_list.join(", ")),
+        ("Created", local_time(g.createtime)),
+    ];
+    if g.delete {
+        let when = g.deletatime.map(local_time).unwrap_or_default();
+        let by = g.deletor.clone().filter(|d| !d.is_empty());
+        let by = by.map(|d| format!(" by {d}")).unwrap_or_default();
+        fields.push(("Status", format!("deleted {when}{by}")));
+    } else {
+        fields.push(("Status", "existing".into()));
+        if let Some(n) = g.online_user_counts {
+            fields.push(("Online users", n.to_string()));
+        }
+        if let Some(n) = g.total_times {
+            fields.push(("Messages", n.to_string()));
+        }
+        if let Some(amounts) = &g.msg_amount {
+            let per_type: Vec<String> = amounts.iter().map(|(t, n)| format!("{t}: {n}")).collect();
+            fields.push(("Per type", per_type.join(", ")));
+        }
+    }
+    if g.super_large_group {
+        fields.push(("Size", "super-large (over 2,000 users)".into()));
+    }
+    fields.push(("RequestId", g.request_id.clone()));
+    print_fields(&fields);
+    Ok(())
+}
+
+async fn modify(session: &Session, args: ModifyArgs) -> Result<(), Failure> {
+    let modify_admin = args.no_admins || !args.admins.is_empty();
+    let request = ModifyGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id.clone(),
+        modify_admin,
+        admin_list: args.admins.clone(),
+        modify_info: args.info.is_some(),
+        group_info: args.info.clone(),
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    let mut fields = vec![("GroupId", args.group_id)];
+    if let Some(info) = args.info {
+        fields.push(("Info", info));
+    }
+    if modify_admin {
+        let admins = if args.admins.is_empty() {
+            "none".to_string()
+        } else {
+            args.admins.join(", ")
+        };
+        fields.push(("Admins", admins));
+    }
+    fields.push(("RequestId", reply.request_id));
+    print_fields(&fields);
+    Ok(())
+}
+
+async fn recover(session: &Session, args: IdArgs) -> Result<(), Failure> {
+    let request = RecoverGroupRequest {
+        app_id: session.app_id.clone(),
+        group_id: args.group_id,
+        data_center: session.data_center,
+    };
+    let reply = session.client.call(&request).await?;
     if args.json {
         return print_json(&reply);
     }
     print_fields(&[
         ("GroupId", reply.group_id),
-        ("Outcome", "deleted (or did not exist)".to_string()),
+        ("Outcome", "recovered (or was not deleted)".into()),
         ("RequestId", reply.request_id),
     ]);
     Ok(())
@@ -340,11 +580,18 @@ fn confirm_delete(group_id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--sender`, else the configured moderator ID.
+fn sender(session: &Session, args: &SendArgs) -> String {
+    args.sender
+        .clone()
+        .unwrap_or_else(|| session.moderator_id.clone())
+}
+
 fn message(session: &Session, args: &SendArgs, body: Option<String>) -> SendMessageRequest {
     SendMessageRequest {
         app_id: session.app_id.clone(),
         group_id: args.group_id.clone().unwrap_or_default(),
-        sender_id: args.sender.clone(),
+        sender_id: sender(session, args),
         sender_meta_info: args.meta.clone(),
         body,
         msg_type: args.msg_type,
@@ -381,8 +628,8 @@ async fn send_bulk(session: &Session, args: SendArgs, body: Option<String>) -> R
 async fn send(session: &Session, args: SendArgs, body: Option<String>) -> Result<(), Failure> {
     let request = SendMessageRequest {
         app_id: session.app_id.clone(),
-        group_id: args.group_id.unwrap_or_default(),
-        sender_id: args.sender,
+        group_id: args.group_id.clone().unwrap_or_default(),
+        sender_id: sender(session, &args),
         sender_meta_info: args.meta,
         body,
         msg_type: args.msg_type,

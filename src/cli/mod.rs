@@ -1,18 +1,25 @@
 //! The command line: global options, subcommands, and dispatch.
 
+pub mod apps;
 pub mod audit;
 pub mod bulk;
+pub mod completions;
 pub mod groups;
+pub mod messages;
+pub mod mutes;
 pub mod outbox;
 pub mod output;
+pub mod users;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::api::DataCenter;
 use crate::api::sign::SignatureVersion;
-use crate::config::Paths;
+use crate::catalogue::Catalogue;
+use crate::config::{Config, Paths};
 use crate::session::{Session, SessionRequest};
 use output::Failure;
 
@@ -26,7 +33,10 @@ use output::Failure;
         (or with --demo), everything runs against an embedded emulator with demo data.\n\n\
         Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET \
         (/ ALIBABA_CLOUD_SECURITY_TOKEN), then the aliyun CLI profile (~/.aliyun/config.json), \
-        then ~/.alibabacloud/credentials. There are deliberately no flags for the key or secret."
+        then ~/.alibabacloud/credentials. There are deliberately no flags for the key or secret.\n\n\
+        Exit codes: 0 success; 1 a service or network error (Code and RequestId on stderr); \
+        2 a usage error, nothing sent; 3 the service answered but nothing was done \
+        (a create of an ID that already exists or was deleted)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -35,7 +45,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Options every command that talks to the service accepts, before or after
+/// the subcommand. Listed under their own heading in `--help`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Service endpoint URL (http or https); default https://live.aliyuncs.com.
     #[arg(long, global = true, env = "LIVEMOD_ENDPOINT", value_name = "URL")]
@@ -43,8 +56,8 @@ pub struct GlobalArgs {
     /// Interactive-messaging application ID (default: config, then "demo").
     #[arg(long, global = true, value_name = "ID")]
     pub app_id: Option<String>,
-    /// Data center of the app.
-    #[arg(long, global = true, value_name = "DC", value_parser = parse_data_center)]
+    /// Data center of the app (the service's default is cn-shanghai).
+    #[arg(long, global = true, value_name = "DC", value_parser = data_center_parser())]
     pub data_center: Option<DataCenter>,
     /// Credential profile (aliyun CLI config or credentials file).
     #[arg(long, global = true, value_name = "NAME")]
@@ -52,7 +65,7 @@ pub struct GlobalArgs {
     /// Request signature scheme.
     #[arg(long, global = true, value_enum, default_value_t = SignatureVersion::V3)]
     pub signature: SignatureVersion,
-    /// Refuse every call that changes anything (create, delete, send).
+    /// Refuse every call that changes anything (create, delete, send, mute, …).
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Use the embedded emulator with demo data, whatever credentials exist.
@@ -60,15 +73,42 @@ pub struct GlobalArgs {
     pub demo: bool,
 }
 
-fn parse_data_center(s: &str) -> Result<DataCenter, String> {
-    s.parse::<DataCenter>().map_err(|e| e.to_string())
+/// Global options' IDs: hidden from the help of commands they do nothing for.
+const GLOBAL_IDS: [&str; 7] = [
+    "endpoint",
+    "app_id",
+    "data_center",
+    "profile",
+    "signature",
+    "read_only",
+    "demo",
+];
+
+/// Commands that never reach the service: the global options do not apply.
+const LOCAL_COMMANDS: [&str; 4] = ["audit", "emulator", "completions", "man"];
+
+fn data_center_parser() -> impl clap::builder::TypedValueParser<Value = DataCenter> {
+    PossibleValuesParser::new(["cn-shanghai", "ap-southeast-1"])
+        .map(|s| s.parse::<DataCenter>().expect("listed values parse"))
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List, create, delete and message groups.
+    /// List, create, describe, change, delete, recover and message groups.
     #[command(subcommand)]
     Groups(groups::GroupsCommand),
+    /// A group's stored messages: list, follow live, recall.
+    #[command(subcommand)]
+    Messages(messages::MessagesCommand),
+    /// Users: who is in a group or online; kick, message, recall, set info.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Mutes: show, mute and unmute users, mute or unmute a whole group.
+    #[command(subcommand)]
+    Mutes(mutes::MutesCommand),
+    /// Interactive-messaging apps: list, describe, create, disable, settings.
+    #[command(subcommand)]
+    Apps(apps::AppsCommand),
     /// Messages kept until delivered: list, retry, drop.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
@@ -78,6 +118,59 @@ pub enum Command {
     Emulator(crate::emulator::cli::EmulatorArgs),
     /// Print one frame of the console as plain text (first page loaded), then exit.
     Render(crate::tui::render::RenderArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) to standard output, or write one page per command.
+    Man(completions::ManArgs),
+}
+
+/// The command-line definition as clap builds it, with the global options
+/// hidden from commands that never reach the service. The parser, the help,
+/// the completions and the man page all come from this one definition.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    // Global options are copied into every subcommand when the tree is built;
+    // only then can they be hidden where they do nothing. `mut_args` keeps the
+    // argument order, which the built command's lookup tables rely on.
+    cmd.build();
+    cmd = describe_json_flags(cmd);
+    for name in LOCAL_COMMANDS {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            sub.mut_args(|a| {
+                if GLOBAL_IDS.contains(&a.get_id().as_str()) {
+                    a.hide(true)
+                } else {
+                    a
+                }
+            })
+        });
+    }
+    cmd
+}
+
+/// Every command's `--json` means the same thing; it is described once, here,
+/// wherever a command does not describe it itself.
+fn describe_json_flags(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd.mut_args(|a| {
+        if a.get_id() == "json" && a.get_help().is_none() {
+            a.help("Print the result as JSON (values exact, for scripts)")
+        } else {
+            a
+        }
+    });
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, describe_json_flags)
+    })
+}
+
+/// Parses the process's arguments (exits with usage on error, as clap does).
+pub fn parse() -> Cli {
+    let mut matches = command().get_matches();
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())
 }
 
 impl GlobalArgs {
@@ -94,6 +187,26 @@ impl GlobalArgs {
     }
 }
 
+/// The parts of the config only the console uses (`[keys]`, `[theme]`) and the
+/// message-type catalogue are checked for every command, so a mistake there is
+/// the same usage error (exit 2) whatever command meets it first.
+pub fn check_config(paths: &Paths) -> Result<Config, Failure> {
+    let file = paths.config_file.display();
+    let config = Config::load(&paths.config_file).map_err(|e| Failure::usage(e.to_string()))?;
+    crate::tui::keys::KeyMap::new(&config.keys, false)
+        .map_err(|e| Failure::usage(format!("{file}: {e}")))?;
+    crate::tui::theme::Theme::from_config(&config.theme, false)
+        .map_err(|e| Failure::usage(format!("{file}: [theme]: {e}")))?;
+    Catalogue::load(Some(&paths.config_dir)).map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(config)
+}
+
+/// The message-type catalogue in force (built-in, overridden by the user's file).
+pub fn catalogue() -> Result<Catalogue, Failure> {
+    let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
+    Catalogue::load(Some(&paths.config_dir)).map_err(|e| Failure::usage(e.to_string()))
+}
+
 pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
     let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
     Session::connect(&global.session_request(), paths)
@@ -107,6 +220,18 @@ pub async fn run(cli: Cli) -> ExitCode {
     let _log_guard = Paths::discover()
         .ok()
         .and_then(|p| crate::logging::init(&p.data_dir));
+    let reads_config = !matches!(
+        cli.command,
+        Some(Command::Emulator(_) | Command::Completions(_) | Command::Man(_))
+    );
+    if reads_config {
+        let checked = Paths::discover()
+            .map_err(|e| Failure::usage(e.to_string()))
+            .and_then(|paths| check_config(&paths));
+        if let Err(f) = checked {
+            return f.report();
+        }
+    }
     let result = match cli.command {
         None => match connect(&cli.global).await {
             Ok(session) => crate::tui::run(session)
@@ -125,13 +250,71 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(f) => Err(f),
         },
         Some(Command::Groups(cmd)) => groups::run(&cli.global, cmd).await,
+        Some(Command::Messages(cmd)) => messages::run(&cli.global, cmd).await,
+        Some(Command::Users(cmd)) => users::run(&cli.global, cmd).await,
+        Some(Command::Mutes(cmd)) => mutes::run(&cli.global, cmd).await,
+        Some(Command::Apps(cmd)) => apps::run(&cli.global, cmd).await,
         Some(Command::Outbox(cmd)) => outbox::run(&cli.global, cmd).await,
         Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Emulator(args)) => return crate::emulator::cli::run(args).await,
+        Some(Command::Completions(args)) => completions::completions(&args),
+        Some(Command::Man(args)) => completions::man(&args),
     };
     let result = audit::with_unrecorded_audit(result);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    /// `--help`, the completions and the man page describe every argument.
+    #[test]
+    fn every_argument_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&command(), "livemod", &mut missing);
+        assert!(missing.is_empty(), "undescribed: {missing:?}");
+    }
+
+    #[test]
+    fn global_options_are_hidden_only_where_they_do_nothing() {
+        let cmd = command();
+        let shown = |sub: &str, id: &str| {
+            cmd.find_subcommand(sub)
+                .and_then(|s| s.get_arguments().find(|a| a.get_id() == id))
+                .is_some_and(|a| !a.is_hide_set())
+        };
+        assert!(!shown("audit", "endpoint"));
+        assert!(!shown("emulator", "app_id"));
+        assert!(shown("groups", "endpoint"));
+        assert!(shown("outbox", "read_only"));
+        // Hidden or not, they still parse where they are given.
+        let cli = Cli::from_arg_matches(&command().get_matches_from([
+            "livemod",
+            "audit",
+            "--endpoint",
+            "http://x",
+        ]))
+        .unwrap();
+        assert_eq!(cli.global.endpoint.as_deref(), Some("http://x"));
     }
 }

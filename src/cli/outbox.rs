@@ -36,8 +36,10 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
+    /// The entry to send again (its ID in `livemod outbox list`).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub id: Option<i64>,
+    /// Every queued and failed entry.
     #[arg(long)]
     pub all: bool,
     #[arg(long)]
@@ -46,6 +48,7 @@ pub struct RetryArgs {
 
 #[derive(Debug, Args)]
 pub struct DropArgs {
+    /// The entry to drop (its ID in `livemod outbox list`).
     pub id: i64,
     #[arg(long)]
     pub json: bool,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::support::emulator::{DEMO_SECRET as SECRET, EmulatorProcess, KEY_ID};
 
 /// `livemod --endpoint URL …` with the emulator's key in the environment.
-trait LivemodAgainst {
+pub(crate) trait LivemodAgainst {
     fn livemod(&self, args: &[&str]) -> Command;
 }
 
@@ -28,13 +28,13 @@ impl LivemodAgainst for EmulatorProcess {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-fn run(mut cmd: Command) -> Run {
+pub(crate) fn run(mut cmd: Command) -> Run {
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -43,7 +43,7 @@ fn run(mut cmd: Command) -> Run {
     }
 }
 
-fn json(run: &Run) -> Value {
+pub(crate) fn json(run: &Run) -> Value {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
@@ -74,7 +74,11 @@ fn create_list_send_delete_through_the_cli() {
         let id = format!("room{i}");
         assert_eq!(run(emu.livemod(&["groups", "create", &id])).code, 0);
     }
-    let again = json(&run(emu.livemod(&["groups", "create", "room1", "--json"])));
+    // A create that did nothing exits 3, and still prints the reply.
+    let again = run(emu.livemod(&["groups", "create", "room1", "--json"]));
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    let again: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(again["AlreadyExists"], true);
     assert_eq!(again["AlreadyDelete"], false);
 
@@ -160,7 +164,10 @@ fn create_list_send_delete_through_the_cli() {
     assert_eq!(all["GroupList"].as_array().unwrap().len(), 5);
 
     // A deleted ID stays unusable.
-    let recreate = json(&run(emu.livemod(&["groups", "create", "room2", "--json"])));
+    let recreate = run(emu.livemod(&["groups", "create", "room2", "--json"]));
+    assert_eq!(recreate.code, 3, "{}", recreate.stderr);
+    assert!(recreate.stderr.contains("deleted"), "{}", recreate.stderr);
+    let recreate: Value = serde_json::from_str(&recreate.stdout).unwrap();
     assert_eq!(recreate["AlreadyDelete"], true);
     let to_deleted = run(emu.livemod(&["groups", "send", "room2", "--sender", "mod1"]));
     assert_eq!(to_deleted.code, 1, "{}", to_deleted.stderr);

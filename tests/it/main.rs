@@ -6,11 +6,14 @@ mod bad_input;
 mod bulk;
 mod bulk_cli;
 mod cli;
+mod cli_ops;
+mod cli_truth;
 mod client;
 #[cfg(unix)]
 mod console_crash;
 mod crash;
 mod emulator;
+mod emulator_hardening;
 mod official_sdk;
 mod outbox_chaos;
 mod pacing;

@@ -247,7 +247,7 @@ fn every_path(source: KeySource, signature: &'static str) {
         "created",
     );
     m.expect(g, &["groups", "create", "room2", "--json"], 0, "room2");
-    m.expect(g, &["groups", "create", "room1"], 0, "already exists");
+    m.expect(g, &["groups", "create", "room1"], 3, "already exists");
     m.expect(g, &["groups", "list"], 0, "room1");
     m.expect(
         g,
@@ -325,9 +325,8 @@ fn every_path(source: KeySource, signature: &'static str) {
             "send",
             "room1",
             "--sender",
-            // Over 64 bytes: refused before sending (any characters are the
-            // service's to judge, #9).
-            "a-sender-id-that-is-longer-than-the-documented-sixty-four-bytes-x",
+            // SenderId is checked for length only now (#9): 65 bytes is refused.
+            "s0123456789012345678901234567890123456789012345678901234567890123",
             "--body",
             "x",
         ],
@@ -367,7 +366,7 @@ fn every_path(source: KeySource, signature: &'static str) {
         1,
         "ResourceNotExist",
     );
-    m.expect(g, &["groups", "create", "room2"], 0, "deleted");
+    m.expect(g, &["groups", "create", "room2"], 3, "deleted");
     m.expect(
         g,
         &["--read-only", "groups", "create", "room9"],
