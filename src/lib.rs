@@ -19,4 +19,5 @@ pub mod logging;
 pub mod outbox;
 pub mod session;
 pub mod tui;
+pub mod util;
 pub mod worker;
