@@ -305,10 +305,9 @@ pub fn parse_endpoint(text: &str) -> Result<Url> {
 
 /// The endpoint text with anything between "://" and "@" hidden, for messages.
 fn redact(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(start), Some(at)) if at > start + 3 => {
-            format!("{}***{}", &text[..start + 3], &text[at..])
-        }
+    let start = text.find("://").map_or(0, |i| i + 3);
+    match text.rfind('@') {
+        Some(at) if at > start => format!("{}***{}", &text[..start], &text[at..]),
         _ => text.to_string(),
     }
 }

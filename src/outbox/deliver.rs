@@ -278,6 +278,16 @@ async fn deliver_lane(
                 report.expired.push(id);
                 continue;
             }
+            // Another process is sending it: it owns this group's order now,
+            // so the later messages wait for a later pass.
+            Err(OutboxError::InvalidTransition {
+                state: State::Sending,
+                ..
+            }) => {
+                report.skipped.push(id);
+                blocked = true;
+                continue;
+            }
             Err(OutboxError::InvalidTransition { .. }) => {
                 report.skipped.push(id);
                 continue;
