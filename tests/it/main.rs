@@ -12,6 +12,7 @@ mod crash;
 mod emulator;
 mod official_sdk;
 mod outbox_chaos;
+mod outbox_cli;
 mod read_only;
 mod secrets;
 mod tui_emulator;
