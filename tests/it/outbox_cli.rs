@@ -442,3 +442,65 @@ async fn credentials_in_the_endpoint_url_never_reach_the_audit_log() {
     );
     emu.shutdown().await;
 }
+
+/// The console's background delivery (as on `--demo`, or any other backend)
+/// sends only what was queued for its own backend and key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_delivery_never_sends_another_backends_entries() {
+    use livemod::api::{Client, ClientOptions};
+    use livemod::credentials::Credentials;
+    use livemod::outbox::service::{OutboxConfig, OutboxOp};
+    use livemod::worker::{Command as WorkerCommand, Event, Worker};
+
+    let real = emulator_with(&["g1"], FaultOptions::default()).await;
+    let demo = emulator_with(&["g1"], FaultOptions::default()).await;
+    let home = Home::new();
+    let real_entry = Outbox::in_dir(&home.data())
+        .unwrap()
+        .with_target(target_of(&real))
+        .enqueue(message("g1", 1))
+        .unwrap();
+
+    let demo_client = Client::new(
+        Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, "test"),
+        ClientOptions {
+            endpoint: demo.url(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (mut worker, mut events) =
+        Worker::spawn_with(demo_client, Some(OutboxConfig::new(home.data())));
+    // Something queued in this console wakes background delivery.
+    assert!(worker.send(WorkerCommand::Outbox {
+        id: 1,
+        op: OutboxOp::Enqueue {
+            request: message("g1", 2),
+            unknown: None,
+        },
+    }));
+    let mut own_entry = None;
+    let mut delivered = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while own_entry.is_none() || !delivered.contains(own_entry.as_ref().unwrap()) {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("the console's own entry is delivered in time")
+            .expect("the worker is alive");
+        match event {
+            Event::Outbox { result, .. } => {
+                own_entry = Some(result.unwrap().entry.unwrap().id);
+            }
+            Event::OutboxDelivered { report, .. } => delivered.extend(report.delivered),
+            _ => {}
+        }
+    }
+    worker.shutdown(Duration::from_secs(5)).await;
+    assert!(!delivered.contains(&real_entry), "{delivered:?}");
+    assert_eq!(sends(&demo).await, 1, "only the console's own message");
+    assert_eq!(sends(&real).await, 0);
+    let outbox = Outbox::in_dir(&home.data()).unwrap();
+    assert_eq!(outbox.get(real_entry).unwrap().state, State::Queued);
+    real.shutdown().await;
+    demo.shutdown().await;
+}
