@@ -184,7 +184,7 @@ fn requeue_keeps_tid_unless_content_changes() {
     assert_eq!(e.state, State::Queued);
     // An invalid edit is refused and changes nothing.
     let mut bad = msg("g1", "x");
-    bad.sender_id = "not valid!".into();
+    bad.sender_id = String::new();
     assert!(matches!(
         ob.requeue(id, Some(bad)),
         Err(OutboxError::Invalid(_))
@@ -263,7 +263,7 @@ fn enqueue_validates_and_keeps_a_given_tid() {
     assert_eq!(ob.get(id).unwrap().msg_tid(), "mytid1");
     // The same MsgTid twice in one group is the same message: refused.
     assert!(matches!(ob.enqueue(m), Err(OutboxError::Db(_))));
-    let mut bad = msg("g 1", "x");
+    let mut bad = msg("", "x");
     bad.msg_tid = None;
     assert!(matches!(ob.enqueue(bad), Err(OutboxError::Invalid(_))));
 }
@@ -339,4 +339,191 @@ fn state_names_parse() {
     }
     assert_eq!("unknown".parse::<State>().unwrap(), State::OutcomeUnknown);
     assert!("nope".parse::<State>().is_err());
+}
+
+#[test]
+fn due_only_returns_entries_for_the_given_backend_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(target(1, "AK1"));
+    let other_port = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(target(2, "AK1"));
+    let other_key = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(target(1, "AK2"));
+    let unbound = Outbox::in_dir(dir.path()).unwrap();
+    let mine = x.enqueue(msg("g1", "x")).unwrap();
+    other_port.enqueue(msg("g2", "port")).unwrap();
+    other_key.enqueue(msg("g3", "key")).unwrap();
+    let legacy = unbound.enqueue(msg("g4", "old")).unwrap();
+    let due: Vec<i64> = x
+        .due(Utc::now(), &here())
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(due, vec![mine]);
+    assert_eq!(x.get(mine).unwrap().target, Some(here()));
+    assert_eq!(x.get(legacy).unwrap().target, None);
+    // The profile is a label: another profile with the same key is the same backend.
+    let same = Target {
+        profile: Some("other".into()),
+        ..here()
+    };
+    assert_eq!(x.due(Utc::now(), &same).unwrap().len(), 1);
+}
+
+#[test]
+fn requeue_refuses_another_backend_and_adopts_an_entry_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(target(2, "AK9"));
+    let unbound = Outbox::in_dir(dir.path()).unwrap();
+    let mine = Outbox::in_dir(dir.path()).unwrap().with_target(here());
+    let foreign = theirs.enqueue(msg("g1", "a")).unwrap();
+    let legacy = unbound.enqueue(msg("g2", "b")).unwrap();
+    assert!(matches!(
+        mine.requeue(foreign, None),
+        Err(OutboxError::OtherBackend { id, .. }) if id == foreign
+    ));
+    let e = mine.requeue(legacy, None).unwrap();
+    assert_eq!(e.target, Some(here()));
+    assert_eq!(mine.due(Utc::now(), &here()).unwrap().len(), 1);
+}
+
+#[test]
+fn stale_entries_expire_and_are_never_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ob = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(here())
+        .with_expiry(Duration::from_secs(60));
+    let a = ob.enqueue(msg("g1", "soon stale")).unwrap();
+    let b = ob.enqueue(msg("g2", "failed, stale")).unwrap();
+    let e = ob.get(a).unwrap();
+    let expires = e.expires_at.unwrap();
+    assert!(expires > e.created_at + chrono::Duration::seconds(59));
+    ob.mark_sending(b).unwrap();
+    ob.mark_failed(b, &LastError::new("InputInvalid", "bad"), None)
+        .unwrap();
+    let later = expires + chrono::Duration::seconds(1);
+    assert!(ob.due(later, &here()).unwrap().is_empty());
+    assert_eq!(ob.expire_stale(Utc::now()).unwrap(), Vec::<i64>::new());
+    assert_eq!(ob.expire_stale(later).unwrap(), vec![a, b]);
+    let e = ob.get(a).unwrap();
+    assert_eq!(e.state, State::Expired);
+    assert_eq!(
+        e.last_error.unwrap().reason,
+        "it was not sent before its expiry"
+    );
+    assert!(matches!(
+        ob.mark_sending(a),
+        Err(OutboxError::InvalidTransition {
+            state: State::Expired,
+            ..
+        })
+    ));
+    // A person may send it again: a fresh expiry.
+    let e = ob.requeue(a, None).unwrap();
+    assert_eq!(e.state, State::Queued);
+    assert!(e.expires_at.unwrap() > Utc::now());
+}
+
+#[test]
+fn claiming_past_the_expiry_expires_instead_of_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let ob = Outbox::in_dir(dir.path())
+        .unwrap()
+        .with_target(here())
+        .with_expiry(Duration::from_millis(1));
+    let id = ob.enqueue(msg("g1", "x")).unwrap();
+    let expires = ob.get(id).unwrap().expires_at.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while Utc::now() <= expires {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::yield_now();
+    }
+    assert!(matches!(
+        ob.mark_sending(id),
+        Err(OutboxError::InvalidTransition {
+            state: State::Expired,
+            ..
+        })
+    ));
+    let e = ob.get(id).unwrap();
+    assert_eq!((e.state, e.attempts), (State::Expired, 0));
+}
+
+#[test]
+fn an_old_file_gets_the_new_columns_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, state TEXT NOT NULL,
+               app_id TEXT NOT NULL, data_center TEXT, group_id TEXT NOT NULL,
+               sender_id TEXT NOT NULL, sender_meta_info TEXT, body TEXT, msg_type INTEGER,
+               msg_tid TEXT NOT NULL, statics_increase INTEGER, weight INTEGER,
+               no_storage INTEGER, no_cache INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+               auto_retries INTEGER NOT NULL DEFAULT 0, last_code TEXT, last_message TEXT,
+               last_request_id TEXT, delivered_request_id TEXT, previous_msg_tid TEXT,
+               claimed_by TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+               next_attempt_at INTEGER NOT NULL);
+             INSERT INTO outbox (state, app_id, group_id, sender_id, body, msg_tid, last_code,
+               last_message, created_at, updated_at, next_attempt_at)
+             VALUES ('queued', 'demo', 'g1', 'mod1', 'old', 'tid1', 'InputInvalid',
+               'no online users in group g1', 1, 1, 1);",
+        )
+        .unwrap();
+    }
+    let ob = Outbox::open(&path).unwrap().with_target(here());
+    let e = ob.get(1).unwrap();
+    assert_eq!(e.request.body.as_deref(), Some("old"));
+    assert_eq!((e.target.clone(), e.expires_at), (None, None));
+    assert_eq!(
+        e.last_error.unwrap().reason,
+        "no one is online in the group"
+    );
+    // Not sent automatically anywhere: it recorded no backend.
+    assert!(ob.due(Utc::now(), &here()).unwrap().is_empty());
+}
+
+#[test]
+fn two_instances_claim_each_entry_exactly_once_without_lock_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ob = Outbox::in_dir(dir.path()).unwrap().with_target(here());
+    let ids: Vec<i64> = (0..200)
+        .map(|n| ob.enqueue(msg(&format!("g{}", n % 7), "x")).unwrap())
+        .collect();
+    let claims: Vec<Vec<i64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let ids = ids.clone();
+                let path = dir.path().to_path_buf();
+                s.spawn(move || {
+                    let mine = Outbox::in_dir(&path).unwrap().with_target(here());
+                    let mut claimed = Vec::new();
+                    for id in ids {
+                        match mine.mark_sending(id) {
+                            Ok(_) => {
+                                mine.mark_delivered(id, "R").unwrap();
+                                claimed.push(id);
+                            }
+                            Err(OutboxError::InvalidTransition { .. }) => {}
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    claimed
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut all: Vec<i64> = claims.concat();
+    all.sort_unstable();
+    assert_eq!(all, ids);
 }
