@@ -11,6 +11,7 @@ use crate::audit::{AuditContext, AuditLog};
 use crate::config::{Config, ConfigError, Paths};
 use crate::credentials::{self, CredentialError, Credentials};
 use crate::emulator::{self, Emulator, EmulatorError, EmulatorOptions};
+use crate::outbox::{Outbox, OutboxError, Target};
 
 /// Why a session could not be set up. [`SessionError::is_usage`] says whether
 /// it is a mistake in what was asked (exit 2) or a failure at run time (exit 1,
@@ -113,6 +114,19 @@ impl Session {
 
     pub fn endpoint(&self) -> &Url {
         self.client.endpoint()
+    }
+
+    /// This session's outbox: in its data namespace, recording this backend
+    /// and key on what it queues, with the configured expiry, audited.
+    pub fn open_outbox(&self) -> Result<Outbox, OutboxError> {
+        let dir = self.paths.ensure_data_dir()?;
+        let mut outbox = Outbox::in_dir(dir)?
+            .with_target(Target::of_client(&self.client))
+            .with_expiry(self.config.outbox_expiry());
+        if let Some(audit) = &self.client.options().audit {
+            outbox = outbox.with_audit(audit.clone());
+        }
+        Ok(outbox)
     }
 
     /// Picks the backend: `--demo`, or no endpoint and no credentials anywhere,

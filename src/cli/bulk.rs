@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,9 +13,8 @@ use super::output::{Failure, describe_api_error, print_json};
 use crate::api::{
     CreateGroupRequest, GroupStatus, ListGroupsRequest, SendMessageRequest, new_msg_tid,
 };
-use crate::audit::AuditLog;
 use crate::bulk::{self, BulkOptions, BulkReport, CreateFormat, Outcome, Progress};
-use crate::outbox::{self, Disposition, LastError, Outbox};
+use crate::outbox::{self, Disposition, LastError};
 use crate::session::Session;
 
 /// A parsed create file, ready to run.
@@ -317,15 +315,11 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
         })
         .collect();
     let outbox = if plan.queue_failed {
-        let dir = session
-            .paths
-            .ensure_data_dir()
-            .map_err(|e| Failure::runtime(e.to_string()))?;
-        let audit = AuditLog::in_dir(dir).map_err(|e| Failure::runtime(e.to_string()))?;
+        // Bound to this backend and key, with the configured expiry.
         Some(
-            Outbox::in_dir(dir)
-                .map_err(|e| Failure::runtime(e.to_string()))?
-                .with_audit(Arc::new(audit)),
+            session
+                .open_outbox()
+                .map_err(|e| Failure::runtime(e.to_string()))?,
         )
     } else {
         None

@@ -79,13 +79,17 @@ fn open_outbox(paths: &Paths) -> Result<Outbox, Failure> {
     let outbox = Outbox::in_dir(dir)
         .map_err(outbox_failure)?
         .with_audit(Arc::new(audit));
+    report_recovered(&outbox);
+    Ok(outbox)
+}
+
+fn report_recovered(outbox: &Outbox) {
     if outbox.recovered_on_open() > 0 {
         eprintln!(
             "livemod: {} message(s) were being sent when livemod stopped; they are now outcome_unknown (check the group, then `livemod outbox retry ID` or `drop ID`)",
             outbox.recovered_on_open()
         );
     }
-    Ok(outbox)
 }
 
 fn outbox_failure(e: OutboxError) -> Failure {
@@ -319,9 +323,8 @@ async fn retry(global: &GlobalArgs, args: RetryArgs) -> Result<(), Failure> {
     // may send (and --demo has its own outbox).
     let session = super::connect(global).await?;
     let current = Target::of_client(&session.client);
-    let outbox = open_outbox(&session.paths)?
-        .with_target(current.clone())
-        .with_expiry(session.config.outbox_expiry());
+    let outbox = session.open_outbox().map_err(outbox_failure)?;
+    report_recovered(&outbox);
     let mut report = DeliveryReport::default();
     let mut ids = Vec::new();
     let mut left_unknown = Vec::new();
