@@ -21,11 +21,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod owners;
+
 use super::schema::{COLUMNS, SCHEMA, from_millis, migrate, millis, row_to_entry};
 
-use super::{
-    DEFAULT_EXPIRY, EXPIRED, Entry, INTERRUPTED, LastError, ListFilter, OutboxError, State, Target,
-};
+use super::{DEFAULT_EXPIRY, EXPIRED, Entry, LastError, ListFilter, OutboxError, State, Target};
 use crate::api::{DataCenter, Operation, SendMessageRequest, new_msg_tid};
 use crate::audit::{AuditEntry, AuditLog, AuditOutcome};
 
@@ -140,73 +140,6 @@ impl Outbox {
 
     fn expiry_from(&self, now: DateTime<Utc>) -> i64 {
         millis(now + chrono::Duration::from_std(self.expiry).unwrap_or(chrono::Duration::MAX))
-    }
-
-    fn recover_interrupted(&self) -> Result<usize, OutboxError> {
-        let conn = self.conn();
-        let owners: Vec<Option<String>> = conn
-            .prepare("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'sending'")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut recovered = 0;
-        for owner in owners {
-            let dead = match &owner {
-                None => true,
-                Some(o) if *o == self.owner => false,
-                Some(o) => self.owner_is_dead(o)?,
-            };
-            if !dead {
-                continue;
-            }
-            let message = "livemod stopped while this message was being sent; it may or may not have been delivered";
-            recovered += conn.execute(
-                "UPDATE outbox SET state = 'outcome_unknown', last_code = ?1, last_message = ?2,
-                     last_reason = ?3, last_request_id = NULL, claimed_by = NULL, updated_at = ?4
-                 WHERE state = 'sending' AND claimed_by IS ?5",
-                params![
-                    INTERRUPTED,
-                    message,
-                    super::reason_for(INTERRUPTED, message),
-                    millis(Utc::now()),
-                    owner
-                ],
-            )?;
-        }
-        drop(conn);
-        self.sweep_owner_files();
-        Ok(recovered)
-    }
-
-    /// True when no live process holds `owner`'s lock file.
-    fn owner_is_dead(&self, owner: &str) -> Result<bool, OutboxError> {
-        let file = File::options()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(self.owners_dir.join(format!("{owner}.lock")))?;
-        match file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
-        }
-    }
-
-    /// Removes lock files of owners that are gone (best effort).
-    fn sweep_owner_files(&self) {
-        let Ok(dir) = std::fs::read_dir(&self.owners_dir) else {
-            return;
-        };
-        for item in dir.flatten() {
-            let path = item.path();
-            if path.file_stem().and_then(|s| s.to_str()) == Some(self.owner.as_str()) {
-                continue;
-            }
-            if let Ok(f) = File::options().write(true).open(&path)
-                && f.try_lock().is_ok()
-            {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
     }
 
     fn audit_local(&self, action: &str, entry: &Entry, extra: &[(&str, String)]) {
@@ -397,7 +330,12 @@ impl Outbox {
             "UPDATE outbox SET state = 'expired', claimed_by = NULL, last_code = ?2,
                  last_message = ?3, last_reason = ?4, last_request_id = NULL, updated_at = ?1
              WHERE state IN ('queued', 'failed') AND expires_at IS NOT NULL AND expires_at <= ?1",
-            params![now, EXPIRED, message, super::reason_for(EXPIRED, message)],
+            params![
+                now,
+                EXPIRED,
+                message,
+                crate::outbox::reason_for(EXPIRED, message)
+            ],
         )?;
         tx.commit()?;
         Ok(ids)
@@ -447,7 +385,7 @@ impl Outbox {
     pub fn mark_sending(&self, id: i64) -> Result<Entry, OutboxError> {
         let now = millis(Utc::now());
         let message = "not sent before its expiry";
-        let reason = super::reason_for(EXPIRED, message);
+        let reason = crate::outbox::reason_for(EXPIRED, message);
         let expired = self.transition(
             id,
             &[State::Queued],
