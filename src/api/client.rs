@@ -2,18 +2,17 @@
 //! documented rate limit, retries what is safe to retry, and turns every reply
 //! into a typed response or a typed error.
 
-use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
 use super::model::{API_VERSION, Method, Operation};
+use super::pace::{self, PaceLedger};
 use super::sign::{self, SignatureVersion};
 use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
@@ -45,6 +44,10 @@ pub struct ClientOptions {
     /// Where every mutating call is recorded before its outcome is returned.
     pub audit: Option<Arc<AuditLog>>,
     pub audit_context: AuditContext,
+    /// A pacing ledger file shared by every process on this machine (in the
+    /// data directory), so concurrent runs on one key stay under the limit
+    /// together. `None` paces this process only.
+    pub pace_ledger: Option<PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -59,29 +62,9 @@ impl Default for ClientOptions {
             rate_per_second: CALLS_PER_SECOND,
             audit: None,
             audit_context: AuditContext::default(),
+            pace_ledger: None,
         }
     }
-}
-
-/// (AccessKeyId, action, calls per second).
-type LimiterKey = (String, &'static str, u32);
-
-/// One limiter per (AccessKeyId, action, rate), shared by every client in the
-/// process, so the console, the CLI and bulk work together stay under the limit.
-fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<HashMap<LimiterKey, Arc<DefaultDirectRateLimiter>>>> =
-        LazyLock::new(Default::default);
-    let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
-    map.entry((key_id.to_string(), action, rate))
-        .or_insert_with(|| {
-            let rate = NonZeroU32::new(rate.max(1)).expect("non-zero");
-            // Burst 1: calls are spaced evenly, so no one-second window on the
-            // server side can ever see more than `rate` of them.
-            Arc::new(RateLimiter::direct(
-                Quota::per_second(rate).allow_burst(NonZeroU32::MIN),
-            ))
-        })
-        .clone()
 }
 
 /// What happened on one call, for logs, the audit trail and benchmarks.
@@ -98,6 +81,7 @@ pub struct Client {
     credentials: Arc<Credentials>,
     /// `host[:port]` as reqwest sends it in the Host header.
     authority: String,
+    ledger: Option<Arc<PaceLedger>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -131,11 +115,16 @@ impl Client {
             .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let ledger = options
+            .pace_ledger
+            .as_ref()
+            .map(|path| Arc::new(PaceLedger::new(path)));
         Ok(Self {
             http,
             options,
             credentials: Arc::new(credentials),
             authority,
+            ledger,
         })
     }
 
@@ -251,9 +240,11 @@ impl Client {
         rate: u32,
         params: &[(&'static str, String)],
     ) -> Result<R, ApiError> {
-        limiter_for(&self.credentials.access_key_id, action, rate)
-            .until_ready()
-            .await;
+        let key_id = &self.credentials.access_key_id;
+        match &self.ledger {
+            Some(ledger) => ledger.pace(key_id, action, rate).await,
+            None => pace::in_process(key_id, action, rate).await,
+        }
         let request = self.build(action, method, params);
         // A V2 request carries the STS token in its query, and a reply may quote
         // the request (SignatureDoesNotMatch quotes the string to sign): every

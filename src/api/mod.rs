@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod model;
 pub mod ops;
+pub mod pace;
 pub mod paging;
 pub mod sign;
 pub mod validate;
