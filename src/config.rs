@@ -10,6 +10,8 @@ use crate::api::DataCenter;
 
 pub const ENV_CONFIG: &str = "LIVEMOD_CONFIG";
 pub const ENV_DATA_DIR: &str = "LIVEMOD_DATA_DIR";
+/// The subdirectory of the data directory the demo (embedded emulator) uses.
+pub const DEMO_NAMESPACE: &str = "demo";
 
 /// Where livemod keeps its files (platform conventions via `directories`).
 #[derive(Debug, Clone)]
@@ -49,6 +51,15 @@ impl Paths {
             config_dir: root.join("config"),
             config_file: root.join("config/config.toml"),
             data_dir: root.join("data"),
+        }
+    }
+
+    /// The demo's own namespace (`<data_dir>/demo`): the embedded emulator's
+    /// outbox, drafts and audit log never mix with a real backend's.
+    pub fn demo(&self) -> Self {
+        Self {
+            data_dir: self.data_dir.join(DEMO_NAMESPACE),
+            ..self.clone()
         }
     }
 
@@ -94,6 +105,10 @@ pub struct Config {
     #[serde(with = "humantime_opt")]
     pub auto_refresh: Option<Duration>,
     pub page_size: Option<u32>,
+    /// How long a message kept in the outbox stays worth sending, e.g. "10m";
+    /// after that it is `expired` and never sent. Default 10 minutes.
+    #[serde(with = "humantime_opt")]
+    pub outbox_expiry: Option<Duration>,
     /// Action name → key specs, e.g. `refresh = ["r", "f5"]`.
     pub keys: BTreeMap<String, Vec<String>>,
     /// Role → colour, e.g. `selection = "blue"`.
@@ -111,6 +126,7 @@ impl Default for Config {
             mouse: false,
             auto_refresh: None,
             page_size: None,
+            outbox_expiry: None,
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
             profiles: BTreeMap::new(),
@@ -162,6 +178,12 @@ impl Config {
                 problem: e.to_string(),
             });
         }
+        if config.outbox_expiry == Some(Duration::ZERO) {
+            return Err(ConfigError::Parse {
+                path: path.display().to_string(),
+                problem: "outbox_expiry must be longer than 0s".to_string(),
+            });
+        }
         if let Some(size) = config.page_size
             && !(1..=50).contains(&size)
         {
@@ -171,6 +193,11 @@ impl Config {
             });
         }
         Ok(config)
+    }
+
+    /// The outbox expiry in effect (config `outbox_expiry`, default 10 minutes).
+    pub fn outbox_expiry(&self) -> Duration {
+        self.outbox_expiry.unwrap_or(crate::outbox::DEFAULT_EXPIRY)
     }
 
     pub fn profile(&self, name: Option<&str>) -> ProfileConfig {
@@ -199,6 +226,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn demo_has_its_own_data_namespace() {
+        let paths = Paths::under(Path::new("/tmp/lm"));
+        let demo = paths.demo();
+        assert_eq!(demo.data_dir, Path::new("/tmp/lm/data/demo"));
+        assert_eq!(demo.config_file, paths.config_file);
+    }
+
+    #[test]
     fn missing_file_means_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::load(&dir.path().join("nope.toml")).unwrap();
@@ -213,6 +248,7 @@ app_id = "live1"
 data_center = "ap-southeast-1"
 mouse = true
 auto_refresh = "30s"
+outbox_expiry = "5m"
 [keys]
 refresh = ["r", "f5"]
 [theme]
@@ -224,6 +260,8 @@ read_only = true
         assert_eq!(c.moderator_id, "mod7");
         assert_eq!(c.data_center, Some(DataCenter::ApSoutheast1));
         assert_eq!(c.auto_refresh, Some(Duration::from_secs(30)));
+        assert_eq!(c.outbox_expiry(), Duration::from_secs(300));
+        assert_eq!(Config::default().outbox_expiry(), Duration::from_secs(600));
         assert_eq!(c.profile(Some("prod")).read_only, Some(true));
         assert_eq!(c.profile(Some("other")).read_only, None);
     }
@@ -242,5 +280,7 @@ read_only = true
         assert!(err.to_string().contains("letters and digits"), "{err}");
         let err = Config::parse("auto_refresh = \"soon\"\n", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("duration"), "{err}");
+        let err = Config::parse("outbox_expiry = \"0s\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("outbox_expiry"), "{err}");
     }
 }

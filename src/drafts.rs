@@ -7,10 +7,15 @@
 //! directory) so a crash mid-save leaves the previous version intact, and the
 //! [`Debouncer`] bounds how long an edit can stay unsaved: whatever was typed
 //! more than `interval` ago is on disk, even after `kill -9`.
+//!
+//! Several consoles may share one data directory: a save merges per group
+//! under a file lock (`drafts.json.lock`). It re-reads the file, replaces only
+//! the groups this console changed since its last save, and keeps every other
+//! group as another console left it, so nobody's typed text is overwritten.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -126,15 +131,16 @@ impl Draft {
     }
 
     /// The request this draft describes; a field that is not a number is named.
-    pub fn to_request(&self, key: &DraftKey) -> Result<SendMessageRequest, String> {
-        fn num(field: &str, text: &str) -> Result<Option<i64>, String> {
+    pub fn to_request(&self, key: &DraftKey) -> Result<SendMessageRequest, NotANumber> {
+        fn num(field: &'static str, text: &str) -> Result<Option<i64>, NotANumber> {
             let t = text.trim();
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse()
-                .map(Some)
-                .map_err(|_| format!("{field} must be a whole number, not {t:?}"))
+            t.parse().map(Some).map_err(|_| NotANumber {
+                field,
+                text: t.to_string(),
+            })
         }
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         Ok(SendMessageRequest {
@@ -152,6 +158,14 @@ impl Draft {
             data_center: key.data_center,
         })
     }
+}
+
+/// A numeric compose field holds something that is not a whole number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be a whole number, not {text:?}")]
+pub struct NotANumber {
+    pub field: &'static str,
+    pub text: String,
 }
 
 /// Tracks the oldest unsaved change. It is a bound, not a "quiet period":
@@ -209,7 +223,7 @@ struct StoredDraft {
     #[serde(flatten)]
     key: DraftKey,
     draft: Draft,
-    #[serde(with = "crate::audit::rfc3339")]
+    #[serde(with = "crate::util::time::rfc3339")]
     updated_at: DateTime<Utc>,
 }
 
@@ -218,6 +232,9 @@ struct StoredDraft {
 pub struct DraftStore {
     path: PathBuf,
     drafts: BTreeMap<DraftKey, (Draft, DateTime<Utc>)>,
+    /// Groups changed (or removed) here since the last save: only these
+    /// replace what is on disk, so other consoles' drafts survive a save.
+    dirty: BTreeSet<DraftKey>,
     debouncer: Debouncer,
     load_warning: Option<String>,
 }
@@ -235,31 +252,13 @@ impl DraftStore {
         let mut store = Self {
             path: path.clone(),
             drafts: BTreeMap::new(),
+            dirty: BTreeSet::new(),
             debouncer: Debouncer::new(debounce),
             load_warning: None,
         };
-        let text = match std::fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(store),
-            Err(e) => return Err(io_err(e)),
-        };
-        match serde_json::from_slice::<FileFormat>(&text) {
-            Ok(file) => {
-                for d in file.drafts {
-                    store.drafts.insert(d.key, (d.draft, d.updated_at));
-                }
-            }
-            Err(e) => {
-                let mut aside = path.clone().into_os_string();
-                aside.push(format!(".corrupt-{}", Utc::now().format("%Y%m%dT%H%M%S")));
-                std::fs::rename(&path, &aside).map_err(io_err)?;
-                store.load_warning = Some(format!(
-                    "{} could not be read ({e}); it was kept as {}",
-                    path.display(),
-                    PathBuf::from(aside).display()
-                ));
-            }
-        }
+        let (drafts, warning) = read_file(&path).map_err(io_err)?;
+        store.drafts = drafts;
+        store.load_warning = warning;
         Ok(store)
     }
 
@@ -294,12 +293,13 @@ impl DraftStore {
         let changed = if draft.is_empty() {
             self.drafts.remove(&key).is_some()
         } else if self.get(&key) != Some(&draft) {
-            self.drafts.insert(key, (draft, Utc::now()));
+            self.drafts.insert(key.clone(), (draft, Utc::now()));
             true
         } else {
             false
         };
         if changed {
+            self.dirty.insert(key);
             self.debouncer.touch(now);
         }
     }
@@ -318,12 +318,28 @@ impl DraftStore {
         Ok(true)
     }
 
-    /// Writes everything now (on quit, or before anything risky).
+    /// Writes now (on quit, or before anything risky), merged per group with
+    /// what other consoles saved meanwhile; afterwards this store also holds
+    /// their drafts for groups it did not change.
     pub fn save_now(&mut self) -> Result<(), DraftError> {
+        let io_err = |source| DraftError::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let _lock = self.lock().map_err(io_err)?;
+        let (mut merged, warning) = read_file(&self.path).map_err(io_err)?;
+        if warning.is_some() {
+            self.load_warning = warning;
+        }
+        for key in &self.dirty {
+            match self.drafts.get(key) {
+                Some(mine) => merged.insert(key.clone(), mine.clone()),
+                None => merged.remove(key),
+            };
+        }
         let file = FileFormat {
             version: FORMAT_VERSION,
-            drafts: self
-                .drafts
+            drafts: merged
                 .iter()
                 .map(|(k, (d, t))| StoredDraft {
                     key: k.clone(),
@@ -332,16 +348,28 @@ impl DraftStore {
                 })
                 .collect(),
         };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| DraftError::Io {
-            path: self.path.display().to_string(),
-            source: io::Error::other(e),
-        })?;
-        write_atomic(&self.path, &bytes).map_err(|source| DraftError::Io {
-            path: self.path.display().to_string(),
-            source,
-        })?;
+        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| io_err(io::Error::other(e)))?;
+        write_atomic(&self.path, &bytes).map_err(io_err)?;
+        self.drafts = merged;
+        self.dirty.clear();
         self.debouncer.clear();
         Ok(())
+    }
+
+    /// Serialises read-merge-write between processes sharing the directory.
+    fn lock(&self) -> io::Result<File> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".lock");
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = File::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(PathBuf::from(name))?;
+        file.lock()?;
+        Ok(file)
     }
 
     /// The message was delivered or queued in the outbox: its draft goes,
@@ -350,41 +378,48 @@ impl DraftStore {
     pub fn remove(&mut self, key: &DraftKey) -> Result<Option<Draft>, DraftError> {
         let removed = self.drafts.remove(key).map(|(d, _)| d);
         if removed.is_some() {
+            self.dirty.insert(key.clone());
             self.save_now()?;
         }
         Ok(removed)
     }
 }
 
-/// Replaces `path` with `bytes` so that a reader (or a crash) sees either the
-/// old file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(d) => d.to_path_buf(),
-        None => PathBuf::from("."),
+type DraftMap = BTreeMap<DraftKey, (Draft, DateTime<Utc>)>;
+
+/// The drafts in `path` (none when it does not exist). An unreadable file is
+/// moved aside (`drafts.json.corrupt-<time>`), never overwritten, and the
+/// warning says so.
+fn read_file(path: &Path) -> io::Result<(DraftMap, Option<String>)> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((BTreeMap::new(), None)),
+        Err(e) => return Err(e),
     };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        // The rename itself must survive power loss too.
-        #[cfg(unix)]
-        File::open(&dir)?.sync_all()?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match serde_json::from_slice::<FileFormat>(&text) {
+        Ok(file) => Ok((
+            file.drafts
+                .into_iter()
+                .map(|d| (d.key, (d.draft, d.updated_at)))
+                .collect(),
+            None,
+        )),
+        Err(e) => {
+            let mut aside = path.to_path_buf().into_os_string();
+            aside.push(format!(".corrupt-{}", Utc::now().format("%Y%m%dT%H%M%S")));
+            std::fs::rename(path, &aside)?;
+            let warning = format!(
+                "{} could not be read ({e}); it was kept as {}",
+                path.display(),
+                PathBuf::from(aside).display()
+            );
+            Ok((BTreeMap::new(), Some(warning)))
+        }
     }
-    result
 }
+
+/// Moved to [`crate::util::write_atomic`]; re-exported for existing callers.
+pub use crate::util::write_atomic;
 
 #[cfg(test)]
 mod tests {
@@ -469,28 +504,6 @@ mod tests {
     }
 
     #[test]
-    fn atomic_write_leaves_no_temp_and_keeps_old_file_on_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.json");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        // A target that is a directory cannot be replaced: the error is
-        // returned and no temp file is left behind.
-        let blocked = dir.path().join("d");
-        std::fs::create_dir(&blocked).unwrap();
-        std::fs::write(blocked.join("x"), b"keep").unwrap();
-        assert!(write_atomic(&blocked, b"new").is_err());
-        assert_eq!(std::fs::read(blocked.join("x")).unwrap(), b"keep");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-    }
-
-    #[test]
     fn corrupt_file_is_kept_aside_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
@@ -510,7 +523,8 @@ mod tests {
     fn draft_to_request_names_bad_numbers() {
         let key = DraftKey::new("demo", Some(DataCenter::CnShanghai), "g1");
         let err = draft("x").to_request(&key).unwrap_err();
-        assert!(err.contains("MsgType"), "{err}");
+        assert_eq!(err.field, "MsgType");
+        assert!(err.to_string().contains("\"1a\""), "{err}");
         let mut d = draft("x");
         d.msg_type = "7".into();
         let req = d.to_request(&key).unwrap();
@@ -520,5 +534,38 @@ mod tests {
         assert_eq!(req.no_cache, None);
         assert_eq!(req.msg_tid, None);
         assert_eq!(Draft::from_request(&req).body, "x");
+    }
+
+    #[test]
+    fn two_consoles_on_one_directory_keep_each_others_drafts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let g1 = DraftKey::new("demo", None, "g1");
+        let g2 = DraftKey::new("demo", None, "g2");
+        let g3 = DraftKey::new("demo", None, "g3");
+        let now = Instant::now();
+        let mut a = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        let mut b = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        a.update(g1.clone(), draft("typed in A"), now);
+        a.update(g3.clone(), draft("A's g3"), now);
+        b.update(g2.clone(), draft("typed in B"), now);
+        a.save_now().unwrap();
+        // B saves last: before per-group merging this dropped A's drafts.
+        b.save_now().unwrap();
+        let fresh = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        assert_eq!(fresh.get(&g1).unwrap().body, "typed in A");
+        assert_eq!(fresh.get(&g2).unwrap().body, "typed in B");
+        assert_eq!(fresh.get(&g3).unwrap().body, "A's g3");
+        // B now sees A's drafts too.
+        assert_eq!(b.get(&g1).unwrap().body, "typed in A");
+        // A sends g3 (its draft goes); B, which never touched g3, saves again
+        // with its stale copy in memory: g3 stays gone.
+        assert!(a.remove(&g3).unwrap().is_some());
+        b.update(g2.clone(), draft("B again"), now);
+        b.save_now().unwrap();
+        let fresh = DraftStore::open(&path, DEFAULT_DEBOUNCE).unwrap();
+        assert!(fresh.get(&g3).is_none());
+        assert_eq!(fresh.get(&g2).unwrap().body, "B again");
+        assert_eq!(fresh.get(&g1).unwrap().body, "typed in A");
     }
 }

@@ -20,4 +20,5 @@ pub mod outbox;
 pub mod session;
 pub mod text;
 pub mod tui;
+pub mod util;
 pub mod worker;

@@ -3,15 +3,57 @@
 
 use std::sync::Arc;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
 use url::Url;
 
 use crate::api::sign::SignatureVersion;
 use crate::api::{Client, ClientOptions, DataCenter};
 use crate::audit::{AuditContext, AuditLog};
-use crate::config::{Config, Paths};
+use crate::config::{Config, ConfigError, Paths};
 use crate::credentials::{self, CredentialError, Credentials};
-use crate::emulator::{self, Emulator, EmulatorOptions};
+use crate::emulator::{self, Emulator, EmulatorError, EmulatorOptions};
+use crate::outbox::{Outbox, OutboxError, Target};
+
+/// Why a session could not be set up. [`SessionError::is_usage`] says whether
+/// it is a mistake in what was asked (exit 2) or a failure at run time (exit 1,
+/// e.g. the embedded emulator cannot bind a port).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("--endpoint {text:?} is not a URL ({source})")]
+    EndpointNotUrl {
+        text: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("--endpoint {text:?} must be an http:// or https:// URL with a host")]
+    EndpointScheme { text: String },
+    #[error("--endpoint {endpoint} needs credentials: {source}")]
+    NeedsCredentials {
+        endpoint: String,
+        #[source]
+        source: CredentialError,
+    },
+    #[error(transparent)]
+    Credentials(CredentialError),
+    #[error("cannot start the embedded emulator: {0}")]
+    Emulator(#[from] EmulatorError),
+    #[error("cannot set up the API client: {0}")]
+    Client(String),
+}
+
+impl SessionError {
+    /// True for mistakes in the command line, config or credentials (exit 2).
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, SessionError::Emulator(_))
+    }
+    /// The exit code the README documents for this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_usage() { 2 } else { 1 }
+    }
+}
+
+type Result<T, E = SessionError> = std::result::Result<T, E>;
 
 pub const ENV_ENDPOINT: &str = "LIVEMOD_ENDPOINT";
 pub const DEFAULT_APP: &str = "demo";
@@ -50,6 +92,9 @@ pub struct Session {
     pub paths: Paths,
     /// Keeps the in-process emulator alive for as long as the session.
     pub emulator: Option<Emulator>,
+    /// Why changes are refused although nobody asked for read-only (the
+    /// audit log cannot be written), when that is the case.
+    pub audit_problem: Option<String>,
 }
 
 impl Session {
@@ -69,6 +114,19 @@ impl Session {
 
     pub fn endpoint(&self) -> &Url {
         self.client.endpoint()
+    }
+
+    /// This session's outbox: in its data namespace, recording this backend
+    /// and key on what it queues, with the configured expiry, audited.
+    pub fn open_outbox(&self) -> Result<Outbox, OutboxError> {
+        let dir = self.paths.ensure_data_dir()?;
+        let mut outbox = Outbox::in_dir(dir)?
+            .with_target(Target::of_client(&self.client))
+            .with_expiry(self.config.outbox_expiry());
+        if let Some(audit) = &self.client.options().audit {
+            outbox = outbox.with_audit(audit.clone());
+        }
+        Ok(outbox)
     }
 
     /// Picks the backend: `--demo`, or no endpoint and no credentials anywhere,
@@ -94,12 +152,16 @@ impl Session {
                 return Self::demo(request, config, paths).await;
             }
             Err(e @ CredentialError::NotFound { .. }) => {
-                return Err(eyre!("{e}")).wrap_err(format!(
-                    "--endpoint {} needs credentials",
-                    endpoint.unwrap_or_default()
-                ));
+                return Err(SessionError::NeedsCredentials {
+                    endpoint: endpoint
+                        .as_deref()
+                        .and_then(|e| Url::parse(e).ok())
+                        .map(|u| crate::outbox::target::normalize_endpoint(&u))
+                        .unwrap_or_default(),
+                    source: e,
+                });
             }
-            Err(e) => return Err(eyre!("{e}")),
+            Err(e) => return Err(SessionError::Credentials(e)),
         };
         let profile_name = credentials.profile.clone().or(request.profile.clone());
         let profile = config.profile(profile_name.as_deref());
@@ -107,14 +169,17 @@ impl Session {
             .or(profile.endpoint.clone())
             .unwrap_or_else(|| crate::api::client::DEFAULT_ENDPOINT.to_string());
         let url = parse_endpoint(&endpoint)?;
-        let read_only = request.read_only || config.read_only || profile.read_only == Some(true);
+        let asked_read_only =
+            request.read_only || config.read_only || profile.read_only == Some(true);
+        let (audit, audit_problem) = audit_or_read_only(&paths, asked_read_only);
+        let read_only = asked_read_only || audit_problem.is_some();
         let client = Client::new(
             credentials,
             ClientOptions {
                 endpoint: url.clone(),
                 signature: request.signature,
                 read_only,
-                audit: Some(open_audit(&paths)?),
+                audit,
                 audit_context: AuditContext {
                     profile: profile_name.clone(),
                 },
@@ -122,7 +187,7 @@ impl Session {
                 ..Default::default()
             },
         )
-        .map_err(|e| eyre!(e))?;
+        .map_err(SessionError::Client)?;
         Ok(Session {
             client,
             app_id: request
@@ -145,35 +210,41 @@ impl Session {
             config: Arc::new(config),
             paths,
             emulator: None,
+            audit_problem,
         })
     }
 
+    /// The embedded emulator with demo data. Its outbox, drafts and audit log
+    /// live in their own namespace of the data directory (`<data_dir>/demo`),
+    /// so the demo never touches (or sends) what belongs to a real backend.
     async fn demo(request: &SessionRequest, config: Config, paths: Paths) -> Result<Session> {
+        let paths = paths.demo();
         let emulator = Emulator::start(EmulatorOptions {
             demo_data: true,
             audience: DEMO_AUDIENCE,
             ..EmulatorOptions::default()
         })
-        .await
-        .wrap_err("cannot start the embedded emulator")?;
+        .await?;
         let url = emulator.url();
         let credentials = Credentials::new(
             emulator::DEMO_ACCESS_KEY_ID,
             emulator::DEMO_ACCESS_KEY_SECRET,
             "embedded emulator",
         );
-        let read_only = request.read_only || config.read_only;
+        let asked_read_only = request.read_only || config.read_only;
+        let (audit, audit_problem) = audit_or_read_only(&paths, asked_read_only);
+        let read_only = asked_read_only || audit_problem.is_some();
         let client = Client::new(
             credentials,
             ClientOptions {
                 endpoint: url.clone(),
                 signature: request.signature,
                 read_only,
-                audit: Some(open_audit(&paths)?),
+                audit,
                 ..Default::default()
             },
         )
-        .map_err(|e| eyre!(e))?;
+        .map_err(SessionError::Client)?;
         Ok(Session {
             client,
             app_id: request
@@ -188,23 +259,97 @@ impl Session {
             config: Arc::new(config),
             paths,
             emulator: Some(emulator),
+            audit_problem,
         })
     }
 }
 
-/// Every mutating call is audited. The file is opened on the first
-/// mutation, so read-only commands work without a writable data directory;
-/// a mutation whose line cannot be written is reported with its outcome.
-fn open_audit(paths: &Paths) -> Result<Arc<AuditLog>> {
-    Ok(Arc::new(AuditLog::lazy_in_dir(&paths.data_dir)))
+/// Every mutating call is audited. When the data directory cannot hold the
+/// audit file, reading still works: the session becomes read-only (changes
+/// are refused before anything is sent) and a warning says why.
+fn audit_or_read_only(
+    paths: &Paths,
+    asked_read_only: bool,
+) -> (Option<Arc<AuditLog>>, Option<String>) {
+    let opened = paths
+        .ensure_data_dir()
+        .map_err(|e| {
+            format!(
+                "cannot create the data directory {}: {e}",
+                paths.data_dir.display()
+            )
+        })
+        .and_then(|dir| {
+            AuditLog::in_dir(dir)
+                .map_err(|e| format!("cannot open the audit log in {}: {e}", dir.display()))
+        });
+    match opened {
+        Ok(log) => (Some(Arc::new(log)), None),
+        Err(problem) => {
+            if !asked_read_only {
+                eprintln!(
+                    "livemod: warning: {problem}; changes (create, delete, send) are refused until it can be written"
+                );
+            }
+            tracing::warn!(%problem, "no audit log: read-only");
+            (None, Some(problem))
+        }
+    }
 }
 
+/// Parses `--endpoint`. Userinfo (`http://user:pass@host`) is removed, with a
+/// warning: credentials in a URL must never reach the audit log, the outbox
+/// or the wire (livemod signs requests with the AccessKey instead).
 pub fn parse_endpoint(text: &str) -> Result<Url> {
-    let url = Url::parse(text).wrap_err_with(|| format!("--endpoint {text:?} is not a URL"))?;
+    let mut url = Url::parse(text).map_err(|source| SessionError::EndpointNotUrl {
+        text: redact(text),
+        source,
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(eyre!(
-            "--endpoint {text:?} must be an http:// or https:// URL with a host"
-        ));
+        return Err(SessionError::EndpointScheme { text: redact(text) });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        eprintln!(
+            "livemod: warning: the user name and password in --endpoint are ignored (livemod signs requests with the AccessKey)"
+        );
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
     }
     Ok(url)
+}
+
+/// The endpoint text with anything between "://" and "@" hidden, for messages.
+fn redact(text: &str) -> String {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    match text.rfind('@') {
+        Some(at) if at > start => format!("{}***{}", &text[..start], &text[at..]),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_userinfo_is_stripped_and_never_shown() {
+        let url = parse_endpoint("http://user:s3cret@127.0.0.1:9/").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/");
+        let err = parse_endpoint("ftp://user:s3cret@host/").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(err.is_usage());
+        let err = parse_endpoint("http//user:s3cret@").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn a_port_that_cannot_be_bound_is_a_runtime_error() {
+        let e = SessionError::Emulator(EmulatorError::Options("bind".into()));
+        assert!(!e.is_usage());
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            SessionError::EndpointScheme { text: "x".into() }.exit_code(),
+            2
+        );
+    }
 }

@@ -27,8 +27,8 @@ use crate::api::{
     SendMessageResponse,
 };
 use crate::bulk::Progress;
-use crate::delivery::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
-use crate::outbox::DeliveryReport;
+use crate::outbox::service::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
+use crate::outbox::{DeliveryReport, Target};
 
 /// Identifies one request from the UI; replies carry it back.
 pub type RequestId = u64;
@@ -297,11 +297,35 @@ impl Worker {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let api = Arc::new(api);
-        let outbox = outbox.map(OutboxService::new);
+        // What the console queues records the backend and key it talks to.
+        let outbox = outbox.map(|mut config| {
+            if config.target.is_none() {
+                config.target = api.client().map(|c| Target::of_client(&c));
+            }
+            OutboxService::new(config)
+        });
         let delivery = match (&outbox, api.client()) {
-            (Some(service), Some(client)) => Some(tokio::spawn(
-                IN_WORKER.scope((), service.clone().deliver_forever(client, events.clone())),
-            )),
+            (Some(service), Some(client)) => {
+                // The service reports on its own channel; this maps its
+                // updates to the console's events.
+                let (updates, mut update_rx) =
+                    mpsc::unbounded_channel::<crate::outbox::service::DeliveryUpdate>();
+                let events = events.clone();
+                tokio::spawn(async move {
+                    while let Some(u) = update_rx.recv().await {
+                        let event = Event::OutboxDelivered {
+                            report: u.report,
+                            snapshot: u.snapshot.map_err(|e| e.to_string()),
+                        };
+                        if events.send(event).is_err() {
+                            break;
+                        }
+                    }
+                });
+                Some(tokio::spawn(
+                    IN_WORKER.scope((), service.clone().deliver_forever(client, updates)),
+                ))
+            }
             _ => None,
         };
         let shared = Arc::new(Shared {
@@ -440,7 +464,7 @@ async fn run<A: Api>(
                     let service = shared.outbox.clone();
                     spawn_job(id, &events, async move {
                         let result = match service {
-                            Some(s) => s.run(op).await,
+                            Some(s) => s.run(op).await.map_err(|e| e.to_string()),
                             None => Err("no data directory: the outbox is not available".into()),
                         };
                         Event::Outbox { id, result }

@@ -10,7 +10,7 @@ use livemod::emulator::{
     DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions, FaultOptions,
     LatencyRange,
 };
-use livemod::outbox::{ListFilter, Outbox, State};
+use livemod::outbox::{ListFilter, Outbox, State, Target};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_send_leaves_outcome_unknown_and_loses_nothing() {
@@ -48,7 +48,12 @@ async fn kill_9_mid_send_leaves_outcome_unknown_and_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
     let ids: Vec<i64> = {
-        let outbox = Outbox::in_dir(&data).unwrap();
+        // Queued for this emulator with the key the CLI will use.
+        let outbox = Outbox::in_dir(&data).unwrap().with_target(Target::new(
+            &emulator.url(),
+            DEMO_ACCESS_KEY_ID,
+            None,
+        ));
         (0..3)
             .map(|n| {
                 outbox

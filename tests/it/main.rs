@@ -16,6 +16,7 @@ mod emulator;
 mod emulator_hardening;
 mod official_sdk;
 mod outbox_chaos;
+mod outbox_cli;
 mod pacing;
 mod read_only;
 mod secrets;

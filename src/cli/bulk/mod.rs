@@ -10,7 +10,6 @@ use record::{
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,10 +19,9 @@ use super::output::Failure;
 use crate::api::{
     CreateGroupRequest, GroupStatus, ListGroupsRequest, Operation, SendMessageRequest, new_msg_tid,
 };
-use crate::audit::AuditLog;
 use crate::bulk::journal;
 use crate::bulk::{self, BulkOptions, CreateFormat, InputError, Outcome, OutcomeKind};
-use crate::outbox::{LastError, Outbox};
+use crate::outbox::LastError;
 use crate::session::Session;
 
 fn usage(e: InputError) -> Failure {
@@ -341,16 +339,11 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
         })
         .collect();
     let outbox = if plan.queue_failed {
-        let dir = session
-            .paths
-            .ensure_data_dir()
-            .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?;
-        let audit = AuditLog::in_dir(dir)
-            .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?;
+        // Bound to this backend and key, with the configured expiry.
         Some(
-            Outbox::in_dir(dir)
-                .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?
-                .with_audit(Arc::new(audit)),
+            session
+                .open_outbox()
+                .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?,
         )
     } else {
         None

@@ -93,6 +93,24 @@ pub fn join(
     user_info: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<bool> {
+    let joined = insert_member(conn, app_id, group_id, user_id, user_info, now)?;
+    if joined {
+        update_super(conn, app_id, group_id)?;
+    }
+    Ok(joined)
+}
+
+/// `join` without recounting the room for the super-group flag: callers
+/// adding many users recount once at the end (counting after each of a
+/// 12,000-viewer audience made the demo take most of a minute to start).
+fn insert_member(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    user_id: &str,
+    user_info: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<bool> {
     if is_member(conn, app_id, group_id, user_id)? {
         if let Some(info) = user_info {
             set_user_info(conn, app_id, group_id, user_id, info)?;
@@ -112,7 +130,6 @@ pub fn join(
         seq,
         user_info.unwrap_or_default()
     ])?;
-    update_super(conn, app_id, group_id)?;
     Ok(true)
 }
 
@@ -148,9 +165,9 @@ pub fn add_audience(
     now: i64,
 ) -> rusqlite::Result<()> {
     for i in 1..=n {
-        join(conn, app_id, group_id, &audience_user(i), None, now)?;
+        insert_member(conn, app_id, group_id, &audience_user(i), None, now)?;
     }
-    Ok(())
+    update_super(conn, app_id, group_id)
 }
 
 /// Online users from join number `token` (inclusive) in `sort` order, at most `limit`.

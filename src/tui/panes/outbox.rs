@@ -83,7 +83,7 @@ pub fn state_style(state: State, theme: &Theme) -> Style {
         State::Delivered => theme.success(),
         State::Failed => theme.error(),
         State::OutcomeUnknown => theme.warning().add_modifier(Modifier::BOLD),
-        State::Discarded => theme.dim(),
+        State::Discarded | State::Expired => theme.dim(),
         State::Queued | State::Sending => theme.text(),
     }
 }
@@ -96,6 +96,7 @@ fn state_label(state: State) -> &'static str {
         State::Failed => "failed",
         State::OutcomeUnknown => "UNKNOWN",
         State::Discarded => "discarded",
+        State::Expired => "expired",
     }
 }
 
