@@ -158,9 +158,15 @@ fn repeat_counts_the_same_sender_and_text_within_the_window() {
             window: Duration::from_secs(60)
         }]
     );
-    // 75 s after the first, only two of them are within 60 s.
-    assert!(set.check(&post(6, 75, "u1", "hello")).len() == 1);
-    assert!(set.check(&post(7, 200, "u1", "hello")).is_empty());
+    let count = |flags: Vec<Flag>| match flags.first().map(|f| &f.reasons[0]) {
+        Some(Reason::Repeat { count, .. }) => *count,
+        _ => 0,
+    };
+    assert_eq!(count(set.check(&post(6, 25, "u1", "hello"))), 4);
+    // At 75 s the posts at 0 and 10 s have left the 60 s window: 20, 25, 75.
+    assert_eq!(count(set.check(&post(7, 75, "u1", "hello"))), 3);
+    // At 130 s only this one and the one at 75 s are left.
+    assert_eq!(count(set.check(&post(8, 130, "u1", "hello"))), 0);
 }
 
 #[test]
