@@ -19,8 +19,9 @@ use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
 
 pub const DEFAULT_ENDPOINT: &str = "https://live.aliyuncs.com";
-/// Documented limit: 50 calls per second per account and operation.
-pub const CALLS_PER_SECOND: u32 = 50;
+/// Documented limit of most operations: 50 calls per second per account and
+/// operation (each [`Operation`] states its own in `CALLS_PER_SECOND`).
+pub const CALLS_PER_SECOND: u32 = super::model::DEFAULT_CALLS_PER_SECOND;
 /// Encoded parameters above this size travel in a form body (POST only).
 const FORM_BODY_THRESHOLD: usize = 8 * 1024;
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
@@ -37,7 +38,9 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Attempts per call, first included, for calls that are safe to repeat.
     pub max_attempts: usize,
-    /// Calls per second per operation for this key (the documented 50 by default).
+    /// Calls per second for this key for the operations documented at 50/s
+    /// (the default). Operations with a lower documented limit are scaled in
+    /// proportion: at the default, the mute-writing operations get their 10/s.
     pub rate_per_second: u32,
     /// Where every mutating call is recorded before its outcome is returned.
     pub audit: Option<Arc<AuditLog>>,
@@ -195,9 +198,7 @@ impl Client {
             return (Err(e.into()), stats);
         }
         let params = op.params();
-        // Create and Delete answer truthfully on a repeat; a send must not be
-        // repeated unless the service provably never processed it.
-        let idempotent = !O::MUTATING || O::ACTION != "SendLiveMessageGroup";
+        let rate = self.rate_for(O::CALLS_PER_SECOND);
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(100))
             .with_max_delay(Duration::from_secs(5))
@@ -207,7 +208,7 @@ impl Client {
         loop {
             stats.attempts += 1;
             let result = self
-                .send_once::<O::Response>(O::ACTION, O::METHOD, &params)
+                .send_once::<O::Response>(O::ACTION, O::METHOD, rate, &params)
                 .await;
             let err = match result {
                 Ok(reply) => return (Ok(reply), stats),
@@ -221,7 +222,7 @@ impl Client {
                 ApiError::Service(s) => s.is_retryable(),
                 ApiError::Transport { .. } => true,
                 _ => false,
-            } && (idempotent || err.provably_not_processed());
+            } && (O::RETRY_SAFE || err.provably_not_processed());
             let Some(backoff) = delays.next().filter(|_| retryable) else {
                 return (Err(err), stats);
             };
@@ -234,20 +235,25 @@ impl Client {
         }
     }
 
+    /// The pace for an operation documented at `documented` calls per second:
+    /// `rate_per_second` for the 50/s operations, in proportion for the others.
+    fn rate_for(&self, documented: u32) -> u32 {
+        let scaled = u64::from(documented) * u64::from(self.options.rate_per_second)
+            / u64::from(CALLS_PER_SECOND);
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
     /// One signed request and its decoded reply; no retries.
     async fn send_once<R: serde::de::DeserializeOwned>(
         &self,
         action: &'static str,
         method: Method,
+        rate: u32,
         params: &[(&'static str, String)],
     ) -> Result<R, ApiError> {
-        limiter_for(
-            &self.credentials.access_key_id,
-            action,
-            self.options.rate_per_second,
-        )
-        .until_ready()
-        .await;
+        limiter_for(&self.credentials.access_key_id, action, rate)
+            .until_ready()
+            .await;
         let request = self.build(action, method, params);
         // A V2 request carries the STS token in its query, and a reply may quote
         // the request (SignatureDoesNotMatch quotes the string to sign): every
@@ -666,6 +672,122 @@ mod tests {
         assert!(!err.to_string().contains("token"), "{err}");
         // An empty or tiny secret redacts nothing rather than everything.
         assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
+    }
+
+    const SERVER_ERROR: &str =
+        r#"{"RequestId":"R500","HostId":"h","Code":"ServerError","Message":"unknown error."}"#;
+
+    fn send() -> crate::api::SendMessageRequest {
+        crate::api::SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            sender_id: "mod1".into(),
+            body: Some("hello".into()),
+            msg_tid: Some("tid1".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Regression (#8): a 500 to a send used to be retried as "never
+    /// processed", which can deliver the message twice.
+    #[tokio::test]
+    async fn a_server_error_ends_a_send_at_once_as_outcome_unknown() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        let err = result.unwrap_err();
+        assert!(err.outcome_unknown(), "{err}");
+        assert_eq!(stats.attempts, 1);
+        assert_eq!(svc.hits(), ["SendLiveMessageGroup"]);
+
+        let user_send = crate::api::SendUserMessageRequest {
+            app_id: "demo".into(),
+            receiver_id: "u1".into(),
+            sender_id: "mod1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&user_send).await;
+        assert_eq!(stats.attempts, 1);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::CreateAppRequest::default())
+            .await;
+        assert_eq!(
+            stats.attempts, 1,
+            "a repeated create-app may leave two apps"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_retried_where_a_repeat_is_harmless() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let create = crate::api::CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&create).await;
+        assert_eq!(stats.attempts, 3);
+        let ban = crate::api::AddGroupBandRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            banned_users: vec!["troll".into()],
+            data_center: None,
+        };
+        let (_, stats) = client.call_with_stats(&ban).await;
+        assert_eq!(stats.attempts, 3);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::DescribeGroupRequest {
+                app_id: "demo".into(),
+                group_id: "g1".into(),
+                data_center: None,
+            })
+            .await;
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(svc.hits().len(), 9);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_send_is_retried() {
+        let svc = crate::api::testing::FakeService::start(
+            400,
+            r#"{"RequestId":"R","Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#,
+        )
+        .await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 2,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        assert!(result.unwrap_err().provably_not_processed());
+        assert_eq!((stats.attempts, stats.throttled), (2, 2));
+    }
+
+    #[test]
+    fn each_operation_is_paced_at_its_documented_share() {
+        let client = |rate| {
+            Client::new(
+                Credentials::new("AKID", "secretvalue", "test"),
+                ClientOptions {
+                    rate_per_second: rate,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let documented = client(CALLS_PER_SECOND);
+        assert_eq!(documented.rate_for(50), 50);
+        assert_eq!(documented.rate_for(10), 10);
+        let fast = client(1000);
+        assert_eq!((fast.rate_for(50), fast.rate_for(10)), (1000, 200));
+        let slow = client(1);
+        assert_eq!(slow.rate_for(10), 1, "never zero");
     }
 
     #[tokio::test]
