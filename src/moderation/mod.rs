@@ -14,7 +14,7 @@ pub use room::{PollPolicy, PollState, Room, RoomKind};
 pub use rules::{Action, Flag, Reason, RuleSet, RulesError};
 
 /// One group message as ListLiveMessageGroupMessages lists it (its `MessageList[]`
-/// item), plus the room it was read from.
+/// item, [`crate::api::GroupMessage`]), plus the room it was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     /// The GroupId the message was read from.
@@ -33,6 +33,20 @@ pub struct Message {
 }
 
 impl Message {
+    /// A `MessageList[]` item of ListLiveMessageGroupMessages, read from `room`.
+    pub fn from_api(room: &str, item: crate::api::GroupMessage) -> Self {
+        Self {
+            room: room.to_string(),
+            msg_tid: item.msg_tid,
+            msg_type: item.msg_type,
+            body: item.body,
+            sender_id: item.sender.user_id,
+            sender_info: item.sender.user_info,
+            seq: item.seq_number,
+            timestamp: item.timestamp,
+        }
+    }
+
     /// Send time in UNIX seconds, whether the service gave seconds or milliseconds.
     pub fn sent_at_secs(&self) -> i64 {
         // No seconds value reaches 10^12 before the year 33658.
@@ -41,5 +55,42 @@ impl Message {
         } else {
             self.timestamp
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{GroupMessage, MessageSender};
+
+    #[test]
+    fn an_api_message_item_keeps_every_field_the_room_needs() {
+        let item = GroupMessage {
+            msg_tid: "t1".into(),
+            msg_type: 3,
+            body: "hi".into(),
+            sender: MessageSender {
+                user_id: "viewer1".into(),
+                user_info: "vip".into(),
+            },
+            seq_number: 50,
+            timestamp: 1_700_000_000_123,
+            total_messages: 120,
+        };
+        let m = Message::from_api("room1", item);
+        assert_eq!(
+            (
+                m.room.as_str(),
+                m.msg_tid.as_str(),
+                m.msg_type,
+                m.body.as_str()
+            ),
+            ("room1", "t1", 3, "hi")
+        );
+        assert_eq!(
+            (m.sender_id.as_str(), m.sender_info.as_str()),
+            ("viewer1", "vip")
+        );
+        assert_eq!((m.seq, m.sent_at_secs()), (50, 1_700_000_000));
     }
 }
