@@ -1,16 +1,19 @@
 //! Moderation logic for live rooms, with no UI and no network: the rules that
-//! flag messages, the flagged review queue, the per-room message model with its
-//! poll policy, and the all-groups search index. The console wraps these in
+//! flag messages, the flagged review queue, the per-room message model, the
+//! poll policy and budget, and the all-groups search index. The console wraps these in
 //! panes; every function that depends on time takes the time as an argument.
 
 pub mod flags;
 pub mod index;
+pub mod poll;
+mod repeat;
 pub mod room;
 pub mod rules;
 
 pub use flags::{FlagEntry, FlagId, FlagQueue};
 pub use index::GroupIndex;
-pub use room::{PollPolicy, PollState, Room, RoomKind};
+pub use poll::{PollBudget, PollPolicy, PollState, RoomKind};
+pub use room::{Room, RoomMessage};
 pub use rules::{Action, Flag, Reason, RuleSet, RulesError};
 
 /// One group message as ListLiveMessageGroupMessages lists it (its `MessageList[]`

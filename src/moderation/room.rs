@@ -1,9 +1,8 @@
 //! One live room as the console holds it: the newest messages in a bounded
 //! ring ordered by sequence number, the follow-or-hold view state, the message
-//! rate, and when to poll next. Time is always passed in.
+//! rate. Time is always passed in; when to poll is in [`super::poll`].
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
 
 use super::Message;
 
@@ -262,119 +261,6 @@ impl Room {
             }
         }
         count
-    }
-}
-
-// ----- when to poll -----
-
-/// Whether a room is the one on screen or pinned and watched in the background.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoomKind {
-    Open,
-    Pinned,
-}
-
-/// Poll intervals: about once a second while messages arrive in the open room,
-/// backing off as the room stays quiet, slower for pinned rooms, and
-/// exponentially after failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PollPolicy {
-    pub open_min: Duration,
-    pub open_max: Duration,
-    pub pinned_min: Duration,
-    pub pinned_max: Duration,
-    /// Longest wait after repeated failures.
-    pub failure_max: Duration,
-}
-
-impl Default for PollPolicy {
-    fn default() -> Self {
-        Self {
-            open_min: Duration::from_secs(1),
-            open_max: Duration::from_secs(8),
-            pinned_min: Duration::from_secs(5),
-            pinned_max: Duration::from_secs(30),
-            failure_max: Duration::from_secs(60),
-        }
-    }
-}
-
-impl PollPolicy {
-    /// How long to wait before the next poll of a room that has been quiet for
-    /// `quiet_for` and whose last `failures` polls failed.
-    ///
-    /// Quiet rooms wait a quarter of their quiet time (a room silent for 20 s
-    /// is polled every 5 s), so a message in a waking room is seen after at
-    /// most ~25% of the silence before it.
-    pub fn interval(&self, kind: RoomKind, quiet_for: Duration, failures: u32) -> Duration {
-        let (min, max) = match kind {
-            RoomKind::Open => (self.open_min, self.open_max),
-            RoomKind::Pinned => (self.pinned_min, self.pinned_max),
-        };
-        let quiet = (quiet_for / 4).clamp(min, max.max(min));
-        if failures == 0 {
-            return quiet;
-        }
-        let backoff = min.saturating_mul(1u32 << failures.min(16));
-        quiet.max(backoff.min(self.failure_max))
-    }
-
-    /// The share of an operation's rate limit polling may use, so an action
-    /// never waits behind polls: half, at least one call per second.
-    pub fn polling_budget(calls_per_second: u32) -> u32 {
-        (calls_per_second / 2).max(1)
-    }
-}
-
-/// Poll bookkeeping of one room.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PollState {
-    last_poll: Option<Instant>,
-    /// Last poll that brought new messages (or when the room was opened).
-    last_news: Option<Instant>,
-    failures: u32,
-}
-
-impl PollState {
-    /// A room just opened or pinned counts as lively, so it starts fast.
-    pub fn started(now: Instant) -> Self {
-        Self {
-            last_poll: None,
-            last_news: Some(now),
-            failures: 0,
-        }
-    }
-
-    /// A poll answered with `new_messages` messages not held before.
-    pub fn polled(&mut self, now: Instant, new_messages: usize) {
-        self.last_poll = Some(now);
-        self.failures = 0;
-        if new_messages > 0 || self.last_news.is_none() {
-            self.last_news = Some(now);
-        }
-    }
-
-    /// A poll failed (throttled, network, service error).
-    pub fn failed(&mut self, now: Instant) {
-        self.last_poll = Some(now);
-        self.failures = self.failures.saturating_add(1);
-    }
-
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-
-    /// When the next poll is due; `None` means now (never polled).
-    pub fn next_due(&self, policy: &PollPolicy, kind: RoomKind) -> Option<Instant> {
-        let last = self.last_poll?;
-        let quiet_for = self
-            .last_news
-            .map_or(Duration::MAX, |news| last.saturating_duration_since(news));
-        Some(last + policy.interval(kind, quiet_for, self.failures))
-    }
-
-    pub fn is_due(&self, policy: &PollPolicy, kind: RoomKind, now: Instant) -> bool {
-        self.next_due(policy, kind).is_none_or(|due| due <= now)
     }
 }
 

@@ -137,55 +137,6 @@ fn messages_per_minute_counts_the_last_sixty_seconds() {
     assert_eq!(ms.messages_per_minute(T0 + 3), 3);
 }
 
-#[test]
-fn poll_intervals_follow_activity_kind_and_failures() {
-    let p = PollPolicy::default();
-    let s = Duration::from_secs;
-    assert_eq!(p.interval(RoomKind::Open, s(0), 0), s(1));
-    assert_eq!(p.interval(RoomKind::Open, s(3), 0), s(1));
-    assert_eq!(p.interval(RoomKind::Open, s(20), 0), s(5));
-    assert_eq!(p.interval(RoomKind::Open, s(3600), 0), s(8));
-    assert_eq!(p.interval(RoomKind::Pinned, s(0), 0), s(5));
-    assert_eq!(p.interval(RoomKind::Pinned, s(3600), 0), s(30));
-    assert_eq!(p.interval(RoomKind::Open, s(0), 1), s(2));
-    assert_eq!(p.interval(RoomKind::Open, s(0), 3), s(8));
-    assert_eq!(p.interval(RoomKind::Open, s(0), 40), s(60));
-    assert_eq!(PollPolicy::polling_budget(50), 25);
-    assert_eq!(PollPolicy::polling_budget(10), 5);
-    assert_eq!(PollPolicy::polling_budget(1), 1);
-}
-
-#[test]
-fn poll_state_backs_off_in_quiet_and_speeds_up_on_news() {
-    let p = PollPolicy::default();
-    let t0 = Instant::now();
-    let at = |secs: u64| t0 + Duration::from_secs(secs);
-    let mut st = PollState::started(t0);
-    assert!(st.is_due(&p, RoomKind::Open, t0), "never polled: due now");
-    st.polled(at(0), 5);
-    assert_eq!(st.next_due(&p, RoomKind::Open), Some(at(1)));
-    assert!(!st.is_due(&p, RoomKind::Open, t0));
-    // Quiet for 40 s: the open room waits 8 s, a pinned one 10 s.
-    st.polled(at(40), 0);
-    assert_eq!(st.next_due(&p, RoomKind::Open), Some(at(48)));
-    assert_eq!(st.next_due(&p, RoomKind::Pinned), Some(at(50)));
-    // A message arrives: back to once a second.
-    st.polled(at(48), 1);
-    assert_eq!(st.next_due(&p, RoomKind::Open), Some(at(49)));
-    // Failures back off, a success resets them.
-    st.failed(at(49));
-    st.failed(at(51));
-    assert_eq!(st.failures(), 2);
-    assert_eq!(st.next_due(&p, RoomKind::Open), Some(at(55)));
-    st.polled(at(55), 0);
-    assert_eq!(st.failures(), 0);
-    // Quiet since 48: a quarter of 7 s.
-    assert_eq!(
-        st.next_due(&p, RoomKind::Open),
-        Some(at(55) + Duration::from_millis(1750))
-    );
-}
-
 proptest! {
     #[test]
     fn any_pages_leave_a_sorted_deduplicated_bounded_ring(

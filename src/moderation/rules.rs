@@ -20,10 +20,7 @@
 //! test that matched. Matched text in a [`Reason`] comes from the service: the
 //! UI must pass it through the terminal sanitiser before drawing it.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +30,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Message;
+use super::repeat::RepeatTracker;
 
 /// What a rule does by itself when it matches, besides flagging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -545,7 +543,7 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
 }
 
 /// Unicode lower case, so that "ÉCOLE" and "école" compare equal; CJK is unchanged.
-fn lowercase(text: &str) -> String {
+pub(super) fn lowercase(text: &str) -> String {
     if text.is_ascii() {
         text.to_ascii_lowercase()
     } else {
@@ -614,99 +612,6 @@ fn profane(text: &str, at_least: Severity) -> bool {
     Censor::from_str(text)
         .analyze()
         .is(Type::INAPPROPRIATE & threshold)
-}
-
-/// Recent posts per (room, sender, text), by send time, for the `repeat` test.
-struct RepeatTracker {
-    /// The longest window any rule asks about; older posts are forgotten.
-    window: Duration,
-    /// Key: hash of room, sender and normalised text. Value: (send time, message hash).
-    posts: HashMap<u64, VecDeque<(i64, u64)>>,
-}
-
-/// Upper bound on remembered (room, sender, text) keys.
-const REPEAT_KEYS: usize = 50_000;
-/// Upper bound on posts remembered per key.
-const REPEAT_POSTS: usize = 1000;
-
-/// How many times the text of the message just recorded was posted, newest first.
-struct RepeatCounts {
-    /// Send times, newest last, including the message itself.
-    times: Vec<i64>,
-    now: i64,
-}
-
-impl RepeatCounts {
-    fn within(&self, window: Duration) -> usize {
-        let since = self.now - window.as_secs() as i64;
-        self.times
-            .iter()
-            .filter(|&&t| t > since && t <= self.now)
-            .count()
-    }
-}
-
-impl RepeatTracker {
-    fn new(window: Duration) -> Self {
-        Self {
-            window,
-            posts: HashMap::new(),
-        }
-    }
-
-    fn record(&mut self, message: &Message) -> RepeatCounts {
-        let now = message.sent_at_secs();
-        let key = hash_of(&(&message.room, &message.sender_id, normalise(&message.body)));
-        let id = hash_of(&(&message.msg_tid, message.seq));
-        let horizon = now - self.window.as_secs() as i64;
-        if self.posts.len() >= REPEAT_KEYS && !self.posts.contains_key(&key) {
-            self.forget_before(horizon);
-        }
-        let posts = self.posts.entry(key).or_default();
-        if !posts.iter().any(|&(_, seen)| seen == id) {
-            posts.push_back((now, id));
-            if posts.len() > REPEAT_POSTS {
-                posts.pop_front();
-            }
-        }
-        posts.retain(|&(t, _)| t > horizon - 1);
-        RepeatCounts {
-            times: posts.iter().map(|&(t, _)| t).collect(),
-            now,
-        }
-    }
-
-    /// Drops keys with nothing newer than `horizon`; if that frees too little,
-    /// drops the half of the keys whose newest post is oldest.
-    fn forget_before(&mut self, horizon: i64) {
-        self.posts
-            .retain(|_, posts| posts.back().is_some_and(|&(t, _)| t > horizon));
-        if self.posts.len() >= REPEAT_KEYS * 9 / 10 {
-            let mut newest: Vec<i64> = self
-                .posts
-                .values()
-                .filter_map(|p| p.back().map(|&(t, _)| t))
-                .collect();
-            let mid = newest.len() / 2;
-            let (_, &mut cut, _) = newest.select_nth_unstable(mid);
-            self.posts
-                .retain(|_, posts| posts.back().is_some_and(|&(t, _)| t > cut));
-        }
-    }
-}
-
-/// "Same text": case, surrounding and repeated white space do not count.
-fn normalise(body: &str) -> String {
-    lowercase(body)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn hash_of<T: Hash>(value: &T) -> u64 {
-    let mut h = DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
 }
 
 #[cfg(test)]
