@@ -5,7 +5,7 @@
 //! name = "ads"                      # optional; "rule N" otherwise
 //! words = ["buy followers", "加微信"] # case-insensitive, substring (Chinese has no spaces)
 //! whole_words = false               # true: a Latin word must stand alone ("ass" ≠ "class")
-//! regex = "free\\s+v-?bucks"        # the regex crate's syntax; linear time on any text
+//! regex = "free\\s+v-?bucks"        # regex crate syntax, case-insensitive unless (?-i); linear time
 //! links = true                      # URLs and bare domains
 //! repeat = 3                        # the same sender, the same text, 3 times ...
 //! repeat_window = "60s"             # ... within this window (default 60 s)
@@ -310,6 +310,40 @@ impl RuleSet {
     }
 }
 
+/// One `[[rules]]` table being read: reads fields with serde and names the
+/// rule and the field in every error.
+struct Fields<'a> {
+    index: usize,
+    name: Option<String>,
+    table: &'a toml::Table,
+}
+
+impl Fields<'_> {
+    fn err(&self, field: Option<&str>, problem: impl Into<String>) -> RulesError {
+        RulesError::Rule {
+            index: self.index,
+            name: self.name.clone(),
+            field: field.map(str::to_string),
+            problem: problem.into(),
+        }
+    }
+
+    fn has(&self, field: &str) -> bool {
+        self.table.contains_key(field)
+    }
+
+    fn get<T: DeserializeOwned>(&self, field: &str) -> Result<Option<T>, RulesError> {
+        self.table
+            .get(field)
+            .map(|v| {
+                v.clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| self.err(Some(field), e.message().trim()))
+            })
+            .transpose()
+    }
+}
+
 fn parse_rule(index: usize, item: &toml::Value) -> Result<Rule, RulesError> {
     let Some(table) = item.as_table() else {
         return Err(RulesError::Rule {
@@ -319,115 +353,59 @@ fn parse_rule(index: usize, item: &toml::Value) -> Result<Rule, RulesError> {
             problem: format!("expected a table, found {}", item.type_str()),
         });
     };
-    let name: Option<String> = match table.get("name") {
-        Some(v) => Some(field_value(index, None, "name", v)?),
+    let mut f = Fields {
+        index,
+        name: None,
+        table,
+    };
+    f.name = f.get("name")?;
+    if let Some(key) = table.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        let problem = format!("unknown field; the fields are {}", FIELDS.join(", "));
+        return Err(f.err(Some(key), problem));
+    }
+    let whole_words = f.get("whole_words")?.unwrap_or(false);
+    let words = match f.get::<Vec<String>>("words")? {
+        Some(words) => WordList::new(words, whole_words).map_err(|p| f.err(Some("words"), p))?,
+        None if whole_words => return Err(f.err(Some("whole_words"), "needs a `words` list")),
         None => None,
     };
-    let err = |field: &str, problem: String| RulesError::Rule {
-        index,
-        name: name.clone(),
-        field: Some(field.to_string()),
-        problem,
+    let regex = match f.get::<String>("regex")? {
+        Some(pattern) => Some(
+            regex::RegexBuilder::new(&pattern)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| f.err(Some("regex"), e.to_string()))?,
+        ),
+        None => None,
     };
-    for key in table.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            return Err(err(
-                key,
-                format!("unknown field; the fields are {}", FIELDS.join(", ")),
-            ));
+    let repeat = match f.get::<i64>("repeat")? {
+        Some(n) if !(2..=1000).contains(&n) => {
+            let problem = format!("is {n}; it counts posts of the same text, from 2 to 1000");
+            return Err(f.err(Some("repeat"), problem));
         }
-    }
-    let get = |field: &str| table.get(field);
-    let read = |field: &str| -> Option<&toml::Value> { get(field) };
-
-    let mut rule = Rule {
-        name: Arc::from(name.clone().unwrap_or_else(|| format!("rule {index}"))),
-        action: Action::None,
-        words: None,
-        regex: None,
-        links: false,
-        repeat: None,
-        caps: None,
-        profanity: None,
-    };
-    if let Some(v) = read("action") {
-        rule.action = field_value(index, name.as_deref(), "action", v)?;
-    }
-    let whole_words: bool = match read("whole_words") {
-        Some(v) => field_value(index, name.as_deref(), "whole_words", v)?,
-        None => false,
-    };
-    if let Some(v) = read("words") {
-        let words: Vec<String> = field_value(index, name.as_deref(), "words", v)?;
-        rule.words = WordList::new(words, whole_words).map_err(|p| err("words", p))?;
-    } else if whole_words {
-        return Err(err("whole_words", "needs a `words` list".into()));
-    }
-    if let Some(v) = read("regex") {
-        let pattern: String = field_value(index, name.as_deref(), "regex", v)?;
-        let regex = regex::RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| err("regex", e.to_string()))?;
-        rule.regex = Some(regex);
-    }
-    if let Some(v) = read("links") {
-        rule.links = field_value(index, name.as_deref(), "links", v)?;
-    }
-    if let Some(v) = read("repeat") {
-        let n: i64 = field_value(index, name.as_deref(), "repeat", v)?;
-        if !(2..=1000).contains(&n) {
-            return Err(err(
-                "repeat",
-                format!("is {n}; it counts posts of the same text, from 2 to 1000"),
-            ));
+        Some(n) => {
+            let window = match table.get("repeat_window") {
+                Some(v) => duration_value(v).map_err(|p| f.err(Some("repeat_window"), p))?,
+                None => DEFAULT_REPEAT_WINDOW,
+            };
+            Some((n as usize, window))
         }
-        let window = match read("repeat_window") {
-            Some(v) => duration_value(v).map_err(|p| err("repeat_window", p))?,
-            None => DEFAULT_REPEAT_WINDOW,
-        };
-        rule.repeat = Some((n as usize, window));
-    } else if read("repeat_window").is_some() {
-        return Err(err("repeat_window", "needs `repeat = N`".into()));
-    }
-    let caps_on: bool = match read("caps") {
-        Some(v) => field_value(index, name.as_deref(), "caps", v)?,
-        None => false,
-    };
-    let min_letters = match read("caps_min_letters") {
-        Some(v) => {
-            let n: i64 = field_value(index, name.as_deref(), "caps_min_letters", v)?;
-            usize::try_from(n)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| err("caps_min_letters", format!("is {n}; it must be at least 1")))?
+        None if f.has("repeat_window") => {
+            return Err(f.err(Some("repeat_window"), "needs `repeat = N`"));
         }
-        None => DEFAULT_CAPS_MIN_LETTERS,
+        None => None,
     };
-    let ratio = match read("caps_ratio") {
-        Some(v) => {
-            let r: f64 = field_value(index, name.as_deref(), "caps_ratio", v)?;
-            if !(r > 0.0 && r <= 1.0) {
-                return Err(err(
-                    "caps_ratio",
-                    format!("is {r}; it is a share of letters, above 0 and at most 1"),
-                ));
-            }
-            r
-        }
-        None => DEFAULT_CAPS_RATIO,
+    let caps = parse_caps(&f)?;
+    let rule = Rule {
+        name: Arc::from(f.name.clone().unwrap_or_else(|| format!("rule {index}"))),
+        action: f.get("action")?.unwrap_or_default(),
+        words,
+        regex,
+        links: f.get("links")?.unwrap_or(false),
+        repeat,
+        caps,
+        profanity: f.get("profanity")?,
     };
-    if caps_on {
-        rule.caps = Some(Caps { min_letters, ratio });
-    } else if let Some(f) = ["caps_min_letters", "caps_ratio"]
-        .into_iter()
-        .find(|f| read(f).is_some())
-    {
-        return Err(err(f, "needs `caps = true`".into()));
-    }
-    if let Some(v) = read("profanity") {
-        rule.profanity = Some(field_value(index, name.as_deref(), "profanity", v)?);
-    }
     let tests = rule.words.is_some()
         || rule.regex.is_some()
         || rule.links
@@ -435,34 +413,44 @@ fn parse_rule(index: usize, item: &toml::Value) -> Result<Rule, RulesError> {
         || rule.caps.is_some()
         || rule.profanity.is_some();
     if !tests {
-        return Err(RulesError::Rule {
-            index,
-            name,
-            field: None,
-            problem: "tests nothing; give at least one of words, regex, links = true, repeat, \
-                      caps = true, profanity"
-                .into(),
-        });
+        return Err(f.err(
+            None,
+            "tests nothing; give at least one of words, regex, links = true, repeat, \
+             caps = true, profanity",
+        ));
     }
     Ok(rule)
 }
 
-/// Reads one field with serde, naming the field in the error.
-fn field_value<T: DeserializeOwned>(
-    index: usize,
-    name: Option<&str>,
-    field: &str,
-    value: &toml::Value,
-) -> Result<T, RulesError> {
-    value
-        .clone()
-        .try_into()
-        .map_err(|e: toml::de::Error| RulesError::Rule {
-            index,
-            name: name.map(str::to_string),
-            field: Some(field.to_string()),
-            problem: e.message().trim().to_string(),
-        })
+fn parse_caps(f: &Fields<'_>) -> Result<Option<Caps>, RulesError> {
+    let min_letters = match f.get::<i64>("caps_min_letters")? {
+        Some(n) if n >= 1 => n as usize,
+        Some(n) => {
+            return Err(f.err(
+                Some("caps_min_letters"),
+                format!("is {n}; it must be at least 1"),
+            ));
+        }
+        None => DEFAULT_CAPS_MIN_LETTERS,
+    };
+    let ratio = match f.get::<f64>("caps_ratio")? {
+        Some(r) if r > 0.0 && r <= 1.0 => r,
+        Some(r) => {
+            let problem = format!("is {r}; it is a share of letters, above 0 and at most 1");
+            return Err(f.err(Some("caps_ratio"), problem));
+        }
+        None => DEFAULT_CAPS_RATIO,
+    };
+    if f.get("caps")?.unwrap_or(false) {
+        return Ok(Some(Caps { min_letters, ratio }));
+    }
+    match ["caps_min_letters", "caps_ratio"]
+        .into_iter()
+        .find(|k| f.has(k))
+    {
+        Some(field) => Err(f.err(Some(field), "needs `caps = true`")),
+        None => Ok(None),
+    }
 }
 
 /// "90s", "2m" or a number of seconds.
