@@ -152,7 +152,10 @@ impl GroupIndex {
             return true;
         }
         let finder = Finder::new(query.as_bytes());
-        let matches = if self.levels.len() == 1 {
+        // Narrowing checks candidates one by one; when most groups are still
+        // candidates, one SIMD pass over the whole buffer is cheaper.
+        let matches = if self.levels.len() == 1 || self.top().matches.len() * 2 > self.groups.len()
+        {
             self.scan(&finder)
         } else {
             self.narrow(&finder, &self.top().matches)
