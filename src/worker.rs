@@ -3,35 +3,44 @@
 //! The UI sends [`Command`]s over a channel and never awaits the network; the
 //! worker answers with [`Event`]s that carry the id of the request they answer.
 //!
-//! - Page loads are latest-wins: commands queued together are coalesced so only
-//!   the last page load of a burst is fetched, and a new page load aborts the one
-//!   still in flight (reads are safe to abandon). The UI drops any reply whose id
-//!   is not the one it is waiting for.
-//! - Mutations (create, delete, send) are never coalesced and never aborted.
+//! The path is generic over operations: [`Command::Call`] carries any
+//! [`Operation`] as a boxed [`Call`], and its reply comes back as
+//! [`Event::Reply`] holding the operation's own response type behind `dyn Any`;
+//! whoever made the request downcasts it (it knows which operation it asked
+//! for). Adding an operation needs no variant, trait method or reply arm here.
+//!
+//! - Calls in a [`Lane::Latest`] lane (page loads) are latest-wins: calls of
+//!   one lane queued together are coalesced so only the last is made, and a new
+//!   one aborts the one still in flight (reads are safe to abandon). The UI
+//!   drops any reply whose id it is no longer waiting for.
+//! - Calls in [`Lane::Every`] (create, delete, send) are never coalesced and
+//!   never aborted.
 //! - Every job runs in its own task; a panic in it becomes [`Event::Failed`] for
 //!   its id. A panic in the worker loop itself becomes [`Event::Restarted`] and the
 //!   loop is started again on the same channel.
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex as StdMutex};
 
+use futures::future::BoxFuture;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{
-    ApiError, Client, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest,
-    DeleteGroupResponse, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
-    SendMessageResponse,
-};
+use crate::api::{ApiError, Client, DeleteGroupRequest, Operation, SendMessageRequest};
 use crate::bulk::Progress;
 use crate::delivery::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
 use crate::outbox::DeliveryReport;
 
 /// Identifies one request from the UI; replies carry it back.
 pub type RequestId = u64;
+
+/// An operation's response with its type erased: `O::Response` for the
+/// operation `O` that was called.
+pub type Reply = Box<dyn Any + Send>;
 
 tokio::task_local! {
     static IN_WORKER: ();
@@ -43,77 +52,92 @@ pub fn in_worker() -> bool {
     IN_WORKER.try_with(|_| ()).is_ok()
 }
 
-/// What the worker needs from the service. [`Client`] is the real one; tests
-/// use fakes to script delays, failures and panics.
-pub trait Api: Send + Sync + 'static {
-    fn list(
-        &self,
-        request: ListGroupsRequest,
-    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send;
-    fn create(
-        &self,
-        request: CreateGroupRequest,
-    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send;
-    fn delete(
-        &self,
-        request: DeleteGroupRequest,
-    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send;
-    fn send(
-        &self,
-        request: SendMessageRequest,
-    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send;
+/// One API operation, its type erased so that the worker and the event loop can
+/// carry any of them. Implemented for every [`Operation`].
+pub trait Call: Send + Sync + fmt::Debug + 'static {
+    /// The operation's `Action` name (for logs).
+    fn action(&self) -> &'static str;
+    /// The operation itself, for whoever knows its type (tests, fakes).
+    fn as_any(&self) -> &dyn Any;
+    /// The operation itself, by value, for a fake API to downcast.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+    /// Calls the operation through the real client; the reply is `O::Response`.
+    fn call_client(self: Box<Self>, client: Client) -> BoxFuture<'static, Result<Reply, ApiError>>;
+}
+
+impl<O> Call for O
+where
+    O: Operation + fmt::Debug + Send + Sync + 'static,
+    O::Response: Send + 'static,
+{
+    fn action(&self) -> &'static str {
+        O::ACTION
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+    fn call_client(self: Box<Self>, client: Client) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        Box::pin(async move {
+            let response = client.call(&*self).await?;
+            Ok(Box::new(response) as Reply)
+        })
+    }
+}
+
+/// What the worker calls the service through. Object-safe, so the worker, the
+/// console and the event loop need not be generic over it. [`Client`] is the
+/// real one; tests implement it with fakes (downcasting the operation) to
+/// script delays, failures and panics.
+pub trait DynApi: Send + Sync + 'static {
+    /// Calls `call`; a successful reply holds the operation's own response type.
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>>;
     /// The real client behind this API, when there is one: background outbox
-    /// delivery and bulk runs need its pacer and its audit.
+    /// delivery needs its pacer and its audit.
     fn client(&self) -> Option<Client> {
         None
     }
 }
 
-impl<A: Api> Api for Arc<A> {
-    fn list(
-        &self,
-        request: ListGroupsRequest,
-    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send {
-        (**self).list(request)
+impl DynApi for Client {
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        call.call_client(self.clone())
     }
-    fn create(
-        &self,
-        request: CreateGroupRequest,
-    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send {
-        (**self).create(request)
+    fn client(&self) -> Option<Client> {
+        Some(self.clone())
     }
-    fn delete(
-        &self,
-        request: DeleteGroupRequest,
-    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send {
-        (**self).delete(request)
-    }
-    fn send(
-        &self,
-        request: SendMessageRequest,
-    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send {
-        (**self).send(request)
+}
+
+impl<A: DynApi + ?Sized> DynApi for Arc<A> {
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        (**self).call(call)
     }
     fn client(&self) -> Option<Client> {
         (**self).client()
     }
 }
 
-impl Api for Client {
-    async fn list(&self, request: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
-        self.call(&request).await
-    }
-    async fn create(&self, request: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
-        self.call(&request).await
-    }
-    async fn delete(&self, request: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
-        self.call(&request).await
-    }
-    async fn send(&self, request: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
-        self.call(&request).await
-    }
-    fn client(&self) -> Option<Client> {
-        Some(self.clone())
+/// Calls `op` through `api` with its type known again.
+pub async fn call<O>(api: &(impl DynApi + ?Sized), op: O) -> Result<O::Response, ApiError>
+where
+    O: Operation + fmt::Debug + Send + Sync + 'static,
+    O::Response: Send + 'static,
+{
+    let reply = api.call(Box::new(op)).await?;
+    Ok(downcast_reply::<O::Response>(reply))
+}
+
+/// A reply as the response type it must be. A mismatch is a bug in whoever
+/// answered (a fake API); the panic becomes [`Event::Failed`] for that id.
+pub fn downcast_reply<R: 'static>(reply: Reply) -> R {
+    match reply.downcast::<R>() {
+        Ok(r) => *r,
+        Err(_) => panic!(
+            "a reply of the wrong type (wanted {})",
+            std::any::type_name::<R>()
+        ),
     }
 }
 
@@ -146,24 +170,24 @@ impl BulkJob {
 /// it was never sent (cancelled first).
 pub type BulkResult = Option<Result<String, ApiError>>;
 
+/// How a call is scheduled against others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// A read that may be abandoned: a newer call in the same lane supersedes
+    /// it (coalesced when queued together, aborted when in flight).
+    Latest(&'static str),
+    /// Never coalesced, never aborted (mutations).
+    Every,
+}
+
 /// A request from the UI.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Command {
-    LoadPage {
+    /// Call one operation; the reply is [`Event::Reply`] with this id.
+    Call {
         id: RequestId,
-        request: ListGroupsRequest,
-    },
-    Create {
-        id: RequestId,
-        request: CreateGroupRequest,
-    },
-    Delete {
-        id: RequestId,
-        request: DeleteGroupRequest,
-    },
-    Send {
-        id: RequestId,
-        request: SendMessageRequest,
+        call: Box<dyn Call>,
+        lane: Lane,
     },
     /// Read or change the outbox (on a blocking thread).
     Outbox { id: RequestId, op: OutboxOp },
@@ -177,46 +201,53 @@ pub enum Command {
 }
 
 impl Command {
+    /// A call of `op` in `lane`.
+    pub fn call<O: Call>(id: RequestId, op: O, lane: Lane) -> Self {
+        Command::Call {
+            id,
+            call: Box::new(op),
+            lane,
+        }
+    }
+
     pub fn id(&self) -> Option<RequestId> {
         match self {
-            Command::LoadPage { id, .. }
-            | Command::Create { id, .. }
-            | Command::Delete { id, .. }
-            | Command::Send { id, .. }
-            | Command::Outbox { id, .. }
-            | Command::Bulk { id, .. } => Some(*id),
+            Command::Call { id, .. } | Command::Outbox { id, .. } | Command::Bulk { id, .. } => {
+                Some(*id)
+            }
             Command::CancelBulk { .. } => None,
             #[cfg(test)]
             Command::PanicLoop => None,
         }
     }
-    pub fn is_page_load(&self) -> bool {
-        matches!(self, Command::LoadPage { .. })
+
+    /// The latest-wins lane of this command, if it has one.
+    pub fn latest_lane(&self) -> Option<&'static str> {
+        match self {
+            Command::Call {
+                lane: Lane::Latest(lane),
+                ..
+            } => Some(lane),
+            _ => None,
+        }
+    }
+
+    /// The operation of a call, when it is an `O` (tests look inside).
+    pub fn operation<O: 'static>(&self) -> Option<(RequestId, &O)> {
+        match self {
+            Command::Call { id, call, .. } => call.as_any().downcast_ref::<O>().map(|o| (*id, o)),
+            _ => None,
+        }
     }
 }
 
 /// A reply from the worker.
 #[derive(Debug)]
 pub enum Event {
-    Page {
+    /// The answer to [`Command::Call`] `id`: on success, the operation's response.
+    Reply {
         id: RequestId,
-        request: ListGroupsRequest,
-        result: Result<ListGroupsResponse, ApiError>,
-    },
-    Created {
-        id: RequestId,
-        request: CreateGroupRequest,
-        result: Result<CreateGroupResponse, ApiError>,
-    },
-    Deleted {
-        id: RequestId,
-        request: DeleteGroupRequest,
-        result: Result<DeleteGroupResponse, ApiError>,
-    },
-    Sent {
-        id: RequestId,
-        request: SendMessageRequest,
-        result: Result<SendMessageResponse, ApiError>,
+        result: Result<Reply, ApiError>,
     },
     Outbox {
         id: RequestId,
@@ -250,12 +281,17 @@ pub enum Event {
 }
 
 impl Event {
+    /// The reply to call `id`, from a typed result (tests and fakes).
+    pub fn reply<R: Send + 'static>(id: RequestId, result: Result<R, ApiError>) -> Self {
+        Event::Reply {
+            id,
+            result: result.map(|r| Box::new(r) as Reply),
+        }
+    }
+
     pub fn id(&self) -> Option<RequestId> {
         match self {
-            Event::Page { id, .. }
-            | Event::Created { id, .. }
-            | Event::Deleted { id, .. }
-            | Event::Sent { id, .. }
+            Event::Reply { id, .. }
             | Event::Failed { id, .. }
             | Event::Outbox { id, .. }
             | Event::BulkDone { id, .. } => Some(*id),
@@ -283,14 +319,14 @@ struct Shared {
 
 impl Worker {
     /// Starts the worker on the current tokio runtime.
-    pub fn spawn<A: Api>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
+    pub fn spawn<A: DynApi>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
         Self::spawn_with(api, None)
     }
 
     /// Starts the worker with the console's outbox: outbox commands work, and
     /// when `api` has a real client and the config is not read-only, due
     /// entries are delivered in the background.
-    pub fn spawn_with<A: Api>(
+    pub fn spawn_with<A: DynApi>(
         api: A,
         outbox: Option<OutboxConfig>,
     ) -> (Worker, mpsc::UnboundedReceiver<Event>) {
@@ -372,69 +408,49 @@ impl Drop for Worker {
     }
 }
 
-async fn run<A: Api>(
+async fn run<A: DynApi>(
     api: Arc<A>,
     commands: Arc<Mutex<mpsc::UnboundedReceiver<Command>>>,
     events: mpsc::UnboundedSender<Event>,
     shared: Arc<Shared>,
 ) {
     let mut commands = commands.lock().await;
-    let mut page_job: Option<AbortHandle> = None;
+    // The call in flight in each latest-wins lane.
+    let mut latest: HashMap<&'static str, AbortHandle> = HashMap::new();
     let mut batch = Vec::new();
     while let Some(first) = commands.recv().await {
         batch.push(first);
         while let Ok(more) = commands.try_recv() {
             batch.push(more);
         }
-        let last_page = batch.iter().rposition(Command::is_page_load);
+        // The last command of each latest-wins lane in this batch.
+        let mut last_of_lane: HashMap<&'static str, usize> = HashMap::new();
+        for (i, c) in batch.iter().enumerate() {
+            if let Some(lane) = c.latest_lane() {
+                last_of_lane.insert(lane, i);
+            }
+        }
         for (i, command) in batch.drain(..).enumerate() {
             let api = api.clone();
             match command {
-                Command::LoadPage { id, .. } if Some(i) != last_page => {
-                    tracing::trace!(id, "page load coalesced");
+                Command::Call {
+                    id,
+                    lane: Lane::Latest(lane),
+                    ..
+                } if last_of_lane.get(lane) != Some(&i) => {
+                    tracing::trace!(id, lane, "superseded call coalesced");
                 }
-                Command::LoadPage { id, request } => {
-                    if let Some(previous) = page_job.take() {
+                Command::Call { id, call, lane } => {
+                    tracing::trace!(id, action = call.action(), "call");
+                    let job = spawn_job(id, &events, async move {
+                        let result = api.call(call).await;
+                        Event::Reply { id, result }
+                    });
+                    if let Lane::Latest(lane) = lane
+                        && let Some(previous) = latest.insert(lane, job)
+                    {
                         previous.abort();
                     }
-                    page_job = Some(spawn_job(id, &events, async move {
-                        let result = api.list(request.clone()).await;
-                        Event::Page {
-                            id,
-                            request,
-                            result,
-                        }
-                    }));
-                }
-                Command::Create { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.create(request.clone()).await;
-                        Event::Created {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
-                }
-                Command::Delete { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.delete(request.clone()).await;
-                        Event::Deleted {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
-                }
-                Command::Send { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.send(request.clone()).await;
-                        Event::Sent {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
                 }
                 Command::Outbox { id, op } => {
                     let service = shared.outbox.clone();
@@ -493,7 +509,7 @@ async fn run<A: Api>(
 /// Runs a bulk job one call at a time: every call goes through the client,
 /// whose pacer keeps the rate under the service's limit. (`bulk::run`'s
 /// future is not `Send`, so it cannot run on a worker task.)
-async fn run_bulk<A: Api>(
+async fn run_bulk<A: DynApi>(
     api: &A,
     job: &BulkJob,
     cancel: &CancellationToken,
@@ -511,8 +527,8 @@ async fn run_bulk<A: Api>(
             continue;
         }
         let r = match job {
-            BulkJob::Send(ops) => api.send(ops[i].clone()).await.map(|r| r.request_id),
-            BulkJob::Delete(ops) => api.delete(ops[i].clone()).await.map(|r| r.request_id),
+            BulkJob::Send(ops) => call(api, ops[i].clone()).await.map(|r| r.request_id),
+            BulkJob::Delete(ops) => call(api, ops[i].clone()).await.map(|r| r.request_id),
         };
         if r.is_ok() {
             progress.done += 1;
@@ -561,23 +577,26 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::api::Group;
+    use crate::api::{
+        CreateGroupRequest, CreateGroupResponse, DeleteGroupResponse, Group, ListGroupsRequest,
+        ListGroupsResponse, SendMessageResponse,
+    };
     use std::sync::Mutex as StdMutex;
     use std::time::Duration;
 
     /// A scripted service: a page of `total` groups, each call logged.
     #[derive(Default)]
-    pub struct Fake {
-        pub calls: StdMutex<Vec<String>>,
-        pub total: u64,
-        pub delay: Duration,
-        pub panic_on_page: Option<u32>,
+    struct Fake {
+        calls: StdMutex<Vec<String>>,
+        total: u64,
+        delay: Duration,
+        panic_on_page: Option<u32>,
     }
 
     impl Fake {
-        pub fn page(&self, r: &ListGroupsRequest) -> ListGroupsResponse {
+        fn page(&self, r: &ListGroupsRequest) -> ListGroupsResponse {
             let start = u64::from(r.page_number - 1) * u64::from(r.page_size);
             let end = (start + u64::from(r.page_size)).min(self.total);
             ListGroupsResponse {
@@ -598,58 +617,88 @@ pub(crate) mod tests {
                     .collect(),
             }
         }
+
+        fn log(&self, line: String) {
+            self.calls.lock().unwrap().push(line);
+        }
+
+        async fn answer(&self, op: Box<dyn Any + Send>) -> Result<Reply, ApiError> {
+            let op = match op.downcast::<ListGroupsRequest>() {
+                Ok(r) => {
+                    self.log(format!("list {}", r.page_number));
+                    if self.panic_on_page == Some(r.page_number) {
+                        panic!("fake panic on page {}", r.page_number);
+                    }
+                    // Logs "aborted list N" if the call is dropped before it ends.
+                    let mut guard = AbortLog {
+                        fake: self,
+                        what: Some(format!("aborted list {}", r.page_number)),
+                    };
+                    tokio::time::sleep(self.delay).await;
+                    guard.what = None;
+                    return Ok(Box::new(self.page(&r)));
+                }
+                Err(op) => op,
+            };
+            let op = match op.downcast::<CreateGroupRequest>() {
+                Ok(r) => {
+                    self.log(format!("create {}", r.group_id));
+                    return Ok(Box::new(CreateGroupResponse {
+                        request_id: "req-create".into(),
+                        group_id: r.group_id,
+                        already_exists: false,
+                        already_delete: false,
+                    }));
+                }
+                Err(op) => op,
+            };
+            let op = match op.downcast::<DeleteGroupRequest>() {
+                Ok(r) => {
+                    self.log(format!("delete {}", r.group_id));
+                    return Ok(Box::new(DeleteGroupResponse {
+                        request_id: "req-delete".into(),
+                        group_id: r.group_id,
+                    }));
+                }
+                Err(op) => op,
+            };
+            match op.downcast::<SendMessageRequest>() {
+                Ok(r) => {
+                    self.log(format!("send {}", r.group_id));
+                    Ok(Box::new(SendMessageResponse {
+                        request_id: "req-send".into(),
+                        msg_tid: r.msg_tid.unwrap_or_default(),
+                    }))
+                }
+                Err(_) => panic!("the fake does not know this operation"),
+            }
+        }
     }
 
-    impl Api for Fake {
-        async fn list(&self, r: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("list {}", r.page_number));
-            if self.panic_on_page == Some(r.page_number) {
-                panic!("fake panic on page {}", r.page_number);
+    struct AbortLog<'a> {
+        fake: &'a Fake,
+        what: Option<String>,
+    }
+
+    impl Drop for AbortLog<'_> {
+        fn drop(&mut self) {
+            if let Some(what) = self.what.take() {
+                self.fake.log(what);
             }
-            tokio::time::sleep(self.delay).await;
-            Ok(self.page(&r))
         }
-        async fn create(&self, r: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("create {}", r.group_id));
-            Ok(CreateGroupResponse {
-                request_id: "req-create".into(),
-                group_id: r.group_id,
-                already_exists: false,
-                already_delete: false,
-            })
-        }
-        async fn delete(&self, r: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("delete {}", r.group_id));
-            Ok(DeleteGroupResponse {
-                request_id: "req-delete".into(),
-                group_id: r.group_id,
-            })
-        }
-        async fn send(&self, r: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("send {}", r.group_id));
-            Ok(SendMessageResponse {
-                request_id: "req-send".into(),
-                msg_tid: r.msg_tid.unwrap_or_default(),
-            })
+    }
+
+    impl DynApi for Arc<Fake> {
+        fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+            let this = self.clone();
+            Box::pin(async move { this.answer(call.into_any()).await })
         }
     }
 
     fn page(id: RequestId, n: u32) -> Command {
         let mut request = ListGroupsRequest::new("demo");
         request.page_number = n;
-        Command::LoadPage { id, request }
+        Command::call(id, request, Lane::Latest("page"))
     }
 
     async fn next(rx: &mut mpsc::UnboundedReceiver<Event>) -> Event {
@@ -657,6 +706,15 @@ pub(crate) mod tests {
             .await
             .expect("worker answered in time")
             .expect("worker alive")
+    }
+
+    fn page_number(ev: Event) -> u32 {
+        match ev {
+            Event::Reply { result: Ok(r), .. } => {
+                downcast_reply::<ListGroupsResponse>(r).page_number
+            }
+            other => panic!("not a page: {other:?}"),
+        }
     }
 
     #[tokio::test]
@@ -670,34 +728,29 @@ pub(crate) mod tests {
         for n in 1..=10 {
             worker.send(page(n.into(), n));
         }
-        worker.send(Command::Create {
-            id: 99,
-            request: CreateGroupRequest {
+        worker.send(Command::call(
+            99,
+            CreateGroupRequest {
                 app_id: "demo".into(),
                 group_id: "new".into(),
                 ..Default::default()
             },
-        });
-        let mut seen = Vec::new();
+            Lane::Every,
+        ));
+        let mut ids = Vec::new();
         for _ in 0..2 {
-            seen.push(next(&mut rx).await);
+            ids.push(next(&mut rx).await.id().unwrap());
         }
-        let page_ids: Vec<_> = seen
-            .iter()
-            .filter(|e| matches!(e, Event::Page { .. }))
-            .map(|e| e.id().unwrap())
-            .collect();
-        assert_eq!(page_ids, vec![10]);
-        assert!(
-            seen.iter()
-                .any(|e| matches!(e, Event::Created { id: 99, .. }))
-        );
+        ids.sort();
+        assert_eq!(ids, vec![10, 99], "only the last page load and the create");
         let calls = fake.calls.lock().unwrap().clone();
         assert_eq!(
             calls.iter().filter(|c| c.starts_with("list")).count(),
             1,
             "{calls:?}"
         );
+        assert!(calls.contains(&"list 10".to_string()), "{calls:?}");
+        assert!(calls.contains(&"create new".to_string()), "{calls:?}");
     }
 
     #[tokio::test]
@@ -709,16 +762,27 @@ pub(crate) mod tests {
         });
         let (worker, mut rx) = Worker::spawn(fake.clone());
         worker.send(page(1, 1));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Wait until the first load is in flight (observable: the fake saw it).
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while fake.calls.lock().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "first load started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         worker.send(page(2, 2));
         let ev = next(&mut rx).await;
         assert_eq!(ev.id(), Some(2));
-        // Nothing else arrives for the aborted request.
-        assert!(
-            tokio::time::timeout(Duration::from_millis(400), rx.recv())
-                .await
-                .is_err()
-        );
+        assert_eq!(page_number(ev), 2);
+        // The first load was abandoned mid-call, not left to finish.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !fake
+            .calls
+            .lock()
+            .unwrap()
+            .contains(&"aborted list 1".to_string())
+        {
+            assert!(std::time::Instant::now() < deadline, "page 1 aborted");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     #[tokio::test]
@@ -738,14 +802,9 @@ pub(crate) mod tests {
             other => panic!("unexpected {other:?}"),
         }
         worker.send(page(2, 1));
-        assert!(matches!(
-            next(&mut rx).await,
-            Event::Page {
-                id: 2,
-                result: Ok(_),
-                ..
-            }
-        ));
+        let ev = next(&mut rx).await;
+        assert_eq!(ev.id(), Some(2));
+        assert_eq!(page_number(ev), 1);
     }
 
     #[tokio::test]
@@ -758,6 +817,54 @@ pub(crate) mod tests {
         worker.send(Command::PanicLoop);
         assert!(matches!(next(&mut rx).await, Event::Restarted { .. }));
         worker.send(page(5, 1));
-        assert!(matches!(next(&mut rx).await, Event::Page { id: 5, .. }));
+        assert_eq!(next(&mut rx).await.id(), Some(5));
+    }
+
+    #[tokio::test]
+    async fn mutations_are_never_coalesced_and_lanes_do_not_interfere() {
+        let fake = Arc::new(Fake {
+            total: 100,
+            ..Default::default()
+        });
+        let (worker, mut rx) = Worker::spawn(fake.clone());
+        for id in 1..=3 {
+            worker.send(Command::call(
+                id,
+                SendMessageRequest {
+                    app_id: "demo".into(),
+                    group_id: format!("g{id}"),
+                    ..Default::default()
+                },
+                Lane::Every,
+            ));
+        }
+        worker.send(page(4, 1));
+        let mut other = ListGroupsRequest::new("demo");
+        other.page_number = 2;
+        worker.send(Command::call(5, other, Lane::Latest("other")));
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            ids.push(next(&mut rx).await.id().unwrap());
+        }
+        ids.sort();
+        assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_reply_of_the_wrong_type_fails_that_request_only() {
+        struct Liar;
+        impl DynApi for Liar {
+            fn call(&self, _: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+                Box::pin(async { Ok(Box::new("not a response") as Reply) })
+            }
+        }
+        let api = Liar;
+        let outcome =
+            tokio::spawn(
+                async move { call(&api, ListGroupsRequest::new("demo")).await.map(|_| ()) },
+            )
+            .await;
+        let err = outcome.expect_err("a mismatched reply panics");
+        assert!(err.is_panic());
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Entry points: [`run`] opens the console; [`render::render`] returns one frame
 //! as text. Both have `*_with` variants that take a [`Context`] and any
-//! [`crate::worker::Api`], for tests.
+//! [`crate::worker::DynApi`], for tests.
 
 pub mod action;
 pub mod app;
@@ -23,7 +23,7 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::catalogue::Catalogue;
 use crate::session::Session;
-use crate::worker::Api;
+use crate::worker::DynApi;
 
 impl Context {
     /// What the console needs from a connected session and its config. Fails
@@ -64,7 +64,7 @@ pub async fn run(session: Session) -> Result<()> {
 }
 
 /// Opens the console for `ctx`, talking to the service through `api`.
-pub async fn run_with<A: Api>(ctx: Context, api: A) -> Result<()> {
+pub async fn run_with<A: DynApi>(ctx: Context, api: A) -> Result<()> {
     let app = App::new(ctx).map_err(|e| eyre!(e))?;
     event_loop::run_app(app, api).await
 }

@@ -9,10 +9,11 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use crate::api::{
-    ApiError, CreateGroupResponse, DeleteGroupResponse, Group, GroupStatus, ListGroupsRequest,
-    ListGroupsResponse, SendMessageResponse, ServiceError, SortType,
+    ApiError, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest, DeleteGroupResponse,
+    Group, GroupStatus, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
+    SendMessageResponse, ServiceError, SortType,
 };
-use crate::worker::{Command, Event};
+use crate::worker::{Command, Event, RequestId};
 
 use super::action::Msg;
 use super::app::{App, Context, Effect, Focus, Overlay};
@@ -104,31 +105,47 @@ fn type_text(a: &mut App, text: &str) {
     }
 }
 
+/// The operation of a call command, when it is an `O`, with its request id.
+fn op<O: Clone + 'static>(c: &Command) -> Option<(RequestId, O)> {
+    c.operation::<O>().map(|(id, o)| (id, o.clone()))
+}
+
+/// The one command queued, which must be a call of an `O`.
+fn only<O: Clone + 'static>(cmds: &[Command]) -> (RequestId, O) {
+    match cmds {
+        [c] => op::<O>(c).unwrap_or_else(|| panic!("not a {}: {c:?}", std::any::type_name::<O>())),
+        other => panic!("one command expected: {other:?}"),
+    }
+}
+
+/// The reply to call `id`.
+fn answer<R: Send + 'static>(a: &mut App, id: RequestId, result: Result<R, ApiError>) {
+    a.handle(Msg::Worker(Event::reply(id, result)));
+}
+
 /// Answers every queued page load; returns the other commands.
 fn answer_pages(a: &mut App, total: usize) -> Vec<Command> {
     let mut others = Vec::new();
     for c in a.take_commands() {
-        match c {
-            Command::LoadPage { id, request } => {
-                let r = reply(&request, total);
-                a.handle(Msg::Worker(Event::Page {
-                    id,
-                    request,
-                    result: Ok(r),
-                }));
-            }
-            other => others.push(other),
+        match op::<ListGroupsRequest>(&c) {
+            Some((id, request)) => answer(a, id, Ok(reply(&request, total))),
+            None => others.push(c),
         }
     }
     others
 }
 
+/// The one command queued, which must be a bulk run.
+fn bulk_job(cmds: &[Command]) -> (RequestId, crate::worker::BulkJob) {
+    match cmds {
+        [Command::Bulk { id, job }] => (*id, job.clone()),
+        other => panic!("one bulk run expected: {other:?}"),
+    }
+}
+
 fn page_loads(cmds: &[Command]) -> Vec<u32> {
     cmds.iter()
-        .filter_map(|c| match c {
-            Command::LoadPage { request, .. } => Some(request.page_number),
-            _ => None,
-        })
+        .filter_map(|c| op::<ListGroupsRequest>(c).map(|(_, r)| r.page_number))
         .collect()
 }
 
@@ -158,16 +175,11 @@ fn start_loads_the_first_page_and_keys_move_the_selection() {
     assert_eq!(page_loads(&cmds), vec![1]);
     assert!(a.busy());
     for c in cmds {
-        if let Command::LoadPage { id, request } = c {
+        if let Some((id, request)) = op::<ListGroupsRequest>(&c) {
             assert_eq!(request.app_id, "demo");
             assert_eq!(request.page_size, 20);
             assert_eq!(request.sort_type, SortType::Desc);
-            let r = reply(&request, 45);
-            a.handle(Msg::Worker(Event::Page {
-                id,
-                request,
-                result: Ok(r),
-            }));
+            answer(&mut a, id, Ok(reply(&request, 45)));
         }
     }
     assert!(!a.busy());
@@ -195,33 +207,18 @@ fn paging_is_latest_wins_and_stale_replies_are_dropped() {
     keys(&mut a, &["pgdn", "l", "right", "pgdn", "l"]);
     let cmds = a.take_commands();
     assert_eq!(page_loads(&cmds), vec![6]);
-    assert_eq!(a.in_flight.len(), 1);
-    let Command::LoadPage {
-        id: old_id,
-        request: old_req,
-    } = cmds[0].clone()
-    else {
-        unreachable!()
-    };
+    assert_eq!(a.pending.len(), 1);
+    let (old_id, old_req) = only::<ListGroupsRequest>(&cmds);
     // Another press before the reply: the reply to page 6 is now stale.
     press(&mut a, "pgdn");
     let cmds = a.take_commands();
     assert_eq!(page_loads(&cmds), vec![7]);
-    a.handle(Msg::Worker(Event::Page {
-        id: old_id,
-        request: old_req.clone(),
-        result: Ok(reply(&old_req, 831)),
-    }));
+    answer(&mut a, old_id, Ok(reply(&old_req, 831)));
     assert_eq!(a.browser.query.page_number, 7, "stale reply ignored");
     assert_ne!(a.browser.loaded.as_ref().unwrap().page_number, 6);
     for c in cmds {
-        if let Command::LoadPage { id, request } = c {
-            let r = reply(&request, 831);
-            a.handle(Msg::Worker(Event::Page {
-                id,
-                request,
-                result: Ok(r),
-            }));
+        if let Some((id, request)) = op::<ListGroupsRequest>(&c) {
+            answer(&mut a, id, Ok(reply(&request, 831)));
         }
     }
     assert_eq!(a.browser.page_label(), "page 7/42 · 831 groups");
@@ -239,26 +236,15 @@ fn paging_is_latest_wins_and_stale_replies_are_dropped() {
 fn sort_status_size_and_command_line() {
     let mut a = loaded(100);
     press(&mut a, "s");
-    let c = a.take_commands();
-    match &c[..] {
-        [Command::LoadPage { request, .. }] => {
-            assert_eq!(request.sort_type, SortType::Asc);
-            assert_eq!(request.page_number, 1);
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, request) = only::<ListGroupsRequest>(&a.take_commands());
+    assert_eq!(request.sort_type, SortType::Asc);
+    assert_eq!(request.page_number, 1);
     press(&mut a, "f");
-    match &a.take_commands()[..] {
-        [Command::LoadPage { request, .. }] => {
-            assert_eq!(request.group_status, GroupStatus::Existing)
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, request) = only::<ListGroupsRequest>(&a.take_commands());
+    assert_eq!(request.group_status, GroupStatus::Existing);
     press(&mut a, "z");
-    match &a.take_commands()[..] {
-        [Command::LoadPage { request, .. }] => assert_eq!(request.page_size, 50),
-        other => panic!("{other:?}"),
-    }
+    let (_, request) = only::<ListGroupsRequest>(&a.take_commands());
+    assert_eq!(request.page_size, 50);
     answer_pages(&mut a, 100);
 
     press(&mut a, ":");
@@ -268,15 +254,10 @@ fn sort_status_size_and_command_line() {
     a.run_command("status deleted");
     a.run_command("sort desc");
     a.run_command("size 10");
-    let c = a.take_commands();
-    match &c[..] {
-        [Command::LoadPage { request, .. }] => {
-            assert_eq!(request.group_status, GroupStatus::Deleted);
-            assert_eq!(request.sort_type, SortType::Desc);
-            assert_eq!(request.page_size, 10);
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, request) = only::<ListGroupsRequest>(&a.take_commands());
+    assert_eq!(request.group_status, GroupStatus::Deleted);
+    assert_eq!(request.sort_type, SortType::Desc);
+    assert_eq!(request.page_size, 10);
     answer_pages(&mut a, 100);
     a.run_command("refresh");
     assert_eq!(a.take_commands().len(), 1);
@@ -394,27 +375,23 @@ fn create_sends_the_form_and_reports_already_exists_in_words() {
     keys(&mut a, &["tab", "tab"]);
     type_text(&mut a, "uid7");
     press(&mut a, "enter");
-    let cmds = a.take_commands();
-    let (id, req) = match &cmds[..] {
-        [Command::Create { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, req) = only::<CreateGroupRequest>(&a.take_commands());
     assert_eq!(req.group_id, "room42");
     assert_eq!(req.group_name.as_deref(), Some("Launch party"));
     assert_eq!(req.administrators, vec!["uid7"]);
     assert_eq!(req.creator_id.as_deref(), Some("mod1"));
     assert!(a.busy());
 
-    a.handle(Msg::Worker(Event::Created {
+    answer(
+        &mut a,
         id,
-        request: req.clone(),
-        result: Ok(CreateGroupResponse {
+        Ok(CreateGroupResponse {
             request_id: "R1".into(),
             group_id: "room42".into(),
             already_exists: true,
             already_delete: true,
         }),
-    }));
+    );
     match &a.overlay {
         Some(Overlay::Create(f)) => {
             let (_, text) = f.message.clone().unwrap();
@@ -426,22 +403,18 @@ fn create_sends_the_form_and_reports_already_exists_in_words() {
     keys(&mut a, &["up", "up", "up"]);
     type_text(&mut a, "b");
     press(&mut a, "enter");
-    let cmds = a.take_commands();
-    let (id, req) = match &cmds[..] {
-        [Command::Create { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, req) = only::<CreateGroupRequest>(&a.take_commands());
     assert_eq!(req.group_id, "room42b");
-    a.handle(Msg::Worker(Event::Created {
+    answer(
+        &mut a,
         id,
-        request: req,
-        result: Ok(CreateGroupResponse {
+        Ok(CreateGroupResponse {
             request_id: "R2".into(),
             group_id: "room42b".into(),
             already_exists: false,
             already_delete: false,
         }),
-    }));
+    );
     assert!(a.overlay.is_none());
     assert!(
         a.status
@@ -485,21 +458,17 @@ fn delete_needs_the_typed_id_and_cancel_is_the_default() {
     type_text(&mut a, &target);
     press(&mut a, "tab");
     press(&mut a, "enter");
-    let cmds = a.take_commands();
-    let (id, req) = match &cmds[..] {
-        [Command::Delete { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, req) = only::<DeleteGroupRequest>(&a.take_commands());
     assert_eq!(req.group_id, target);
     assert_eq!(req.operator_id.as_deref(), Some("mod1"));
-    a.handle(Msg::Worker(Event::Deleted {
+    answer(
+        &mut a,
         id,
-        request: req,
-        result: Ok(DeleteGroupResponse {
+        Ok(DeleteGroupResponse {
             request_id: "RD".into(),
             group_id: target.clone(),
         }),
-    }));
+    );
     assert!(
         a.status
             .toast
@@ -526,11 +495,7 @@ fn compose_sends_and_a_failed_send_keeps_everything() {
     assert_eq!(a.compose.body.text(), "quiet please\njk");
     let tid = a.compose.tid.value().to_string();
     press(&mut a, "ctrl-s");
-    let cmds = a.take_commands();
-    let (id, req) = match &cmds[..] {
-        [Command::Send { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, req) = only::<SendMessageRequest>(&a.take_commands());
     assert_eq!(req.group_id, target);
     assert_eq!(req.sender_id, "mod1");
     assert_eq!(req.msg_type, Some(1));
@@ -542,11 +507,7 @@ fn compose_sends_and_a_failed_send_keeps_everything() {
     press(&mut a, "ctrl-s");
     assert!(a.take_commands().is_empty());
 
-    a.handle(Msg::Worker(Event::Sent {
-        id,
-        request: req.clone(),
-        result: Err(service_error("InvalidGroup")),
-    }));
+    answer::<SendMessageResponse>(&mut a, id, Err(service_error("InvalidGroup")));
     assert_eq!(a.compose.body.text(), "quiet please\njk", "text kept");
     assert_eq!(a.compose.tid.value(), tid, "MsgTid kept for the retry");
     let e = a.status.error.clone().unwrap();
@@ -554,20 +515,16 @@ fn compose_sends_and_a_failed_send_keeps_everything() {
     assert_eq!(e.request_id.as_deref(), Some("REQ-ERR-1"));
 
     press(&mut a, "ctrl-s");
-    let cmds = a.take_commands();
-    let (id, req) = match &cmds[..] {
-        [Command::Send { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, req) = only::<SendMessageRequest>(&a.take_commands());
     assert_eq!(req.msg_tid.as_deref(), Some(tid.as_str()));
-    a.handle(Msg::Worker(Event::Sent {
+    answer(
+        &mut a,
         id,
-        request: req,
-        result: Ok(SendMessageResponse {
+        Ok(SendMessageResponse {
             request_id: "RS1".into(),
             msg_tid: tid.clone(),
         }),
-    }));
+    );
     assert_eq!(a.compose.sent.len(), 1);
     assert_eq!(a.compose.sent[0].request_id, "RS1");
     let (ok, text) = a.compose.last.clone().unwrap();
@@ -606,15 +563,11 @@ fn compose_fields_types_and_json_check() {
     assert!(a.compose.no_storage && a.compose.no_cache);
     press(&mut a, "ctrl-n");
     press(&mut a, "ctrl-s");
-    match &a.take_commands()[..] {
-        [Command::Send { request, .. }] => {
-            assert_eq!(request.msg_type, Some(2));
-            assert_eq!(request.weight, Some(5));
-            assert_eq!(request.no_storage, Some(true));
-            assert_eq!(request.no_cache, Some(true));
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, request) = only::<SendMessageRequest>(&a.take_commands());
+    assert_eq!(request.msg_type, Some(2));
+    assert_eq!(request.weight, Some(5));
+    assert_eq!(request.no_storage, Some(true));
+    assert_eq!(request.no_cache, Some(true));
     // ctrl-e asks the loop to open $EDITOR with the Body.
     press(&mut a, "ctrl-e");
     assert_eq!(
@@ -669,15 +622,8 @@ fn copy_id_emits_osc52_effect() {
 fn errors_and_panics_from_the_worker_show_and_the_console_goes_on() {
     let mut a = loaded(100);
     press(&mut a, "pgdn");
-    let cmds = a.take_commands();
-    let Command::LoadPage { id, request } = cmds[0].clone() else {
-        unreachable!()
-    };
-    a.handle(Msg::Worker(Event::Page {
-        id,
-        request,
-        result: Err(service_error("Throttling.User")),
-    }));
+    let (id, _) = only::<ListGroupsRequest>(&a.take_commands());
+    answer::<ListGroupsResponse>(&mut a, id, Err(service_error("Throttling.User")));
     let e = a.status.error.clone().unwrap();
     assert_eq!(e.code, "Throttling.User");
     assert_eq!(e.request_id.as_deref(), Some("REQ-ERR-1"));
@@ -685,9 +631,7 @@ fn errors_and_panics_from_the_worker_show_and_the_console_goes_on() {
     assert!(!a.busy());
 
     press(&mut a, "pgdn");
-    let Command::LoadPage { id, .. } = a.take_commands()[0].clone() else {
-        unreachable!()
-    };
+    let (id, _) = only::<ListGroupsRequest>(&a.take_commands());
     a.handle(Msg::Worker(Event::Failed {
         id,
         message: "boom".into(),
@@ -904,15 +848,8 @@ fn ro_badge_errors_and_spinner_are_styled() {
             .unwrap()
             .contains("loading page 1")
     );
-    let cmds = a.take_commands();
-    let Command::LoadPage { id, request } = cmds[0].clone() else {
-        unreachable!()
-    };
-    a.handle(Msg::Worker(Event::Page {
-        id,
-        request,
-        result: Err(service_error("NoAuth")),
-    }));
+    let (id, _) = only::<ListGroupsRequest>(&a.take_commands());
+    answer::<ListGroupsResponse>(&mut a, id, Err(service_error("NoAuth")));
     let buf = draw(&mut a, 80, 24);
     let text = buffer_text(&buf);
     let last = text.lines().nth(23).unwrap();
@@ -1045,18 +982,15 @@ fn drafts_are_kept_per_group_and_survive_a_restart() {
 
     // Once sent, the draft goes (a restored sent message invites a duplicate).
     press(&mut b, "ctrl-s");
-    let (id, request) = match &b.take_commands()[..] {
-        [Command::Send { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
-    b.handle(Msg::Worker(Event::Sent {
+    let (id, request) = only::<SendMessageRequest>(&b.take_commands());
+    answer(
+        &mut b,
         id,
-        request: request.clone(),
-        result: Ok(SendMessageResponse {
+        Ok(SendMessageResponse {
             request_id: "R".into(),
             msg_tid: request.msg_tid.clone().unwrap(),
         }),
-    }));
+    );
     let c = app_in(dir.path());
     let key = crate::drafts::DraftKey::new("demo", None, "room009");
     assert!(c.drafts.as_ref().unwrap().get(&key).is_none());
@@ -1070,15 +1004,12 @@ fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
     a.compose.body.set_text("");
     type_text(&mut a, "later");
     press(&mut a, "ctrl-s");
-    let (id, request) = match &a.take_commands()[..] {
-        [Command::Send { id, request }] => (*id, request.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, request) = only::<SendMessageRequest>(&a.take_commands());
     let tid = request.msg_tid.clone().unwrap();
-    a.handle(Msg::Worker(Event::Sent {
+    answer::<SendMessageResponse>(
+        &mut a,
         id,
-        request,
-        result: Err(ApiError::Service(ServiceError {
+        Err(ApiError::Service(ServiceError {
             status: 400,
             code: "InputInvalid".into(),
             message: "The group has no online users.".into(),
@@ -1087,7 +1018,7 @@ fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
             host_id: None,
             retry_after: None,
         })),
-    }));
+    );
     let (_, text) = a.compose.last.clone().unwrap();
     assert!(text.contains("ctrl-o keeps it in the outbox"), "{text}");
     press(&mut a, "ctrl-o");
@@ -1251,11 +1182,7 @@ fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
     assert!(a.take_commands().is_empty(), "typing is required");
     type_text(&mut a, "DELETE 3");
     press(&mut a, "enter");
-    let cmds = a.take_commands();
-    let (id, job) = match &cmds[..] {
-        [Command::Bulk { id, job }] => (*id, job.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, job) = bulk_job(&a.take_commands());
     assert_eq!(job.len(), 3);
     a.handle(Msg::Worker(Event::BulkProgress {
         id,
@@ -1291,7 +1218,7 @@ fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
         panic!("summary")
     };
     assert!(s.lines[0].contains("1/3 deleted · 1 failed · 1 not attempted"));
-    assert!(a.bulk.is_none());
+    assert!(a.pending.bulk().is_none());
     assert_eq!(a.browser.marked.len(), 2, "done ones are unmarked");
 }
 
@@ -1302,11 +1229,7 @@ fn bulk_send_goes_to_every_marked_group_and_lands_in_the_sent_log() {
     press(&mut a, "m");
     assert_eq!(a.compose.bulk_targets.len(), 2);
     press(&mut a, "ctrl-s");
-    let cmds = a.take_commands();
-    let (id, job) = match &cmds[..] {
-        [Command::Bulk { id, job }] => (*id, job.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, job) = bulk_job(&a.take_commands());
     a.handle(Msg::Worker(Event::BulkDone {
         id,
         job,

@@ -59,7 +59,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         &app.theme,
     );
 
-    let page_busy = app.page_request.is_some();
+    let page_busy = app.pending.page().is_some();
+    let sending = app.pending.sending();
     let send_key = app.keymap.first(Action::Send);
     if app.focus == Focus::Outbox {
         app.browser.rows_area = Rect::default();
@@ -114,6 +115,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 true,
                 app.ctx.read_only,
                 send_key,
+                sending,
             );
         } else {
             let g = app.browser.selected_group().cloned();
@@ -167,6 +169,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                     true,
                     app.ctx.read_only,
                     send_key,
+                    sending,
                 );
             }
         }
@@ -203,7 +206,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 .keymap
                 .first(Action::Open)
                 .unwrap_or_else(|| "enter".into());
-            create::draw(frame, main, form, &app.theme, &submit);
+            create::draw(
+                frame,
+                main,
+                form,
+                &app.theme,
+                &submit,
+                app.pending.creating(),
+            );
         }
         Some(Overlay::Delete(d)) => delete::draw(frame, main, d, &app.theme, &app.clock),
         Some(Overlay::Confirm(d)) => confirm::draw(frame, main, d, &app.theme),

@@ -18,7 +18,6 @@ use crate::drafts::Draft;
 use crate::outbox::{Disposition, LastError};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
-use crate::worker::RequestId;
 
 use super::textarea::TextArea;
 use super::{byte_counter, draw_input, ellipsize};
@@ -81,6 +80,26 @@ pub struct SentEntry {
     pub preview: String,
 }
 
+impl SentEntry {
+    pub fn new(at: i64, request: &SendMessageRequest, msg_tid: &str, request_id: &str) -> Self {
+        let preview: String = request
+            .body
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            at,
+            group_id: request.group_id.clone(),
+            msg_type: request.msg_type,
+            msg_tid: msg_tid.to_string(),
+            request_id: request_id.to_string(),
+            preview: ellipsize(&preview, 40),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ComposeState {
     /// The group messages go to (follows the browser selection).
@@ -95,8 +114,6 @@ pub struct ComposeState {
     pub meta: Input,
     pub body: TextArea,
     pub field: Field,
-    /// The send in flight, if any.
-    pub sending: Option<RequestId>,
     /// Outcome of the last send: (ok, text).
     pub last: Option<(bool, String)>,
     /// The last failed send: its MsgTid, what it failed with, and whether it
@@ -126,7 +143,6 @@ impl ComposeState {
             meta: Input::default(),
             body: TextArea::default(),
             field: Field::Body,
-            sending: None,
             last: None,
             last_failure: None,
             sent: Vec::new(),
@@ -428,6 +444,7 @@ pub fn draw(
     focused: bool,
     read_only: bool,
     send_key: Option<String>,
+    sending: bool,
 ) {
     let block = Block::default()
         .borders(Borders::ALL)
@@ -672,7 +689,7 @@ pub fn draw(
         y += body_h;
     }
     if result_rows > 0 && y < bottom {
-        let line = if state.sending.is_some() {
+        let line = if sending {
             Line::styled("Sending…", theme.warning())
         } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
             Line::styled(format!("✗ {problem}"), theme.error())

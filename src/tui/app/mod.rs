@@ -2,7 +2,9 @@
 //! timers), state changed, commands for the worker and effects for the event
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
-use std::collections::{BTreeMap, HashMap};
+mod pending;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +14,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{
-    DataCenter, DeleteGroupRequest, Group, ListGroupsRequest, SendMessageRequest, page_count,
+    ApiError, CreateGroupResponse, DataCenter, DeleteGroupRequest, DeleteGroupResponse, Group,
+    ListGroupsRequest, ListGroupsResponse, SendMessageRequest, SendMessageResponse, page_count,
 };
 use crate::audit::AuditLog;
 use crate::bulk::Progress;
@@ -20,7 +23,9 @@ use crate::catalogue::Catalogue;
 use crate::delivery::OutboxOp;
 use crate::drafts::{DraftKey, DraftStore};
 use crate::outbox::{self, Disposition, LastError, State};
-use crate::worker::{BulkJob, Command, Event, RequestId};
+use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};
+
+pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
 
 use super::action::{Action, Msg};
 use super::clock::Clock;
@@ -28,7 +33,7 @@ use super::keys::{Key, KeyMap};
 use super::panes::browser::{BrowserState, PAGE_SIZES};
 use super::panes::command;
 use super::panes::compose::{ComposeState, Field, SentEntry};
-use super::panes::confirm::{Answer, ConfirmDialog, Pending};
+use super::panes::confirm::{Answer, ConfirmDialog, Pending as OnConfirm};
 use super::panes::create::CreateForm;
 use super::panes::delete::{Choice, DeleteDialog};
 use super::panes::detail::DetailState;
@@ -104,39 +109,21 @@ pub enum Overlay {
     BulkSummary(Box<BulkSummary>),
 }
 
-/// A bulk run in flight.
-#[derive(Debug, Clone)]
-pub struct BulkRun {
-    pub id: RequestId,
-    /// "sending" or "deleting".
-    pub verb: &'static str,
-    pub progress: Progress,
-    pub cancelling: bool,
-}
-
 /// The end of a bulk run, shown until dismissed.
 #[derive(Debug, Clone)]
 pub struct BulkSummary {
     pub title: String,
     pub lines: Vec<String>,
-    /// Sends that did not go through; the queue key keeps them in the outbox.
+    /// Sends that provably did not go through; the queue key keeps them in
+    /// the outbox, queued.
     pub failed_sends: Vec<SendMessageRequest>,
+    /// Sends that may have reached the service; the queue key keeps them in
+    /// the outbox as "outcome unknown", for a person to resend.
+    pub unknown_sends: Vec<(SendMessageRequest, LastError)>,
 }
 
-/// What an outbox request in flight was for (to word its reply).
-#[derive(Debug, Clone)]
-enum OutboxPurpose {
-    Refresh,
-    /// A composed message; the MsgTid the compose pane showed.
-    Enqueue {
-        tid: String,
-        unknown: bool,
-    },
-    Keep,
-    Discard,
-    Retry,
-    Edit,
-}
+/// The latest-wins lane of page loads.
+const PAGE_LANE: &str = "page";
 
 /// Side effects the event loop carries out for the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,25 +147,17 @@ pub struct App {
     pub detail: DetailState,
     pub compose: ComposeState,
     pub status: StatusState,
-    /// Requests in flight and what they do (for the spinner).
-    pub in_flight: BTreeMap<RequestId, String>,
-    /// The page load whose reply is wanted; replies to any other are dropped.
-    pub page_request: Option<RequestId>,
-    /// Create/delete in flight, by request id, with the group they concern.
-    mutations: HashMap<RequestId, String>,
-    next_id: RequestId,
-    pub outbox: Vec<Command>,
+    /// Every request in flight and what it is for.
+    pub pending: PendingRequests,
+    /// Commands for the worker, taken by the event loop.
+    commands: Vec<Command>,
     pub effects: Vec<Effect>,
     pub quit: bool,
     pub spinner: usize,
-    pub last_page_load: Option<Instant>,
     /// Compose drafts, saved as you type (none without a data directory).
     pub drafts: Option<DraftStore>,
     /// The outbox pane (entries come from the worker).
     pub outbox_pane: OutboxState,
-    outbox_requests: HashMap<RequestId, OutboxPurpose>,
-    /// The bulk run in flight, if any.
-    pub bulk: Option<BulkRun>,
 }
 
 impl App {
@@ -226,19 +205,13 @@ impl App {
             detail: DetailState::default(),
             compose,
             status,
-            in_flight: BTreeMap::new(),
-            page_request: None,
-            mutations: HashMap::new(),
-            next_id: 1,
-            outbox: Vec::new(),
+            pending: PendingRequests::default(),
+            commands: Vec::new(),
             effects: Vec::new(),
             quit: false,
             spinner: 0,
-            last_page_load: None,
             drafts,
             outbox_pane: OutboxState::default(),
-            outbox_requests: HashMap::new(),
-            bulk: None,
             ctx,
         })
     }
@@ -252,10 +225,22 @@ impl App {
     }
 
     fn outbox_op(&mut self, op: OutboxOp, purpose: OutboxPurpose) {
-        let id = self.next_id();
-        self.outbox_requests.insert(id, purpose);
-        self.in_flight.insert(id, "outbox".into());
-        self.outbox.push(Command::Outbox { id, op });
+        let id = self.pending.add("outbox", Pending::Outbox(purpose));
+        self.commands.push(Command::Outbox { id, op });
+    }
+
+    /// Calls `op` through the worker; the reply comes back to `on_reply` as
+    /// what `pending` says.
+    fn call<O: crate::worker::Call>(
+        &mut self,
+        op: O,
+        lane: Lane,
+        label: String,
+        pending: Pending,
+    ) -> RequestId {
+        let id = self.pending.add(label, pending);
+        self.commands.push(Command::call(id, op, lane));
+        id
     }
 
     /// "outbox 3 queued · 1 unknown" for the header, when anything waits.
@@ -265,7 +250,7 @@ impl App {
 
     /// "sending 12/40 · 1 failed" while a bulk run is in flight.
     pub fn bulk_label(&self) -> Option<String> {
-        let b = self.bulk.as_ref()?;
+        let (_, b) = self.pending.bulk()?;
         let p = &b.progress;
         let mut s = format!("{} {}/{}", b.verb, p.done + p.failed, p.total);
         if p.failed > 0 {
@@ -280,50 +265,34 @@ impl App {
     }
 
     pub fn busy(&self) -> bool {
-        !self.in_flight.is_empty()
+        !self.pending.is_empty()
     }
 
     /// What the header says is in flight.
     pub fn busy_label(&self) -> Option<String> {
-        let first = self.in_flight.values().next()?;
-        Some(match self.in_flight.len() {
-            1 => first.clone(),
-            n => format!("{first} (+{})", n - 1),
-        })
+        self.pending.label()
     }
 
     pub fn take_commands(&mut self) -> Vec<Command> {
-        std::mem::take(&mut self.outbox)
+        std::mem::take(&mut self.commands)
     }
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
     }
 
-    fn next_id(&mut self) -> RequestId {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
-    }
-
     /// Asks for the page `browser.query` describes; an older page load still
     /// queued or in flight is superseded (latest wins).
     pub fn request_page(&mut self) {
-        if let Some(old) = self.page_request.take() {
-            self.in_flight.remove(&old);
-        }
-        self.outbox.retain(|c| !c.is_page_load());
-        let id = self.next_id();
-        self.in_flight.insert(
-            id,
-            format!("loading page {}", self.browser.query.page_number),
+        self.pending.drop_page();
+        self.commands.retain(|c| c.latest_lane() != Some(PAGE_LANE));
+        let request = self.browser.query.clone();
+        self.call(
+            request.clone(),
+            Lane::Latest(PAGE_LANE),
+            format!("loading page {}", request.page_number),
+            Pending::Page(request),
         );
-        self.page_request = Some(id);
-        self.last_page_load = Some(Instant::now());
-        self.outbox.push(Command::LoadPage {
-            id,
-            request: self.browser.query.clone(),
-        });
     }
 
     /// The one update function: every message from the event loop lands here.
@@ -339,7 +308,7 @@ impl App {
                 self.status.expire(Instant::now());
             }
             Msg::AutoRefresh => {
-                if self.page_request.is_none() && self.overlay.is_none() {
+                if self.pending.page().is_none() && self.overlay.is_none() {
                     self.request_page();
                 }
             }
@@ -428,11 +397,10 @@ impl App {
             Action::NextPane => self.cycle_focus(true),
             Action::PrevPane => self.cycle_focus(false),
             Action::Back => {
-                if let Some(b) = &mut self.bulk {
+                if let Some((id, b)) = self.pending.bulk_mut() {
                     if !b.cancelling {
                         b.cancelling = true;
-                        let id = b.id;
-                        self.outbox.push(Command::CancelBulk { id });
+                        self.commands.push(Command::CancelBulk { id });
                         self.status
                             .flash(ToastKind::Warning, "Cancelling: calls in flight finish");
                     }
@@ -601,7 +569,8 @@ impl App {
                 .target
                 .as_ref()
                 .is_some_and(|t| t.group_id == g.group_id);
-            if !same && self.compose.sending.is_none() && self.drafts.is_some() {
+            let sending = self.pending.sending();
+            if !same && !sending && self.drafts.is_some() {
                 // Each group has its own draft: keep this one, open that one.
                 self.touch_draft();
                 self.compose.target = Some(g);
@@ -618,7 +587,7 @@ impl App {
                         .compose
                         .reset(&self.ctx.moderator_id, &self.ctx.catalogue),
                 }
-            } else if self.compose.sending.is_none() {
+            } else if !sending {
                 // Without a drafts file the text follows the selection rather
                 // than being dropped.
                 self.compose.target = Some(g);
@@ -685,7 +654,7 @@ impl App {
     /// Keeps the composed message in the durable outbox instead of sending it
     /// now (the worker writes it; background delivery sends it).
     fn queue_in_outbox(&mut self) {
-        if self.compose.sending.is_some() {
+        if self.pending.sending() {
             self.status.flash(
                 ToastKind::Warning,
                 "A send is in flight; wait for its outcome",
@@ -824,32 +793,31 @@ impl App {
             &format!("Delete {n} groups"),
             lines,
             &format!("Delete {n}"),
-            Pending::DeleteGroups(groups),
+            OnConfirm::DeleteGroups(groups),
         )
         .with_typed(vec![format!("DELETE {n}"), n.to_string()]);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
     fn start_bulk(&mut self, verb: &'static str, job: BulkJob) {
-        if self.bulk.is_some() {
+        if self.pending.bulk().is_some() {
             self.status
                 .flash(ToastKind::Warning, "A bulk run is already in flight");
             return;
         }
-        let id = self.next_id();
         let total = job.len();
-        self.bulk = Some(BulkRun {
-            id,
-            verb,
-            progress: Progress {
-                total,
-                ..Default::default()
-            },
-            cancelling: false,
-        });
-        self.in_flight
-            .insert(id, format!("{verb} to {total} groups"));
-        self.outbox.push(Command::Bulk { id, job });
+        let id = self.pending.add(
+            format!("{verb} to {total} groups"),
+            Pending::Bulk(BulkRun {
+                verb,
+                progress: Progress {
+                    total,
+                    ..Default::default()
+                },
+                cancelling: false,
+            }),
+        );
+        self.commands.push(Command::Bulk { id, job });
     }
 
     fn outbox_action(&mut self, action: Action) {
@@ -910,7 +878,7 @@ impl App {
                         "Resend anyway",
                         lines,
                         "Resend",
-                        Pending::ResendAnyway(e.id),
+                        OnConfirm::ResendAnyway(e.id),
                     ))));
                 }
                 Some(e) => self.status.flash(
@@ -939,7 +907,7 @@ impl App {
                         "Discard message",
                         lines,
                         "Discard",
-                        Pending::Discard(e.id),
+                        OnConfirm::Discard(e.id),
                     ))));
                 }
                 Some(e) => self.status.flash(
@@ -990,7 +958,7 @@ impl App {
                 None => self.status.flash(ToastKind::Warning, "No entry selected"),
             },
             Action::Back => {
-                if self.bulk.is_some() {
+                if self.pending.bulk().is_some() {
                     self.do_action(Action::Back);
                 } else {
                     self.focus = Focus::Browser;
@@ -1071,20 +1039,21 @@ impl App {
                 _ => self.overlay = Some(Overlay::SentLog { scroll }),
             },
             Overlay::BulkSummary(summary) => match self.text_action(&key) {
-                Some(Action::Queue) if !summary.failed_sends.is_empty() => {
-                    let n = summary.failed_sends.len();
-                    for request in summary.failed_sends {
-                        self.outbox_op(
-                            OutboxOp::Enqueue {
-                                request,
-                                unknown: None,
-                            },
-                            OutboxPurpose::Keep,
-                        );
+                Some(Action::Queue)
+                    if !summary.failed_sends.is_empty() || !summary.unknown_sends.is_empty() =>
+                {
+                    let n = summary.failed_sends.len() + summary.unknown_sends.len();
+                    let unknown = summary
+                        .unknown_sends
+                        .into_iter()
+                        .map(|(request, e)| (request, Some(e)));
+                    let failed = summary.failed_sends.into_iter().map(|r| (r, None));
+                    for (request, unknown) in failed.chain(unknown) {
+                        self.outbox_op(OutboxOp::Enqueue { request, unknown }, OutboxPurpose::Keep);
                     }
                     self.status.flash(
                         ToastKind::Success,
-                        format!("{n} failed sends kept in the outbox"),
+                        format!("{n} unsent messages kept in the outbox"),
                     );
                 }
                 Some(Action::Back | Action::Open) => {}
@@ -1148,17 +1117,17 @@ impl App {
         }
     }
 
-    fn confirmed(&mut self, pending: Pending) {
+    fn confirmed(&mut self, pending: OnConfirm) {
         match pending {
-            Pending::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
-            Pending::ResendAnyway(id) => self.outbox_op(
+            OnConfirm::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
+            OnConfirm::ResendAnyway(id) => self.outbox_op(
                 OutboxOp::Requeue {
                     entry: id,
                     edited: None,
                 },
                 OutboxPurpose::Retry,
             ),
-            Pending::DeleteGroups(groups) => {
+            OnConfirm::DeleteGroups(groups) => {
                 let requests = groups
                     .iter()
                     .map(|g| DeleteGroupRequest {
@@ -1348,39 +1317,42 @@ impl App {
     // ------------------------------------------------------------- mutations
 
     fn submit_create(&mut self, form: &mut CreateForm) {
-        if form.pending.is_some() {
+        if self.pending.creating() {
             return;
         }
         match form.request(&self.ctx.app_id, self.ctx.data_center) {
             Ok(request) => {
-                let id = self.next_id();
-                self.in_flight
-                    .insert(id, format!("creating {}", request.group_id));
-                self.mutations.insert(id, request.group_id.clone());
-                form.pending = Some(id);
+                let group_id = request.group_id.clone();
+                self.call(
+                    request,
+                    Lane::Every,
+                    format!("creating {group_id}"),
+                    Pending::Create { group_id },
+                );
                 form.message = None;
-                self.outbox.push(Command::Create { id, request });
             }
             Err(e) => form.message = Some((false, format!("✗ {e}"))),
         }
     }
 
     fn submit_delete(&mut self, group: &Group) {
-        let id = self.next_id();
         let request = DeleteGroupRequest {
             app_id: self.ctx.app_id.clone(),
             group_id: group.group_id.clone(),
             operator_id: (!self.ctx.moderator_id.is_empty()).then(|| self.ctx.moderator_id.clone()),
             data_center: self.ctx.data_center,
         };
-        self.in_flight
-            .insert(id, format!("deleting {}", group.group_id));
-        self.mutations.insert(id, group.group_id.clone());
-        self.outbox.push(Command::Delete { id, request });
+        let group_id = group.group_id.clone();
+        self.call(
+            request,
+            Lane::Every,
+            format!("deleting {group_id}"),
+            Pending::Delete { group_id },
+        );
     }
 
     fn submit_send(&mut self) {
-        if self.compose.sending.is_some() {
+        if self.pending.sending() {
             self.status
                 .flash(ToastKind::Warning, "A send is already in flight");
             return;
@@ -1389,7 +1361,7 @@ impl App {
             match self.bulk_requests() {
                 Ok(requests) => {
                     self.start_bulk("sending", BulkJob::Send(requests));
-                    if self.bulk.is_some() {
+                    if self.pending.bulk().is_some() {
                         self.compose.last = Some((true, "Bulk send started".into()));
                     }
                 }
@@ -1411,12 +1383,9 @@ impl App {
             &self.ctx.catalogue,
         ) {
             Ok(request) => {
-                let id = self.next_id();
-                self.in_flight
-                    .insert(id, format!("sending to {}", request.group_id));
-                self.compose.sending = Some(id);
+                let label = format!("sending to {}", request.group_id);
+                self.call(request.clone(), Lane::Every, label, Pending::Send(request));
                 self.compose.last = None;
-                self.outbox.push(Command::Send { id, request });
             }
             Err(e) => {
                 self.compose.last = Some((false, format!("✗ {e}")));
@@ -1427,218 +1396,26 @@ impl App {
 
     // ---------------------------------------------------------------- worker
 
-    fn create_form(&mut self, id: RequestId) -> Option<&mut CreateForm> {
+    fn create_form(&mut self) -> Option<&mut CreateForm> {
         match &mut self.overlay {
-            Some(Overlay::Create(f)) if f.pending == Some(id) => Some(f),
+            Some(Overlay::Create(f)) => Some(f),
             _ => None,
         }
     }
 
+    /// Every worker reply lands here and is matched against the one map of
+    /// requests in flight.
     fn on_worker(&mut self, ev: Event) {
-        if let Some(id) = ev.id() {
-            self.in_flight.remove(&id);
-        }
         match ev {
-            Event::Page {
-                id,
-                request,
-                result,
-            } => {
-                if self.page_request != Some(id) {
-                    tracing::debug!(id, "dropping a reply to a superseded page load");
-                    return;
-                }
-                self.page_request = None;
-                match result {
-                    Ok(reply) => {
-                        let pages = page_count(reply.total_count, request.page_size);
-                        if reply.group_list.is_empty()
-                            && reply.total_count > 0
-                            && request.page_number > pages
-                        {
-                            // The page went away (groups were deleted): show the last one.
-                            self.browser.query.page_number = pages;
-                            self.request_page();
-                            return;
-                        }
-                        self.browser.query = request.clone();
-                        self.browser.apply_page(request, reply);
-                    }
-                    Err(e) => {
-                        if let Some(loaded) = &self.browser.loaded {
-                            self.browser.query = loaded.clone();
-                        }
-                        self.status.error = Some(ErrorLine::from_api(
-                            &format!("loading page {}", request.page_number),
-                            &e,
-                        ));
-                    }
-                }
-            }
-            Event::Created {
-                id,
-                request,
-                result,
-            } => {
-                self.mutations.remove(&id);
-                let gid = request.group_id.clone();
-                match result {
-                    Ok(r) if r.already_exists => {
-                        let text = if r.already_delete {
-                            format!(
-                                "GroupId {gid} belonged to a group that was deleted; a deleted ID cannot be used again. Choose another ID."
-                            )
-                        } else {
-                            format!("Group {gid} already exists; nothing was created.")
-                        };
-                        match self.create_form(id) {
-                            Some(form) => {
-                                form.pending = None;
-                                form.message = Some((false, text));
-                            }
-                            None => self.status.flash(ToastKind::Warning, text),
-                        }
-                    }
-                    Ok(r) => {
-                        if self.create_form(id).is_some() {
-                            self.overlay = None;
-                        }
-                        self.status.flash(
-                            ToastKind::Success,
-                            format!("Created group {gid} · RequestId {}", r.request_id),
-                        );
-                        self.browser.select_after_load = Some(gid);
-                        self.request_page();
-                    }
-                    Err(e) => {
-                        if let Some(form) = self.create_form(id) {
-                            form.pending = None;
-                            form.message = Some((false, format!("✗ {e}")));
-                        }
-                        self.status.error =
-                            Some(ErrorLine::from_api(&format!("creating {gid}"), &e));
-                    }
-                }
-            }
-            Event::Deleted {
-                id,
-                request,
-                result,
-            } => {
-                self.mutations.remove(&id);
-                let gid = request.group_id;
-                match result {
-                    Ok(r) => {
-                        self.status.flash(
-                            ToastKind::Success,
-                            format!("Deleted group {gid} · RequestId {}", r.request_id),
-                        );
-                        self.request_page();
-                    }
-                    Err(e) => {
-                        self.status.error =
-                            Some(ErrorLine::from_api(&format!("deleting {gid}"), &e));
-                    }
-                }
-            }
-            Event::Sent {
-                id,
-                request,
-                result,
-            } => {
-                if self.compose.sending == Some(id) {
-                    self.compose.sending = None;
-                }
-                match result {
-                    Ok(r) => {
-                        let text = format!(
-                            "✓ Sent to {} · MsgTid {} · RequestId {}",
-                            request.group_id, r.msg_tid, r.request_id
-                        );
-                        let preview: String = request
-                            .body
-                            .as_deref()
-                            .unwrap_or("")
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ");
-                        self.compose.sent.push(SentEntry {
-                            at: self.clock.now(),
-                            group_id: request.group_id.clone(),
-                            msg_type: request.msg_type,
-                            msg_tid: r.msg_tid.clone(),
-                            request_id: r.request_id.clone(),
-                            preview: super::panes::ellipsize(&preview, 40),
-                        });
-                        self.compose.last = Some((true, text.clone()));
-                        let key =
-                            DraftKey::new(&request.app_id, request.data_center, &request.group_id);
-                        self.forget_draft(Some(key));
-                        // Only when the pane still shows that message.
-                        if self.compose.tid.value() == r.msg_tid
-                            || request.msg_tid.as_deref() == Some(self.compose.tid.value())
-                        {
-                            self.compose.reset_after_send(&self.ctx.catalogue);
-                        }
-                        self.status.flash(
-                            ToastKind::Success,
-                            text.trim_start_matches("✓ ").to_string(),
-                        );
-                    }
-                    Err(e) => {
-                        // Everything composed stays, MsgTid included, so a retry
-                        // carries the same MsgTid.
-                        let mut text = format!("✗ Not sent: {e}");
-                        let disposition = outbox::classify(&e);
-                        if disposition == Disposition::Unknown {
-                            text.push_str(" — the outcome is unknown; check before resending");
-                        }
-                        if let Some(k) = self.keymap.first(Action::Queue)
-                            && matches!(disposition, Disposition::Retry | Disposition::Unknown)
-                        {
-                            text.push_str(&format!(" · {k} keeps it in the outbox"));
-                        }
-                        self.compose.last = Some((false, text));
-                        self.compose.last_failure = Some((
-                            request.msg_tid.clone().unwrap_or_default(),
-                            LastError::from_api(&e),
-                            disposition,
-                        ));
-                        self.status.error = Some(ErrorLine::from_api(
-                            &format!("sending to {}", request.group_id),
-                            &e,
-                        ));
-                    }
-                }
-            }
-            Event::Failed { id, message } => {
-                if self.page_request == Some(id) {
-                    self.page_request = None;
-                    if let Some(loaded) = &self.browser.loaded {
-                        self.browser.query = loaded.clone();
-                    }
-                }
-                if self.compose.sending == Some(id) {
-                    self.compose.sending = None;
-                    self.compose.last =
-                        Some((false, "✗ internal error; the message is kept".into()));
-                }
-                if let Some(form) = self.create_form(id) {
-                    form.pending = None;
-                }
-                self.mutations.remove(&id);
-                self.status.error = Some(ErrorLine::local(
-                    "InternalError",
-                    format!(
-                        "a request crashed in the API worker ({message}); the console keeps running"
-                    ),
-                ));
-            }
+            Event::Reply { id, result } => match self.pending.take(id) {
+                Some(pending) => self.on_reply(pending, result),
+                None => tracing::debug!(id, "dropping a reply nobody waits for (superseded)"),
+            },
             Event::Outbox { id, result } => {
-                let purpose = self
-                    .outbox_requests
-                    .remove(&id)
-                    .unwrap_or(OutboxPurpose::Refresh);
+                let purpose = match self.pending.take(id) {
+                    Some(Pending::Outbox(p)) => p,
+                    _ => OutboxPurpose::Refresh,
+                };
                 match result {
                     Ok(reply) => {
                         self.outbox_pane.apply(reply.snapshot);
@@ -1674,8 +1451,8 @@ impl App {
                 Err(e) => self.status.error = Some(ErrorLine::local("Outbox", e)),
             },
             Event::BulkProgress { id, progress } => {
-                if let Some(b) = &mut self.bulk
-                    && b.id == id
+                if let Some((bulk_id, b)) = self.pending.bulk_mut()
+                    && bulk_id == id
                 {
                     b.progress = progress;
                 }
@@ -1685,11 +1462,213 @@ impl App {
                 job,
                 results,
                 cancelled,
-            } => self.bulk_done(id, job, results, cancelled),
+            } => {
+                self.pending.take(id);
+                self.bulk_done(job, results, cancelled);
+            }
+            Event::Failed { id, message } => {
+                if let Some(pending) = self.pending.take(id) {
+                    self.on_crash(pending);
+                }
+                self.status.error = Some(ErrorLine::local(
+                    "InternalError",
+                    format!(
+                        "a request crashed in the API worker ({message}); the console keeps running"
+                    ),
+                ));
+            }
             Event::Restarted { message } => {
                 self.status.error = Some(ErrorLine::local(
                     "InternalError",
                     format!("the API worker crashed and was restarted ({message})"),
+                ));
+            }
+        }
+    }
+
+    /// The reply to a call, given to whoever asked for it, as the response
+    /// type of the operation it asked for.
+    fn on_reply(&mut self, pending: Pending, result: Result<Reply, ApiError>) {
+        match pending {
+            Pending::Page(request) => self.on_page(request, result.map(downcast_reply)),
+            Pending::Create { group_id } => self.on_created(&group_id, result.map(downcast_reply)),
+            Pending::Delete { group_id } => self.on_deleted(&group_id, result.map(downcast_reply)),
+            Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
+            Pending::Outbox(_) | Pending::Bulk(_) => {
+                tracing::warn!("an API reply for a request that made no call");
+            }
+        }
+    }
+
+    /// A request crashed in the worker: undo what waiting for it had changed.
+    /// (Whatever was derived from it being in flight, such as the bulk run or
+    /// "sending…", ended when it left the map.)
+    fn on_crash(&mut self, pending: Pending) {
+        match pending {
+            Pending::Page(_) => {
+                if let Some(loaded) = &self.browser.loaded {
+                    self.browser.query = loaded.clone();
+                }
+            }
+            Pending::Send(_) => {
+                self.compose.last = Some((false, "✗ internal error; the message is kept".into()));
+            }
+            Pending::Create { .. } => {
+                if let Some(form) = self.create_form() {
+                    form.message = Some((false, "✗ internal error; nothing was created".into()));
+                }
+            }
+            Pending::Bulk(b) => {
+                self.overlay = Some(Overlay::BulkSummary(Box::new(BulkSummary {
+                    title: "Bulk run stopped".into(),
+                    lines: vec![format!(
+                        "✗ The bulk run crashed after {} of {} calls; see the sent log and the groups for what was done.",
+                        b.progress.done + b.progress.failed,
+                        b.progress.total
+                    )],
+                    failed_sends: Vec::new(),
+                    unknown_sends: Vec::new(),
+                })));
+            }
+            Pending::Delete { .. } | Pending::Outbox(_) => {}
+        }
+    }
+
+    fn on_page(
+        &mut self,
+        request: ListGroupsRequest,
+        result: Result<ListGroupsResponse, ApiError>,
+    ) {
+        match result {
+            Ok(reply) => {
+                let pages = page_count(reply.total_count, request.page_size);
+                if reply.group_list.is_empty()
+                    && reply.total_count > 0
+                    && request.page_number > pages
+                {
+                    // The page went away (groups were deleted): show the last one.
+                    self.browser.query.page_number = pages;
+                    self.request_page();
+                    return;
+                }
+                self.browser.query = request.clone();
+                self.browser.apply_page(request, reply);
+            }
+            Err(e) => {
+                if let Some(loaded) = &self.browser.loaded {
+                    self.browser.query = loaded.clone();
+                }
+                self.status.error = Some(ErrorLine::from_api(
+                    &format!("loading page {}", request.page_number),
+                    &e,
+                ));
+            }
+        }
+    }
+
+    fn on_created(&mut self, gid: &str, result: Result<CreateGroupResponse, ApiError>) {
+        match result {
+            Ok(r) if r.already_exists => {
+                let text = if r.already_delete {
+                    format!(
+                        "GroupId {gid} belonged to a group that was deleted; a deleted ID cannot be used again. Choose another ID."
+                    )
+                } else {
+                    format!("Group {gid} already exists; nothing was created.")
+                };
+                match self.create_form() {
+                    Some(form) => form.message = Some((false, text)),
+                    None => self.status.flash(ToastKind::Warning, text),
+                }
+            }
+            Ok(r) => {
+                if self.create_form().is_some() {
+                    self.overlay = None;
+                }
+                self.status.flash(
+                    ToastKind::Success,
+                    format!("Created group {gid} · RequestId {}", r.request_id),
+                );
+                self.browser.select_after_load = Some(gid.to_string());
+                self.request_page();
+            }
+            Err(e) => {
+                if let Some(form) = self.create_form() {
+                    form.message = Some((false, format!("✗ {e}")));
+                }
+                self.status.error = Some(ErrorLine::from_api(&format!("creating {gid}"), &e));
+            }
+        }
+    }
+
+    fn on_deleted(&mut self, gid: &str, result: Result<DeleteGroupResponse, ApiError>) {
+        match result {
+            Ok(r) => {
+                self.status.flash(
+                    ToastKind::Success,
+                    format!("Deleted group {gid} · RequestId {}", r.request_id),
+                );
+                self.request_page();
+            }
+            Err(e) => {
+                self.status.error = Some(ErrorLine::from_api(&format!("deleting {gid}"), &e));
+            }
+        }
+    }
+
+    fn on_sent(
+        &mut self,
+        request: SendMessageRequest,
+        result: Result<SendMessageResponse, ApiError>,
+    ) {
+        match result {
+            Ok(r) => {
+                let text = format!(
+                    "✓ Sent to {} · MsgTid {} · RequestId {}",
+                    request.group_id, r.msg_tid, r.request_id
+                );
+                self.compose.sent.push(SentEntry::new(
+                    self.clock.now(),
+                    &request,
+                    &r.msg_tid,
+                    &r.request_id,
+                ));
+                self.compose.last = Some((true, text.clone()));
+                let key = DraftKey::new(&request.app_id, request.data_center, &request.group_id);
+                self.forget_draft(Some(key));
+                // Only when the pane still shows that message.
+                if self.compose.tid.value() == r.msg_tid
+                    || request.msg_tid.as_deref() == Some(self.compose.tid.value())
+                {
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+                self.status.flash(
+                    ToastKind::Success,
+                    text.trim_start_matches("✓ ").to_string(),
+                );
+            }
+            Err(e) => {
+                // Everything composed stays, MsgTid included, so a retry
+                // carries the same MsgTid.
+                let mut text = format!("✗ Not sent: {e}");
+                let disposition = outbox::classify(&e);
+                if disposition == Disposition::Unknown {
+                    text.push_str(" — the outcome is unknown; check before resending");
+                }
+                if let Some(k) = self.keymap.first(Action::Queue)
+                    && matches!(disposition, Disposition::Retry | Disposition::Unknown)
+                {
+                    text.push_str(&format!(" · {k} keeps it in the outbox"));
+                }
+                self.compose.last = Some((false, text));
+                self.compose.last_failure = Some((
+                    request.msg_tid.clone().unwrap_or_default(),
+                    LastError::from_api(&e),
+                    disposition,
+                ));
+                self.status.error = Some(ErrorLine::from_api(
+                    &format!("sending to {}", request.group_id),
+                    &e,
                 ));
             }
         }
@@ -1762,19 +1741,16 @@ impl App {
 
     fn bulk_done(
         &mut self,
-        id: RequestId,
         job: BulkJob,
         results: Vec<crate::worker::BulkResult>,
         cancelled: bool,
     ) {
-        if self.bulk.as_ref().is_some_and(|b| b.id == id) {
-            self.bulk = None;
-        }
         let total = job.len();
         let mut ok = 0;
         let mut failed_lines = Vec::new();
         let mut not_attempted = 0;
         let mut failed_sends = Vec::new();
+        let mut unknown_sends = Vec::new();
         for (i, r) in results.iter().enumerate() {
             let gid = job.group_id(i).to_string();
             match r {
@@ -1783,21 +1759,13 @@ impl App {
                     self.browser.marked.remove(&gid);
                     if let BulkJob::Send(reqs) = &job {
                         let req = &reqs[i];
-                        let preview: String = req
-                            .body
-                            .as_deref()
-                            .unwrap_or("")
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ");
-                        self.compose.sent.push(SentEntry {
-                            at: self.clock.now(),
-                            group_id: gid.clone(),
-                            msg_type: req.msg_type,
-                            msg_tid: req.msg_tid.clone().unwrap_or_default(),
-                            request_id: request_id.clone(),
-                            preview: super::panes::ellipsize(&preview, 40),
-                        });
+                        let tid = req.msg_tid.clone().unwrap_or_default();
+                        self.compose.sent.push(SentEntry::new(
+                            self.clock.now(),
+                            req,
+                            &tid,
+                            request_id,
+                        ));
                     }
                 }
                 Some(Err(e)) => {
@@ -1805,15 +1773,19 @@ impl App {
                     if let Some(r) = e.request_id() {
                         line.push_str(&format!(" · RequestId {r}"));
                     }
-                    failed_lines.push(line);
-                    if let BulkJob::Send(reqs) = &job
-                        && matches!(
-                            outbox::classify(e),
-                            Disposition::Retry | Disposition::Unknown
-                        )
-                    {
-                        failed_sends.push(reqs[i].clone());
+                    if let BulkJob::Send(reqs) = &job {
+                        // A send that may have reached the service is kept as
+                        // "outcome unknown", never queued to be sent again blindly.
+                        match outbox::classify(e) {
+                            Disposition::Retry => failed_sends.push(reqs[i].clone()),
+                            Disposition::Unknown => {
+                                line.push_str(" · outcome unknown");
+                                unknown_sends.push((reqs[i].clone(), LastError::from_api(e)));
+                            }
+                            _ => {}
+                        }
                     }
+                    failed_lines.push(line);
                 }
                 None => {
                     not_attempted += 1;
@@ -1834,14 +1806,19 @@ impl App {
             if cancelled { " (cancelled)" } else { "" }
         )];
         lines.extend(failed_lines);
-        if !failed_sends.is_empty()
-            && let Some(k) = self.keymap.first(Action::Queue)
+        if let Some(k) = self.keymap.first(Action::Queue)
             && self.ctx.data_dir.is_some()
         {
-            lines.push(format!(
-                "{k} keeps the {} unsent message(s) in the outbox",
-                failed_sends.len()
-            ));
+            match (failed_sends.len(), unknown_sends.len()) {
+                (0, 0) => {}
+                (f, 0) => lines.push(format!("{k} keeps the {f} unsent message(s) in the outbox")),
+                (0, u) => lines.push(format!(
+                    "{k} keeps the {u} message(s) whose outcome is unknown in the outbox, as outcome unknown"
+                )),
+                (f, u) => lines.push(format!(
+                    "{k} keeps the {f} unsent message(s) in the outbox, and the {u} whose outcome is unknown as outcome unknown"
+                )),
+            }
         }
         if matches!(job, BulkJob::Send(_)) && ok > 0 {
             self.compose.reset_after_send(&self.ctx.catalogue);
@@ -1861,6 +1838,7 @@ impl App {
             title: format!("Bulk {verb}"),
             lines,
             failed_sends,
+            unknown_sends,
         })));
     }
 
