@@ -1,0 +1,353 @@
+//! Dialogs over the panes (help, create, confirmations, the sent log, the
+//! bulk summary): their keys and what confirming them starts.
+
+use super::*;
+
+impl App {
+    pub(super) fn overlay_key(&mut self, overlay: Overlay, key: Key, ev: KeyEvent) {
+        match overlay {
+            Overlay::Help { mut scroll } => match self.keymap.action(&key) {
+                Some(Action::Quit | Action::Back | Action::Help) => {}
+                Some(Action::Down) => {
+                    scroll += 1;
+                    self.overlay = Some(Overlay::Help { scroll });
+                }
+                Some(Action::Up) => {
+                    scroll = scroll.saturating_sub(1);
+                    self.overlay = Some(Overlay::Help { scroll });
+                }
+                Some(Action::PageDown) => {
+                    self.overlay = Some(Overlay::Help {
+                        scroll: scroll + 10,
+                    });
+                }
+                Some(Action::PageUp) => {
+                    self.overlay = Some(Overlay::Help {
+                        scroll: scroll.saturating_sub(10),
+                    });
+                }
+                _ => self.overlay = Some(Overlay::Help { scroll }),
+            },
+            Overlay::Create(mut form) => {
+                match self.text_action(&key) {
+                    Some(Action::Back) => return, // closed; the form is dropped
+                    Some(Action::NextPane | Action::Down) => form.next(true),
+                    Some(Action::PrevPane | Action::Up) => form.next(false),
+                    Some(Action::Open | Action::Send) => self.submit_create(&mut form),
+                    _ => {
+                        form.edit(&ev);
+                    }
+                }
+                self.overlay = Some(Overlay::Create(form));
+            }
+            Overlay::SentLog { mut scroll } => match self.keymap.action(&key) {
+                Some(Action::Quit | Action::Back | Action::SentLog) => {}
+                Some(a @ (Action::Down | Action::Up | Action::PageDown | Action::PageUp)) => {
+                    let d: isize = match a {
+                        Action::Down => 1,
+                        Action::Up => -1,
+                        Action::PageDown => 10,
+                        _ => -10,
+                    };
+                    scroll = scroll.saturating_add_signed(d);
+                    self.overlay = Some(Overlay::SentLog { scroll });
+                }
+                _ => self.overlay = Some(Overlay::SentLog { scroll }),
+            },
+            Overlay::BulkSummary(summary) => match self.text_action(&key) {
+                Some(Action::Queue)
+                    if !summary.failed_sends.is_empty() || !summary.unknown_sends.is_empty() =>
+                {
+                    let n = summary.failed_sends.len() + summary.unknown_sends.len();
+                    let unknown = summary
+                        .unknown_sends
+                        .into_iter()
+                        .map(|(request, e)| (request, Some(e)));
+                    let failed = summary.failed_sends.into_iter().map(|r| (r, None));
+                    for (request, unknown) in failed.chain(unknown) {
+                        self.outbox_op(OutboxOp::Enqueue { request, unknown }, OutboxPurpose::Keep);
+                    }
+                    self.status.flash(
+                        ToastKind::Success,
+                        format!("{n} unsent messages kept in the outbox"),
+                    );
+                }
+                Some(Action::Back | Action::Open) => {}
+                _ if key.text_char() == Some('q') => {}
+                _ => self.overlay = Some(Overlay::BulkSummary(summary)),
+            },
+            Overlay::Confirm(mut dialog) => {
+                match self.text_action(&key) {
+                    Some(Action::Back) => {
+                        self.status.flash(ToastKind::Info, "Cancelled");
+                        return;
+                    }
+                    Some(Action::NextPane | Action::PrevPane) => dialog.toggle(),
+                    Some(Action::Open) => match dialog.choose() {
+                        Answer::Cancel => {
+                            self.status.flash(ToastKind::Info, "Cancelled");
+                            return;
+                        }
+                        Answer::Confirm => {
+                            self.confirmed(dialog.pending);
+                            return;
+                        }
+                        Answer::NotConfirmed => {}
+                    },
+                    _ => match ev.code {
+                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right => {
+                            dialog.toggle()
+                        }
+                        _ => dialog.edit(&ev),
+                    },
+                }
+                self.overlay = Some(Overlay::Confirm(dialog));
+            }
+            Overlay::Delete(mut dialog) => {
+                match self.text_action(&key) {
+                    Some(Action::Back) => {
+                        self.status.flash(ToastKind::Info, "Delete cancelled");
+                        return;
+                    }
+                    Some(Action::NextPane | Action::PrevPane) => dialog.toggle(),
+                    Some(Action::Open) => match dialog.choose() {
+                        Choice::Cancel => {
+                            self.status.flash(ToastKind::Info, "Delete cancelled");
+                            return;
+                        }
+                        Choice::Delete => {
+                            self.submit_delete(&dialog.group);
+                            return;
+                        }
+                        Choice::NotConfirmed => {}
+                    },
+                    _ => match ev.code {
+                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right => {
+                            dialog.toggle()
+                        }
+                        _ => dialog.edit(&ev),
+                    },
+                }
+                self.overlay = Some(Overlay::Delete(dialog));
+            }
+        }
+    }
+
+    pub(super) fn confirmed(&mut self, pending: OnConfirm) {
+        match pending {
+            OnConfirm::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
+            OnConfirm::ResendAnyway(id) => self.outbox_op(
+                OutboxOp::Requeue {
+                    entry: id,
+                    edited: None,
+                },
+                OutboxPurpose::Retry,
+            ),
+            OnConfirm::DeleteGroups(groups) => {
+                let requests = groups
+                    .iter()
+                    .map(|g| DeleteGroupRequest {
+                        app_id: self.ctx.app_id.clone(),
+                        group_id: g.group_id.clone(),
+                        operator_id: (!self.ctx.moderator_id.is_empty())
+                            .then(|| self.ctx.moderator_id.clone()),
+                        data_center: self.ctx.data_center,
+                    })
+                    .collect();
+                self.start_bulk("deleting", BulkJob::Delete(requests));
+            }
+        }
+    }
+
+    pub(super) fn confirm_bulk_delete(&mut self) {
+        let groups: Vec<Group> = self
+            .browser
+            .marked
+            .values()
+            .filter(|g| !g.delete)
+            .cloned()
+            .collect();
+        if groups.is_empty() {
+            self.status
+                .flash(ToastKind::Warning, "Every marked group is already deleted");
+            return;
+        }
+        let n = groups.len();
+        let mut lines = vec![format!("Delete these {n} groups? This cannot be undone.")];
+        let ids: Vec<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
+        for chunk in ids.chunks(4).take(8) {
+            lines.push(format!("  {}", chunk.join(", ")));
+        }
+        if n > 32 {
+            lines.push(format!("  … and {} more", n - 32));
+        }
+        lines.push("Members are notified; the IDs can never be used again.".into());
+        let dialog = ConfirmDialog::new(
+            &format!("Delete {n} groups"),
+            lines,
+            &format!("Delete {n}"),
+            OnConfirm::DeleteGroups(groups),
+        )
+        .with_typed(vec![format!("DELETE {n}"), n.to_string()]);
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    }
+
+    pub(super) fn start_bulk(&mut self, verb: &'static str, job: BulkJob) {
+        if self.pending.bulk().is_some() {
+            self.status
+                .flash(ToastKind::Warning, "A bulk run is already in flight");
+            return;
+        }
+        let total = job.len();
+        let id = self.pending.add(
+            format!("{verb} to {total} groups"),
+            Pending::Bulk(BulkRun {
+                verb,
+                progress: Progress {
+                    total,
+                    ..Default::default()
+                },
+                cancelling: false,
+            }),
+        );
+        self.commands.push(Command::Bulk { id, job });
+    }
+
+    pub(super) fn submit_create(&mut self, form: &mut CreateForm) {
+        if self.pending.creating() {
+            return;
+        }
+        match form.request(&self.ctx.app_id, self.ctx.data_center) {
+            Ok(request) => {
+                let group_id = request.group_id.clone();
+                self.call(
+                    request,
+                    Lane::Every,
+                    format!("creating {group_id}"),
+                    Pending::Create { group_id },
+                );
+                form.message = None;
+            }
+            Err(e) => form.message = Some((false, format!("✗ {e}"))),
+        }
+    }
+
+    pub(super) fn submit_delete(&mut self, group: &Group) {
+        let request = DeleteGroupRequest {
+            app_id: self.ctx.app_id.clone(),
+            group_id: group.group_id.clone(),
+            operator_id: (!self.ctx.moderator_id.is_empty()).then(|| self.ctx.moderator_id.clone()),
+            data_center: self.ctx.data_center,
+        };
+        let group_id = group.group_id.clone();
+        self.call(
+            request,
+            Lane::Every,
+            format!("deleting {group_id}"),
+            Pending::Delete { group_id },
+        );
+    }
+
+    pub(super) fn bulk_done(
+        &mut self,
+        job: BulkJob,
+        results: Vec<crate::worker::BulkResult>,
+        cancelled: bool,
+    ) {
+        let total = job.len();
+        let mut ok = 0;
+        let mut failed_lines = Vec::new();
+        let mut not_attempted = 0;
+        let mut failed_sends = Vec::new();
+        let mut unknown_sends = Vec::new();
+        for (i, r) in results.iter().enumerate() {
+            let gid = job.group_id(i).to_string();
+            match r {
+                Some(Ok(request_id)) => {
+                    ok += 1;
+                    self.browser.marked.remove(&gid);
+                    if let BulkJob::Send(reqs) = &job {
+                        let req = &reqs[i];
+                        let tid = req.msg_tid.clone().unwrap_or_default();
+                        self.compose.sent.push(SentEntry::new(
+                            self.clock.now(),
+                            req,
+                            &tid,
+                            request_id,
+                        ));
+                    }
+                }
+                Some(Err(e)) => {
+                    let mut line = format!("✗ {gid}: {}", e.code().unwrap_or("Error"));
+                    if let Some(r) = e.request_id() {
+                        line.push_str(&format!(" · RequestId {r}"));
+                    }
+                    if let BulkJob::Send(reqs) = &job {
+                        // A send that may have reached the service is kept as
+                        // "outcome unknown", never queued to be sent again blindly.
+                        match outbox::classify(e) {
+                            Disposition::Retry => failed_sends.push(reqs[i].clone()),
+                            Disposition::Unknown => {
+                                line.push_str(" · outcome unknown");
+                                unknown_sends.push((reqs[i].clone(), LastError::from_api(e)));
+                            }
+                            _ => {}
+                        }
+                    }
+                    failed_lines.push(line);
+                }
+                None => {
+                    not_attempted += 1;
+                    if let BulkJob::Send(reqs) = &job {
+                        failed_sends.push(reqs[i].clone());
+                    }
+                }
+            }
+        }
+        let verb = if matches!(job, BulkJob::Send(_)) {
+            "sent"
+        } else {
+            "deleted"
+        };
+        let mut lines = vec![format!(
+            "{ok}/{total} {verb} · {} failed · {not_attempted} not attempted{}",
+            failed_lines.len(),
+            if cancelled { " (cancelled)" } else { "" }
+        )];
+        lines.extend(failed_lines);
+        if let Some(k) = self.keymap.first(Action::Queue)
+            && self.ctx.data_dir.is_some()
+        {
+            match (failed_sends.len(), unknown_sends.len()) {
+                (0, 0) => {}
+                (f, 0) => lines.push(format!("{k} keeps the {f} unsent message(s) in the outbox")),
+                (0, u) => lines.push(format!(
+                    "{k} keeps the {u} message(s) whose outcome is unknown in the outbox, as outcome unknown"
+                )),
+                (f, u) => lines.push(format!(
+                    "{k} keeps the {f} unsent message(s) in the outbox, and the {u} whose outcome is unknown as outcome unknown"
+                )),
+            }
+        }
+        if matches!(job, BulkJob::Send(_)) && ok > 0 {
+            self.compose.reset_after_send(&self.ctx.catalogue);
+        }
+        if matches!(job, BulkJob::Delete(_)) {
+            self.request_page();
+        }
+        self.status.flash(
+            if ok == total {
+                ToastKind::Success
+            } else {
+                ToastKind::Warning
+            },
+            lines[0].clone(),
+        );
+        self.overlay = Some(Overlay::BulkSummary(Box::new(BulkSummary {
+            title: format!("Bulk {verb}"),
+            lines,
+            failed_sends,
+            unknown_sends,
+        })));
+    }
+}
