@@ -93,7 +93,7 @@ pub fn focus(app: &mut App, pane: Pane) {
         Pane::Detail => Focus::Detail,
         Pane::Compose => {
             if let Some(g) = app.browser.selected_group() {
-                app.compose.target = Some(g.clone());
+                app.compose.recipients = super::panes::compose::Recipients::Group(g.clone());
             }
             Focus::Compose
         }

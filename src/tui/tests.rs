@@ -429,34 +429,45 @@ fn create_sends_the_form_and_reports_already_exists_in_words() {
 }
 
 #[test]
-fn delete_needs_the_typed_id_and_cancel_is_the_default() {
+fn delete_asks_for_the_typed_id_and_enter_deletes_once_it_matches() {
     let mut a = loaded(10);
     let target = selected_id(&a);
     press(&mut a, "d");
-    assert!(matches!(a.overlay, Some(Overlay::Delete(_))));
-    // Enter right away: Cancel.
-    press(&mut a, "enter");
-    assert!(a.overlay.is_none());
-    assert!(a.take_commands().is_empty());
-
-    press(&mut a, "d");
-    type_text(&mut a, &target);
-    // Still on Cancel: typing the ID is not enough.
+    assert!(matches!(a.overlay, Some(Overlay::Confirm(_))));
+    // Enter right away: nothing is deleted; the dialog says what is missing.
     press(&mut a, "enter");
     assert!(a.take_commands().is_empty());
-
-    press(&mut a, "d");
+    let Some(Overlay::Confirm(d)) = &a.overlay else {
+        panic!("the dialog stays open")
+    };
+    assert!(
+        d.message
+            .as_deref()
+            .unwrap()
+            .contains(&format!("Type {target}")),
+        "{:?}",
+        d.message
+    );
+    // A wrong ID: still nothing, even with Delete chosen.
     type_text(&mut a, "wrong");
     press(&mut a, "tab");
     press(&mut a, "enter");
     assert!(a.take_commands().is_empty(), "wrong ID: nothing sent");
-    assert!(matches!(a.overlay, Some(Overlay::Delete(_))));
-    press(&mut a, "esc");
+    assert!(matches!(a.overlay, Some(Overlay::Confirm(_))));
+    // Choosing Cancel cancels; esc too.
+    press(&mut a, "tab");
+    press(&mut a, "enter");
     assert!(a.overlay.is_none());
-
     press(&mut a, "d");
     type_text(&mut a, &target);
-    press(&mut a, "tab");
+    press(&mut a, "esc");
+    assert!(a.overlay.is_none());
+    assert!(a.take_commands().is_empty());
+
+    // The matching ID, then Enter: deleted (the old dialog cancelled here,
+    // because the focus had stayed on Cancel).
+    press(&mut a, "d");
+    type_text(&mut a, &target);
     press(&mut a, "enter");
     let (id, req) = only::<DeleteGroupRequest>(&a.take_commands());
     assert_eq!(req.group_id, target);
@@ -776,6 +787,66 @@ fn compose_frame() {
     );
 }
 
+/// The text inside the dialog whose top border holds `title`, one string with
+/// its rows joined by spaces (so a wrapped sentence reads whole).
+fn dialog_text(frame: &str, title: &str) -> String {
+    let rows: Vec<Vec<char>> = frame.lines().map(|l| l.chars().collect()).collect();
+    let top = rows
+        .iter()
+        .position(|r| r.iter().collect::<String>().contains(title))
+        .unwrap_or_else(|| panic!("no dialog {title:?} in\n{frame}"));
+    let left = rows[top].iter().position(|&c| c == '┌').unwrap();
+    let right = left + rows[top][left..].iter().position(|&c| c == '┐').unwrap();
+    let mut words = Vec::new();
+    for r in &rows[top + 1..] {
+        if r.get(left) == Some(&'└') {
+            break;
+        }
+        let inner: String = r[left + 1..right.min(r.len())].iter().collect();
+        words.extend(inner.split_whitespace().map(str::to_string));
+    }
+    words.join(" ")
+}
+
+#[test]
+fn dialogs_wrap_their_sentences_at_every_size() {
+    let delete_warning =
+        "Members are notified; messages are kept for 30 days. The ID can never be used again.";
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let mut a = loaded(45);
+        press(&mut a, "d");
+        let frame = frame_text(&mut a, w, h);
+        insta::assert_snapshot!(format!("delete_dialog_{w}x{h}"), frame);
+        let text = dialog_text(&frame, "Delete group");
+        assert!(
+            text.contains("Delete group room044? This cannot be undone."),
+            "{text}"
+        );
+        assert!(text.contains(delete_warning), "{w}x{h}: {text}");
+        assert!(
+            text.contains(
+                "enter: delete once the answer matches · tab: choose a button · esc: cancel"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('…'), "nothing cut off at {w}x{h}: {text}");
+
+        let mut a = loaded(45);
+        keys(&mut a, &["space", "j", "space", "j", "space", "m"]);
+        a.compose.tid = tui_input::Input::new("0123456789abcdef0123456789abcdef".into());
+        press(&mut a, "ctrl-s");
+        let frame = frame_text(&mut a, w, h);
+        insta::assert_snapshot!(format!("send_to_marked_{w}x{h}"), frame);
+        let text = dialog_text(&frame, "Send to 3 groups");
+        assert!(text.contains("Send this message to 3 groups?"), "{text}");
+        assert!(text.contains("room042, room043, room044"), "{text}");
+        assert!(
+            text.contains("a sent message cannot be recalled from here."),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn dialogs_and_help_frames() {
     let mut a = loaded(45);
@@ -958,7 +1029,7 @@ fn drafts_are_kept_per_group_and_survive_a_restart() {
     assert!(a.next_draft_save().is_some(), "a save is pending");
     // Another group gets its own (fresh) message...
     keys(&mut a, &["esc", "j", "m"]);
-    assert_eq!(a.compose.target.as_ref().unwrap().group_id, "room008");
+    assert_eq!(a.compose.group().unwrap().group_id, "room008");
     assert_eq!(a.compose.body.text(), "Hello everyone!");
     // ...and going back restores the first one.
     keys(&mut a, &["esc", "k", "m"]);
@@ -1139,7 +1210,7 @@ fn outbox_pane_retries_discards_with_confirmation_and_resends_unknown() {
     press(&mut a, "k");
     press(&mut a, "e");
     assert_eq!(a.focus, Focus::Compose);
-    assert_eq!(a.compose.requeue_of, Some(unknown));
+    assert_eq!(a.compose.requeue_of(), Some(unknown));
     type_text(&mut a, "!");
     press(&mut a, "ctrl-s");
     run_outbox_ops(&mut a, &outbox);
@@ -1223,13 +1294,34 @@ fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
 }
 
 #[test]
-fn bulk_send_goes_to_every_marked_group_and_lands_in_the_sent_log() {
+fn bulk_send_asks_first_goes_to_every_marked_group_and_lands_in_the_sent_log() {
     let mut a = loaded(10);
     keys(&mut a, &["space", "j", "space"]);
     press(&mut a, "m");
-    assert_eq!(a.compose.bulk_targets.len(), 2);
+    assert_eq!(a.compose.marked().len(), 2);
+    a.compose.body.set_text("");
+    type_text(&mut a, "to both");
+    // ctrl-s asks "send to 2 groups?" first; Cancel is the default.
     press(&mut a, "ctrl-s");
+    assert!(
+        a.take_commands().is_empty(),
+        "nothing sent before confirming"
+    );
+    let Some(Overlay::Confirm(d)) = &a.overlay else {
+        panic!("a bulk send asks first")
+    };
+    assert!(
+        d.lines[0].contains("Send this message to 2 groups?"),
+        "{:?}",
+        d.lines
+    );
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty(), "cancel is the default");
+    press(&mut a, "ctrl-s");
+    press(&mut a, "tab");
+    press(&mut a, "enter");
     let (id, job) = bulk_job(&a.take_commands());
+    assert_eq!(job.len(), 2);
     a.handle(Msg::Worker(Event::BulkDone {
         id,
         job,
@@ -1237,13 +1329,107 @@ fn bulk_send_goes_to_every_marked_group_and_lands_in_the_sent_log() {
         cancelled: false,
     }));
     assert_eq!(a.compose.sent.len(), 2);
-    press(&mut a, "esc");
+    press(&mut a, "esc"); // closes the summary
+    // The compose pane says what was sent and no longer points at the marks
+    // (they were cleared): the same message cannot go out twice.
+    assert_eq!(a.focus, Focus::Compose);
+    let text = buffer_text(&draw(&mut a, 120, 30));
+    assert!(!text.contains("2 marked groups"), "{text}");
+    assert!(text.contains("2/2 sent"), "{text}");
+    press(&mut a, "ctrl-s");
+    assert!(a.take_commands().is_empty(), "no second send");
+    assert!(a.overlay.is_none(), "and no second prompt");
     press(&mut a, "esc");
     press(&mut a, "L");
     assert!(matches!(a.overlay, Some(Overlay::SentLog { .. })));
     let text = buffer_text(&draw(&mut a, 120, 30));
     assert!(text.contains("Sent this session: 2"), "{text}");
     assert!(text.contains("R2"), "{text}");
+}
+
+#[test]
+fn a_crash_during_a_bulk_run_clears_it_and_later_runs_are_allowed() {
+    let mut a = loaded(10);
+    keys(&mut a, &["space", "j", "space", "d"]);
+    type_text(&mut a, "DELETE 2");
+    press(&mut a, "enter");
+    let (id, _) = bulk_job(&a.take_commands());
+    a.handle(Msg::Worker(Event::BulkProgress {
+        id,
+        progress: crate::bulk::Progress {
+            total: 2,
+            done: 1,
+            ..Default::default()
+        },
+    }));
+    assert!(a.bulk_label().unwrap().starts_with("deleting 1/2"));
+    a.handle(Msg::Worker(Event::Failed {
+        id,
+        message: "boom".into(),
+    }));
+    assert!(a.bulk_label().is_none(), "no stuck progress");
+    assert!(!a.busy());
+    // The next bulk run starts.
+    press(&mut a, "esc");
+    press(&mut a, "d");
+    type_text(&mut a, "DELETE 2");
+    press(&mut a, "enter");
+    bulk_job(&a.take_commands());
+    assert!(a.pending.bulk().is_some());
+}
+
+#[test]
+fn bulk_sends_with_an_unknown_outcome_are_kept_as_outcome_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app_in(dir.path());
+    let outbox = crate::outbox::Outbox::in_dir(dir.path()).unwrap();
+    run_outbox_ops(&mut a, &outbox);
+    keys(
+        &mut a,
+        &[
+            "space", "j", "space", "j", "space", "m", "ctrl-s", "tab", "enter",
+        ],
+    );
+    let (id, job) = bulk_job(&a.take_commands());
+    let unknown = ApiError::Transport {
+        phase: crate::api::error::TransportPhase::OutcomeUnknown,
+        message: "connection reset after the request was written".into(),
+    };
+    let refused = ApiError::Transport {
+        phase: crate::api::error::TransportPhase::NotSent,
+        message: "connection refused".into(),
+    };
+    a.handle(Msg::Worker(Event::BulkDone {
+        id,
+        job,
+        results: vec![
+            Some(Ok("R1".into())),
+            Some(Err(unknown)),
+            Some(Err(refused)),
+        ],
+        cancelled: false,
+    }));
+    let Some(Overlay::BulkSummary(s)) = &a.overlay else {
+        panic!("summary")
+    };
+    assert!(
+        s.lines.iter().any(|l| l.contains("outcome unknown")),
+        "{:?}",
+        s.lines
+    );
+    press(&mut a, "ctrl-o");
+    run_outbox_ops(&mut a, &outbox);
+    let counts = outbox.counts().unwrap();
+    assert_eq!(
+        counts.get(&crate::outbox::State::OutcomeUnknown),
+        Some(&1),
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.get(&crate::outbox::State::Queued),
+        Some(&1),
+        "{counts:?}"
+    );
 }
 
 #[test]

@@ -8,8 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::app::{App, Focus, Overlay};
 use super::panes::{
-    browser, command, compose, confirm, create, delete, detail, header, help, outbox, sentlog,
-    status,
+    browser, command, compose, confirm, create, detail, header, help, outbox, sentlog, status,
 };
 
 /// The smallest terminal the console lays out for.
@@ -215,7 +214,6 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 app.pending.creating(),
             );
         }
-        Some(Overlay::Delete(d)) => delete::draw(frame, main, d, &app.theme, &app.clock),
         Some(Overlay::Confirm(d)) => confirm::draw(frame, main, d, &app.theme),
         Some(Overlay::SentLog { scroll }) => {
             sentlog::draw(

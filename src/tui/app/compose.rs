@@ -9,24 +9,24 @@ impl App {
             return;
         }
         // Leaving a bulk or outbox edit: back to the selected group's message.
-        if !self.compose.bulk_targets.is_empty() || self.compose.requeue_of.is_some() {
-            self.compose.bulk_targets.clear();
-            self.compose.requeue_of = None;
-            self.compose.target = None;
+        if matches!(
+            self.compose.recipients,
+            Recipients::Marked(_) | Recipients::OutboxEntry { .. }
+        ) {
+            self.compose.recipients = Recipients::Nobody;
             self.compose
                 .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
         }
         if let Some(g) = self.browser.selected_group().cloned() {
             let same = self
                 .compose
-                .target
-                .as_ref()
+                .group()
                 .is_some_and(|t| t.group_id == g.group_id);
             let sending = self.pending.sending();
             if !same && !sending && self.drafts.is_some() {
                 // Each group has its own draft: keep this one, open that one.
                 self.touch_draft();
-                self.compose.target = Some(g);
+                self.compose.recipients = Recipients::Group(g);
                 let draft = self
                     .draft_key()
                     .and_then(|k| self.drafts.as_ref()?.get(&k).cloned());
@@ -43,14 +43,14 @@ impl App {
             } else if !sending {
                 // Without a drafts file the text follows the selection rather
                 // than being dropped.
-                self.compose.target = Some(g);
+                self.compose.recipients = Recipients::Group(g);
             }
         }
         self.focus = Focus::Compose;
     }
 
     pub(super) fn draft_key(&self) -> Option<DraftKey> {
-        let g = self.compose.target.as_ref()?;
+        let g = self.compose.group()?;
         Some(DraftKey::new(
             &self.ctx.app_id,
             self.ctx.data_center,
@@ -121,7 +121,7 @@ impl App {
             ));
             return;
         }
-        if !self.compose.bulk_targets.is_empty() {
+        if !self.compose.marked().is_empty() {
             match self.bulk_requests() {
                 Ok(requests) => {
                     let n = requests.len();
@@ -134,7 +134,12 @@ impl App {
                             OutboxPurpose::Keep,
                         );
                     }
-                    self.compose.last = Some((true, format!("Queued for {n} groups")));
+                    // What was queued is shown; nothing more goes from here.
+                    self.compose.last = Some((
+                        true,
+                        format!("Queued for {n} groups; they are delivered in the background"),
+                    ));
+                    self.compose.recipients = Recipients::Nobody;
                     self.compose.reset_after_send(&self.ctx.catalogue);
                 }
                 Err(e) => self.compose.last = Some((false, format!("✗ {e}"))),
@@ -152,7 +157,7 @@ impl App {
                 return;
             }
         };
-        if let Some(entry) = self.compose.requeue_of {
+        if let Some(entry) = self.compose.requeue_of() {
             self.outbox_op(
                 OutboxOp::Requeue {
                     entry,
@@ -181,12 +186,14 @@ impl App {
 
     /// One request per marked group, each with its own MsgTid.
     pub(super) fn bulk_requests(&self) -> Result<Vec<SendMessageRequest>, String> {
-        let mut probe = self.compose.clone();
         let mut out = Vec::new();
-        for g in &self.compose.bulk_targets {
-            probe.target = Some(g.clone());
-            let mut r =
-                probe.build_request(&self.ctx.app_id, self.ctx.data_center, &self.ctx.catalogue)?;
+        for g in self.compose.marked() {
+            let mut r = self.compose.build_request_to(
+                &g.group_id,
+                &self.ctx.app_id,
+                self.ctx.data_center,
+                &self.ctx.catalogue,
+            )?;
             r.msg_tid = Some(crate::api::new_msg_tid());
             out.push(r);
         }
@@ -197,25 +204,25 @@ impl App {
         if self.ctx.read_only {
             return;
         }
-        if self.compose.bulk_targets.is_empty() {
-            self.touch_draft();
-            self.compose.target = None;
-            self.compose.requeue_of = None;
-            self.compose
-                .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
-        }
-        self.compose.bulk_targets = self
+        let groups: Vec<Group> = self
             .browser
             .marked
             .values()
             .filter(|g| !g.delete)
             .cloned()
             .collect();
-        if self.compose.bulk_targets.is_empty() {
+        if groups.is_empty() {
             self.status
                 .flash(ToastKind::Warning, "Every marked group is deleted");
             return;
         }
+        if self.compose.marked().is_empty() {
+            self.touch_draft();
+            self.compose.recipients = Recipients::Nobody;
+            self.compose
+                .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+        }
+        self.compose.recipients = Recipients::Marked(groups);
         self.focus = Focus::Compose;
     }
 
@@ -269,14 +276,9 @@ impl App {
                 .flash(ToastKind::Warning, "A send is already in flight");
             return;
         }
-        if !self.compose.bulk_targets.is_empty() {
+        if !self.compose.marked().is_empty() {
             match self.bulk_requests() {
-                Ok(requests) => {
-                    self.start_bulk("sending", BulkJob::Send(requests));
-                    if self.pending.bulk().is_some() {
-                        self.compose.last = Some((true, "Bulk send started".into()));
-                    }
-                }
+                Ok(requests) => self.confirm_bulk_send(requests),
                 Err(e) => {
                     self.compose.last = Some((false, format!("✗ {e}")));
                     self.status.error = Some(ErrorLine::local("NotSent", e));
@@ -284,7 +286,7 @@ impl App {
             }
             return;
         }
-        if self.compose.requeue_of.is_some() {
+        if self.compose.requeue_of().is_some() {
             // An outbox entry is sent through the outbox (same rules, one place).
             self.queue_in_outbox();
             return;
@@ -303,6 +305,40 @@ impl App {
                 self.compose.last = Some((false, format!("✗ {e}")));
                 self.status.error = Some(ErrorLine::local("NotSent", e));
             }
+        }
+    }
+
+    /// A message to many groups is sent only after "send to N groups?".
+    fn confirm_bulk_send(&mut self, requests: Vec<SendMessageRequest>) {
+        if self.pending.bulk().is_some() {
+            self.status
+                .flash(ToastKind::Warning, "A bulk run is already in flight");
+            return;
+        }
+        let n = requests.len();
+        let lines = vec![
+            format!("Send this message to {n} groups?"),
+            super::dialogs::id_list(requests.iter().map(|r| r.group_id.as_str())),
+            "Each group gets its own copy with its own MsgTid; a sent message cannot be recalled from here.".into(),
+        ];
+        let dialog = ConfirmDialog::new(
+            &format!("Send to {n} groups"),
+            lines,
+            &format!("Send to {n}"),
+            OnConfirm::SendToGroups(requests),
+        );
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    }
+
+    /// Starts a confirmed bulk send. The compose pane then shows what was
+    /// sent and to how many, and points at nobody: the same message cannot go
+    /// out twice by pressing send again.
+    pub(super) fn start_bulk_send(&mut self, requests: Vec<SendMessageRequest>) {
+        let n = requests.len();
+        self.start_bulk("sending", BulkJob::Send(requests));
+        if self.pending.bulk().is_some() {
+            self.compose.recipients = Recipients::Nobody;
+            self.compose.last = Some((true, format!("Sending to {n} groups…")));
         }
     }
 }

@@ -76,60 +76,11 @@ impl App {
                 _ if key.text_char() == Some('q') => {}
                 _ => self.overlay = Some(Overlay::BulkSummary(summary)),
             },
-            Overlay::Confirm(mut dialog) => {
-                match self.text_action(&key) {
-                    Some(Action::Back) => {
-                        self.status.flash(ToastKind::Info, "Cancelled");
-                        return;
-                    }
-                    Some(Action::NextPane | Action::PrevPane) => dialog.toggle(),
-                    Some(Action::Open) => match dialog.choose() {
-                        Answer::Cancel => {
-                            self.status.flash(ToastKind::Info, "Cancelled");
-                            return;
-                        }
-                        Answer::Confirm => {
-                            self.confirmed(dialog.pending);
-                            return;
-                        }
-                        Answer::NotConfirmed => {}
-                    },
-                    _ => match ev.code {
-                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right => {
-                            dialog.toggle()
-                        }
-                        _ => dialog.edit(&ev),
-                    },
-                }
-                self.overlay = Some(Overlay::Confirm(dialog));
-            }
-            Overlay::Delete(mut dialog) => {
-                match self.text_action(&key) {
-                    Some(Action::Back) => {
-                        self.status.flash(ToastKind::Info, "Delete cancelled");
-                        return;
-                    }
-                    Some(Action::NextPane | Action::PrevPane) => dialog.toggle(),
-                    Some(Action::Open) => match dialog.choose() {
-                        Choice::Cancel => {
-                            self.status.flash(ToastKind::Info, "Delete cancelled");
-                            return;
-                        }
-                        Choice::Delete => {
-                            self.submit_delete(&dialog.group);
-                            return;
-                        }
-                        Choice::NotConfirmed => {}
-                    },
-                    _ => match ev.code {
-                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right => {
-                            dialog.toggle()
-                        }
-                        _ => dialog.edit(&ev),
-                    },
-                }
-                self.overlay = Some(Overlay::Delete(dialog));
-            }
+            Overlay::Confirm(mut dialog) => match dialog.key(self.text_action(&key), &ev) {
+                Answer::Open => self.overlay = Some(Overlay::Confirm(dialog)),
+                Answer::Cancel => self.status.flash(ToastKind::Info, "Cancelled"),
+                Answer::Confirm => self.confirmed(dialog.on_confirm),
+            },
         }
     }
 
@@ -156,7 +107,40 @@ impl App {
                     .collect();
                 self.start_bulk("deleting", BulkJob::Delete(requests));
             }
+            OnConfirm::DeleteGroup(group) => self.submit_delete(&group),
+            OnConfirm::SendToGroups(requests) => self.start_bulk_send(requests),
         }
+    }
+
+    /// Asks for the GroupId to be typed before deleting `group`.
+    pub(super) fn confirm_delete(&mut self, group: Group) {
+        let facts = vec![
+            ("GroupId".to_string(), group.group_id.clone()),
+            ("GroupName".to_string(), group.group_name.clone()),
+            (
+                "Created".to_string(),
+                format!(
+                    "{} by {}",
+                    self.clock.short(group.createtime),
+                    group.creator_id
+                ),
+            ),
+        ];
+        let lines = vec![
+            format!("Delete group {}? This cannot be undone.", group.group_id),
+            "Members are notified; messages are kept for 30 days. The ID can never be used again."
+                .into(),
+        ];
+        let id = group.group_id.clone();
+        let dialog = ConfirmDialog::new(
+            "Delete group",
+            lines,
+            "Delete",
+            OnConfirm::DeleteGroup(group),
+        )
+        .with_facts(facts)
+        .with_typed(vec![id]);
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
     pub(super) fn confirm_bulk_delete(&mut self) {
@@ -173,15 +157,11 @@ impl App {
             return;
         }
         let n = groups.len();
-        let mut lines = vec![format!("Delete these {n} groups? This cannot be undone.")];
-        let ids: Vec<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
-        for chunk in ids.chunks(4).take(8) {
-            lines.push(format!("  {}", chunk.join(", ")));
-        }
-        if n > 32 {
-            lines.push(format!("  … and {} more", n - 32));
-        }
-        lines.push("Members are notified; the IDs can never be used again.".into());
+        let lines = vec![
+            format!("Delete these {n} groups? This cannot be undone."),
+            id_list(groups.iter().map(|g| g.group_id.as_str())),
+            "Members are notified; the IDs can never be used again.".into(),
+        ];
         let dialog = ConfirmDialog::new(
             &format!("Delete {n} groups"),
             lines,
@@ -329,8 +309,13 @@ impl App {
                 )),
             }
         }
-        if matches!(job, BulkJob::Send(_)) && ok > 0 {
-            self.compose.reset_after_send(&self.ctx.catalogue);
+        if matches!(job, BulkJob::Send(_)) {
+            // The pane says what was sent; the message stays (for the groups it
+            // did not reach) but goes nowhere until groups are chosen again.
+            self.compose.last = Some((ok == total, format!("Bulk send: {}", lines[0])));
+            if ok > 0 {
+                self.compose.reset_after_send(&self.ctx.catalogue);
+            }
         }
         if matches!(job, BulkJob::Delete(_)) {
             self.request_page();
@@ -350,4 +335,15 @@ impl App {
             unknown_sends,
         })));
     }
+}
+
+/// "a, b, c" for a dialog, at most 32 IDs ("… and N more").
+pub(super) fn id_list<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = ids.len();
+    let shown: Vec<&str> = ids.take(32).collect();
+    let mut s = shown.join(", ");
+    if n > 32 {
+        s.push_str(&format!(" … and {} more", n - 32));
+    }
+    s
 }

@@ -37,10 +37,9 @@ use super::clock::Clock;
 use super::keys::{Key, KeyMap};
 use super::panes::browser::{BrowserState, PAGE_SIZES};
 use super::panes::command;
-use super::panes::compose::{ComposeState, Field, SentEntry};
-use super::panes::confirm::{Answer, ConfirmDialog, Pending as OnConfirm};
+use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
+use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
 use super::panes::create::CreateForm;
-use super::panes::delete::{Choice, DeleteDialog};
 use super::panes::detail::DetailState;
 use super::panes::outbox::OutboxState;
 use super::panes::status::{ErrorLine, StatusState, ToastKind};
@@ -108,7 +107,6 @@ pub enum Focus {
 pub enum Overlay {
     Help { scroll: usize },
     Create(Box<CreateForm>),
-    Delete(Box<DeleteDialog>),
     Confirm(Box<ConfirmDialog>),
     SentLog { scroll: usize },
     BulkSummary(Box<BulkSummary>),
@@ -491,7 +489,8 @@ impl App {
                     self.status.flash(ToastKind::Warning, text);
                 }
                 Some(g) => {
-                    self.overlay = Some(Overlay::Delete(Box::new(DeleteDialog::new(g.clone()))));
+                    let g = g.clone();
+                    self.confirm_delete(g);
                 }
                 None => self.no_selection(),
             },
@@ -634,7 +633,6 @@ impl App {
     fn on_paste(&mut self, text: &str) {
         match &mut self.overlay {
             Some(Overlay::Create(f)) => return f.paste(text),
-            Some(Overlay::Delete(d)) => return d.paste(text),
             Some(Overlay::Confirm(d)) => return d.paste(text),
             Some(Overlay::Help { .. } | Overlay::SentLog { .. } | Overlay::BulkSummary(_)) => {
                 return;

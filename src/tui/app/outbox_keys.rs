@@ -121,17 +121,10 @@ impl App {
                         focus: None,
                     };
                     self.compose.apply_draft(&draft, &self.ctx.catalogue);
-                    self.compose.bulk_targets.clear();
-                    self.compose.requeue_of = Some(e.id);
-                    self.compose.target = Some(Group {
+                    self.compose.recipients = Recipients::OutboxEntry {
+                        entry: e.id,
                         group_id: r.group_id.clone(),
-                        group_name: String::new(),
-                        group_info: String::new(),
-                        creator_id: String::new(),
-                        admin_list: vec![],
-                        createtime: 0,
-                        delete: false,
-                    });
+                    };
                     self.focus = Focus::Compose;
                 }
                 Some(e) => self.status.flash(
@@ -178,7 +171,7 @@ impl App {
                     )
                 };
                 // Only when the pane still shows that message.
-                if self.compose.tid.value() == tid && self.compose.requeue_of.is_none() {
+                if self.compose.tid.value() == tid && self.compose.requeue_of().is_none() {
                     self.compose.last = Some((true, text.clone()));
                     self.compose.reset_after_send(&self.ctx.catalogue);
                 }
@@ -198,9 +191,8 @@ impl App {
                 ),
             ),
             OutboxPurpose::Edit => {
-                if self.compose.requeue_of == Some(e.id) {
-                    self.compose.requeue_of = None;
-                    self.compose.target = None;
+                if self.compose.requeue_of() == Some(e.id) {
+                    self.compose.recipients = Recipients::Nobody;
                     self.compose
                         .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
                     self.focus = Focus::Outbox;

@@ -100,10 +100,22 @@ impl SentEntry {
     }
 }
 
+/// Who the message in compose goes to: exactly one of these at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipients {
+    /// No group chosen (nothing can be sent from here).
+    Nobody,
+    /// One group (follows the browser selection).
+    Group(Group),
+    /// Every marked group, one request each (a bulk run, confirmed first).
+    Marked(Vec<Group>),
+    /// An outbox entry being edited: sending or queueing requeues it.
+    OutboxEntry { entry: i64, group_id: String },
+}
+
 #[derive(Debug, Clone)]
 pub struct ComposeState {
-    /// The group messages go to (follows the browser selection).
-    pub target: Option<Group>,
+    pub recipients: Recipients,
     pub sender: Input,
     pub type_index: usize,
     pub tid: Input,
@@ -120,10 +132,6 @@ pub struct ComposeState {
     /// may have reached the service (decides how the outbox keeps it).
     pub last_failure: Option<(String, LastError, Disposition)>,
     pub sent: Vec<SentEntry>,
-    /// With marked groups: the message goes to all of these (one bulk run).
-    pub bulk_targets: Vec<Group>,
-    /// Editing this outbox entry: send/queue requeue it instead.
-    pub requeue_of: Option<i64>,
     /// A MsgType number that is not in the catalogue (from a draft or an outbox
     /// entry), kept as it is until the moderator picks a catalogue type.
     pub other_type: Option<i64>,
@@ -132,7 +140,7 @@ pub struct ComposeState {
 impl ComposeState {
     pub fn new(moderator_id: &str, catalogue: &Catalogue) -> Self {
         let mut s = Self {
-            target: None,
+            recipients: Recipients::Nobody,
             sender: Input::new(moderator_id.to_string()),
             type_index: 0,
             tid: Input::new(new_msg_tid()),
@@ -146,14 +154,36 @@ impl ComposeState {
             last: None,
             last_failure: None,
             sent: Vec::new(),
-            bulk_targets: Vec::new(),
-            requeue_of: None,
             other_type: None,
         };
         if let Some(t) = catalogue.types.first() {
             s.body.set_text(&t.body);
         }
         s
+    }
+
+    /// The one group a message goes to, when it goes to one group of the browser.
+    pub fn group(&self) -> Option<&Group> {
+        match &self.recipients {
+            Recipients::Group(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The outbox entry being edited, if any.
+    pub fn requeue_of(&self) -> Option<i64> {
+        match &self.recipients {
+            Recipients::OutboxEntry { entry, .. } => Some(*entry),
+            _ => None,
+        }
+    }
+
+    /// The marked groups the message goes to (empty unless a bulk send).
+    pub fn marked(&self) -> &[Group] {
+        match &self.recipients {
+            Recipients::Marked(groups) => groups,
+            _ => &[],
+        }
     }
 
     /// The catalogue type in force (None while an off-catalogue number is kept).
@@ -327,15 +357,33 @@ impl ComposeState {
         data_center: Option<DataCenter>,
         catalogue: &Catalogue,
     ) -> Result<SendMessageRequest, String> {
-        let Some(group) = &self.target else {
-            return Err("no group selected: pick one in the browser first".into());
+        let group_id = match &self.recipients {
+            Recipients::Nobody => {
+                return Err("no group selected: pick one in the browser first".into());
+            }
+            Recipients::Marked(_) => {
+                return Err("a message to marked groups is one request per group".into());
+            }
+            Recipients::Group(g) if g.delete => {
+                return Err(format!(
+                    "group {} is deleted; messages cannot be sent to it",
+                    g.group_id
+                ));
+            }
+            Recipients::Group(g) => &g.group_id,
+            Recipients::OutboxEntry { group_id, .. } => group_id,
         };
-        if group.delete {
-            return Err(format!(
-                "group {} is deleted; messages cannot be sent to it",
-                group.group_id
-            ));
-        }
+        self.build_request_to(group_id, app_id, data_center, catalogue)
+    }
+
+    /// The request that sends the message in the pane to `group_id`.
+    pub fn build_request_to(
+        &self,
+        group_id: &str,
+        app_id: &str,
+        data_center: Option<DataCenter>,
+        catalogue: &Catalogue,
+    ) -> Result<SendMessageRequest, String> {
         if let Some((_, problem)) = self.problems(catalogue).into_iter().next() {
             return Err(problem);
         }
@@ -344,7 +392,7 @@ impl ComposeState {
         let body = self.body.text();
         let request = SendMessageRequest {
             app_id: app_id.to_string(),
-            group_id: group.group_id.clone(),
+            group_id: group_id.to_string(),
             sender_id: self.sender.value().to_string(),
             sender_meta_info: opt(self.meta.value()),
             body: opt(&body),
@@ -412,10 +460,10 @@ impl ComposeState {
     pub fn reset(&mut self, moderator_id: &str, catalogue: &Catalogue) {
         let fresh = Self::new(moderator_id, catalogue);
         let sent = std::mem::take(&mut self.sent);
-        let target = self.target.take();
+        let recipients = std::mem::replace(&mut self.recipients, Recipients::Nobody);
         *self = Self {
             sent,
-            target,
+            recipients,
             ..fresh
         };
     }
@@ -483,52 +531,44 @@ pub fn draw(
     let bottom = inner.y + inner.height;
 
     // To: line.
-    let to = if !state.bulk_targets.is_empty() {
-        let ids: Vec<&str> = state
-            .bulk_targets
-            .iter()
-            .map(|g| g.group_id.as_str())
-            .collect();
-        Line::from(vec![
-            Span::styled(format!("{:<9}", "To"), theme.accent()),
-            Span::styled(
-                format!("{} marked groups", state.bulk_targets.len()),
-                theme.warning(),
-            ),
-            Span::styled(format!("  {}", ellipsize(&ids.join(", "), 50)), theme.dim()),
-        ])
-    } else if let (Some(n), Some(g)) = (state.requeue_of, &state.target) {
-        Line::from(vec![
-            Span::styled(format!("{:<9}", "To"), theme.accent()),
-            Span::styled(ellipsize(&g.group_id, 40), theme.text()),
-            Span::styled(format!("  editing outbox #{n}"), theme.warning()),
-        ])
-    } else {
-        match &state.target {
-            Some(g) => Line::from(vec![
-                Span::styled(format!("{:<9}", "To"), theme.accent()),
-                Span::styled(
-                    ellipsize(&g.group_id, 40),
-                    if g.delete {
-                        theme.deleted()
-                    } else {
-                        theme.text()
-                    },
-                ),
-                Span::styled(
-                    format!(
-                        "  {}{}",
-                        ellipsize(&g.group_name, 30),
-                        if g.delete { " (deleted)" } else { "" }
-                    ),
-                    theme.dim(),
-                ),
-            ]),
-            None => Line::styled(
-                "No group selected: pick one in the browser.",
-                theme.warning(),
-            ),
+    let to_label = Span::styled(format!("{:<9}", "To"), theme.accent());
+    let to = match &state.recipients {
+        Recipients::Marked(groups) => {
+            let ids: Vec<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
+            Line::from(vec![
+                to_label,
+                Span::styled(format!("{} marked groups", groups.len()), theme.warning()),
+                Span::styled(format!("  {}", ellipsize(&ids.join(", "), 50)), theme.dim()),
+            ])
         }
+        Recipients::OutboxEntry { entry, group_id } => Line::from(vec![
+            to_label,
+            Span::styled(ellipsize(group_id, 40), theme.text()),
+            Span::styled(format!("  editing outbox #{entry}"), theme.warning()),
+        ]),
+        Recipients::Group(g) => Line::from(vec![
+            to_label,
+            Span::styled(
+                ellipsize(&g.group_id, 40),
+                if g.delete {
+                    theme.deleted()
+                } else {
+                    theme.text()
+                },
+            ),
+            Span::styled(
+                format!(
+                    "  {}{}",
+                    ellipsize(&g.group_name, 30),
+                    if g.delete { " (deleted)" } else { "" }
+                ),
+                theme.dim(),
+            ),
+        ]),
+        Recipients::Nobody => Line::styled(
+            "No group selected: pick one in the browser.",
+            theme.warning(),
+        ),
     };
     frame.render_widget(Paragraph::new(to), Rect::new(x, y, w, 1));
     y += 1;
