@@ -37,20 +37,34 @@ const NEVER_LOGGED: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum AuditOutcome {
     Ok,
     Error,
     /// Not sent at all: read-only mode, or the request failed validation.
     Refused,
+    /// A create that did nothing: the ID is taken by a live group.
+    AlreadyExists,
+    /// A create that did nothing: the ID belonged to a deleted group.
+    AlreadyDeleted,
 }
 
 impl AuditOutcome {
+    pub const ALL: [AuditOutcome; 5] = [
+        AuditOutcome::Ok,
+        AuditOutcome::Error,
+        AuditOutcome::Refused,
+        AuditOutcome::AlreadyExists,
+        AuditOutcome::AlreadyDeleted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditOutcome::Ok => "ok",
             AuditOutcome::Error => "error",
             AuditOutcome::Refused => "refused",
+            AuditOutcome::AlreadyExists => "already_exists",
+            AuditOutcome::AlreadyDeleted => "already_deleted",
         }
     }
 }
@@ -103,7 +117,7 @@ impl AuditEntry {
             .collect();
         Self {
             time: Utc::now(),
-            endpoint: endpoint.to_string(),
+            endpoint: without_credentials(endpoint),
             app: params.get("AppId").cloned(),
             profile: context.profile.clone(),
             action: action.to_string(),
@@ -133,6 +147,48 @@ impl AuditEntry {
         }
     }
 
+    /// The outcome a reply shows: `ok`, or for a create that did nothing
+    /// `already_exists` / `already_deleted` (the service answers 200 either way).
+    pub fn with_reply<R: Serialize>(mut self, reply: &R) -> Self {
+        let value = serde_json::to_value(reply).unwrap_or_default();
+        let flag = |name: &str| value.get(name).and_then(|v| v.as_bool()) == Some(true);
+        self.outcome = if flag("AlreadyDelete") {
+            AuditOutcome::AlreadyDeleted
+        } else if flag("AlreadyExists") {
+            AuditOutcome::AlreadyExists
+        } else {
+            AuditOutcome::Ok
+        };
+        self.request_id = value
+            .get("RequestId")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        self
+    }
+
+    /// Who acted: the operator, sender or creator the call named.
+    pub fn actor(&self) -> Option<&str> {
+        ["OperatorId", "SenderId", "CreatorId", "UserId"]
+            .iter()
+            .find_map(|k| self.params.get(*k))
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The start of a message body, on one line, for tables.
+    pub fn body_preview(&self, max_chars: usize) -> Option<String> {
+        let body = self.params.get("Body")?;
+        let one_line: String = body
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+        let mut preview: String = one_line.chars().take(max_chars).collect();
+        if one_line.chars().count() > max_chars {
+            preview.push('…');
+        }
+        Some(preview)
+    }
+
     pub fn with_ok(mut self, request_id: Option<&str>) -> Self {
         self.outcome = AuditOutcome::Ok;
         self.request_id = request_id.map(str::to_string);
@@ -154,6 +210,19 @@ impl AuditEntry {
     }
 }
 
+/// An endpoint as it may be written down: `http://user:pass@host` loses its
+/// user and password (the audit file is read by many; a secret must not be in it).
+fn without_credentials(endpoint: &str) -> String {
+    match url::Url::parse(endpoint) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => endpoint.to_string(),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditReadError {
     #[error("{path}: {source}")]
@@ -162,18 +231,46 @@ pub enum AuditReadError {
         #[source]
         source: io::Error,
     },
-    #[error("{path}: line {line}: not an audit entry ({problem})")]
-    Malformed {
-        path: String,
-        line: usize,
-        problem: String,
-    },
+}
+
+/// An audit line that could not be written. The change it describes may
+/// have happened: the caller must show this with the outcome, loudly.
+#[derive(Debug, thiserror::Error)]
+#[error("the audit log {path} could not record {action}: {source}")]
+pub struct AuditWriteError {
+    pub path: String,
+    pub action: String,
+    #[source]
+    pub source: io::Error,
+}
+
+/// A line of the trail that is not an audit entry (torn by a crash or a
+/// full disk, or edited by hand): skipped and reported, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    pub line: usize,
+    pub problem: String,
+}
+
+/// What the reader found: the entries, and the lines it had to skip.
+#[derive(Debug, Clone, Default)]
+pub struct Trail {
+    pub entries: Vec<AuditEntry>,
+    pub bad_lines: Vec<BadLine>,
+}
+
+#[derive(Default)]
+struct Writer {
+    file: Option<File>,
+    /// Lines that could not be written, and the last reason.
+    unrecorded: usize,
+    last_error: Option<String>,
 }
 
 /// The append-only audit file; cheap to share behind an `Arc`.
 pub struct AuditLog {
     path: PathBuf,
-    file: Mutex<File>,
+    writer: Mutex<Writer>,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -185,34 +282,72 @@ impl std::fmt::Debug for AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (creating) the file for appending. Opening up front means a data
-    /// directory that cannot be written is reported before anything is sent.
+    /// Opens (creating) the file for appending now: a data directory that
+    /// cannot be written is reported before anything is sent.
     pub fn open(path: impl Into<PathBuf>) -> io::Result<Self> {
-        let path = path.into();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+        let log = Self::lazy(path);
+        {
+            let mut w = log.writer.lock().unwrap_or_else(|p| p.into_inner());
+            w.file = Some(open_append(&log.path)?);
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        Ok(Self {
-            path,
-            file: Mutex::new(file),
-        })
+        Ok(log)
     }
 
-    /// `<data_dir>/audit.jsonl`.
+    /// A log whose file (and directory) is created on the first append, so
+    /// read-only commands work without a writable data directory.
+    pub fn lazy(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            writer: Mutex::new(Writer::default()),
+        }
+    }
+
+    /// `<data_dir>/audit.jsonl`, opened now.
     pub fn in_dir(data_dir: &Path) -> io::Result<Self> {
         Self::open(data_dir.join(FILE_NAME))
+    }
+
+    /// `<data_dir>/audit.jsonl`, opened on the first append.
+    pub fn lazy_in_dir(data_dir: &Path) -> Self {
+        Self::lazy(data_dir.join(FILE_NAME))
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends one line and makes it durable before returning.
-    pub fn append(&self, entry: &AuditEntry) -> io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
+    /// Appends one line and makes it durable before returning. A failure is
+    /// counted (see [`AuditLog::unrecorded_summary`]) and returned.
+    pub fn append(&self, entry: &AuditEntry) -> Result<(), AuditWriteError> {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let result = self.append_locked(&mut w, entry);
+        if let Err(e) = &result {
+            w.unrecorded += 1;
+            w.last_error = Some(e.to_string());
+        }
+        result.map_err(|source| AuditWriteError {
+            path: self.path.display().to_string(),
+            action: entry.action.clone(),
+            source,
+        })
+    }
+
+    fn append_locked(&self, w: &mut Writer, entry: &AuditEntry) -> io::Result<()> {
+        if w.file.is_none() {
+            w.file = Some(open_append(&self.path)?);
+        }
+        let Some(file) = w.file.as_mut() else {
+            return Err(io::Error::other("audit file not open"));
+        };
+        let mut line = Vec::with_capacity(256);
+        // A crash, a full disk or another process may have torn the last
+        // line: never glue this one onto it (checked every time; the fsync
+        // below costs far more).
+        if !ends_with_newline(file)? {
+            line.push(b'\n');
+        }
+        serde_json::to_writer(&mut line, entry).map_err(io::Error::other)?;
         line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         // One write of the whole line: concurrent appenders (O_APPEND) never
         // interleave inside a line.
         file.write_all(&line)?;
@@ -221,36 +356,86 @@ impl AuditLog {
     }
 
     /// Appends from async code without blocking the runtime's worker on fsync.
-    pub async fn append_async(self: &Arc<Self>, entry: AuditEntry) -> io::Result<()> {
+    pub async fn append_async(self: &Arc<Self>, entry: AuditEntry) -> Result<(), AuditWriteError> {
         let log = Arc::clone(self);
+        let action = entry.action.clone();
         match tokio::task::spawn_blocking(move || log.append(&entry)).await {
             Ok(r) => r,
-            Err(e) => Err(io::Error::other(format!("audit writer task failed: {e}"))),
+            Err(e) => Err(AuditWriteError {
+                path: self.path.display().to_string(),
+                action,
+                source: io::Error::other(format!("audit writer task failed: {e}")),
+            }),
         }
     }
 
-    /// Entries newer than `since` ago (all when `None`), oldest first.
+    /// Lines this process could not write, in words, or None when all were.
+    pub fn unrecorded_summary(&self) -> Option<String> {
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        (w.unrecorded > 0).then(|| {
+            format!(
+                "{} audit line(s) could not be written to {} (last error: {})",
+                w.unrecorded,
+                self.path.display(),
+                w.last_error.as_deref().unwrap_or("unknown")
+            )
+        })
+    }
+
+    /// Entries newer than `since` ago (all when `None`), oldest first; bad
+    /// lines skipped (see [`AuditLog::read_trail`] to learn of them).
     pub fn read(&self, since: Option<Duration>) -> Result<Vec<AuditEntry>, AuditReadError> {
         read_file(&self.path, since)
     }
+
+    /// Entries and the lines that had to be skipped.
+    pub fn read_trail(&self, since: Option<Duration>) -> Result<Trail, AuditReadError> {
+        read_trail(&self.path, since)
+    }
 }
 
-/// Reads an audit file; a missing file is an empty trail. A malformed line is
-/// an error naming its line number (a torn final line without a newline, left
-/// by a crash mid-write, is skipped: it was never acknowledged to anyone).
-pub fn read_file(path: &Path, since: Option<Duration>) -> Result<Vec<AuditEntry>, AuditReadError> {
+fn open_append(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+}
+
+/// Whether the file is empty or its last byte is a newline (another process,
+/// or a crash, may have left a torn line).
+fn ends_with_newline(file: &mut File) -> io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+/// Reads an audit file; a missing file is an empty trail. Lines that are not
+/// entries are skipped and listed in [`Trail::bad_lines`] (a torn final line
+/// without a newline, left by a crash mid-write, was never acknowledged to
+/// anyone and is skipped silently).
+pub fn read_trail(path: &Path, since: Option<Duration>) -> Result<Trail, AuditReadError> {
     let io_err = |source| AuditReadError::Io {
         path: path.display().to_string(),
         source,
     };
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Trail::default()),
         Err(e) => return Err(io_err(e)),
     };
     let cutoff = since.and_then(|d| chrono::Duration::from_std(d).ok().map(|d| Utc::now() - d));
     let mut reader = BufReader::new(file);
-    let mut entries = Vec::new();
+    let mut trail = Trail::default();
     let mut buf = Vec::new();
     let mut line_no = 0;
     loop {
@@ -269,20 +454,22 @@ pub fn read_file(path: &Path, since: Option<Duration>) -> Result<Vec<AuditEntry>
         match serde_json::from_str::<AuditEntry>(text) {
             Ok(entry) => {
                 if cutoff.is_none_or(|c| entry.time >= c) {
-                    entries.push(entry);
+                    trail.entries.push(entry);
                 }
             }
             Err(_) if !complete => break,
-            Err(e) => {
-                return Err(AuditReadError::Malformed {
-                    path: path.display().to_string(),
-                    line: line_no,
-                    problem: e.to_string(),
-                });
-            }
+            Err(e) => trail.bad_lines.push(BadLine {
+                line: line_no,
+                problem: e.to_string(),
+            }),
         }
     }
-    Ok(entries)
+    Ok(trail)
+}
+
+/// The entries of [`read_trail`], bad lines skipped.
+pub fn read_file(path: &Path, since: Option<Duration>) -> Result<Vec<AuditEntry>, AuditReadError> {
+    read_trail(path, since).map(|t| t.entries)
 }
 
 /// `DateTime<Utc>` as RFC 3339 text ending in `Z` (chrono's serde feature is
@@ -378,20 +565,114 @@ mod tests {
     }
 
     #[test]
-    fn malformed_line_is_reported_with_its_number() {
+    fn a_malformed_line_is_skipped_and_reported_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::in_dir(dir.path()).unwrap();
         log.append(&sample("CreateLiveMessageGroup")).unwrap();
         let mut f = OpenOptions::new().append(true).open(log.path()).unwrap();
         f.write_all(b"{not json}\n").unwrap();
         drop(f);
-        log.append(&sample("CreateLiveMessageGroup")).unwrap();
-        let err = log.read(None).unwrap_err();
-        assert!(
-            matches!(err, AuditReadError::Malformed { line: 2, .. }),
-            "{err}"
+        log.append(&sample("DeleteLiveMessageGroup")).unwrap();
+        let trail = log.read_trail(None).unwrap();
+        let actions: Vec<&str> = trail.entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["CreateLiveMessageGroup", "DeleteLiveMessageGroup"]
         );
-        assert!(err.to_string().contains("line 2"), "{err}");
+        assert_eq!(trail.bad_lines.len(), 1);
+        assert_eq!(trail.bad_lines[0].line, 2);
+    }
+
+    #[test]
+    fn an_append_after_a_torn_tail_starts_on_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let first = AuditLog::open(&path).unwrap();
+        first.append(&sample("CreateLiveMessageGroup")).unwrap();
+        // A crash (or full disk) tore the next line.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"time":"2024-"#).unwrap();
+        drop(f);
+        // Both an already-open log and a fresh one start on a new line.
+        first.append(&sample("SendLiveMessageGroup")).unwrap();
+        AuditLog::open(&path)
+            .unwrap()
+            .append(&sample("DeleteLiveMessageGroup"))
+            .unwrap();
+        let trail = read_trail(&path, None).unwrap();
+        let actions: Vec<&str> = trail.entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "CreateLiveMessageGroup",
+                "SendLiveMessageGroup",
+                "DeleteLiveMessageGroup"
+            ]
+        );
+        assert_eq!(trail.bad_lines.len(), 1, "{:?}", trail.bad_lines);
+    }
+
+    #[test]
+    fn a_failed_append_is_a_typed_error_and_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        // The "file" is a directory: every append fails.
+        let path = dir.path().join("audit-dir");
+        std::fs::create_dir(&path).unwrap();
+        let log = AuditLog::lazy(&path);
+        assert!(log.unrecorded_summary().is_none());
+        let err = log.append(&sample("SendLiveMessageGroup")).unwrap_err();
+        assert_eq!(err.action, "SendLiveMessageGroup");
+        assert!(err.to_string().contains("could not record"), "{err}");
+        let summary = log.unrecorded_summary().unwrap();
+        assert!(summary.starts_with("1 audit line(s)"), "{summary}");
+    }
+
+    #[test]
+    fn a_lazy_log_touches_nothing_until_the_first_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("not-yet");
+        let log = AuditLog::lazy_in_dir(&data);
+        assert!(!data.exists());
+        assert!(log.read(None).unwrap().is_empty());
+        log.append(&sample("CreateLiveMessageGroup")).unwrap();
+        assert_eq!(log.read(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_create_that_did_nothing_is_audited_as_such() {
+        let reply = |exists: bool, deleted: bool| crate::api::CreateGroupResponse {
+            request_id: "R9".into(),
+            group_id: "g1".into(),
+            already_exists: exists,
+            already_delete: deleted,
+        };
+        let outcome = |r| sample("CreateLiveMessageGroup").with_reply(&r);
+        assert_eq!(outcome(reply(false, false)).outcome, AuditOutcome::Ok);
+        assert_eq!(
+            outcome(reply(true, false)).outcome,
+            AuditOutcome::AlreadyExists
+        );
+        let deleted = outcome(reply(true, true));
+        assert_eq!(deleted.outcome, AuditOutcome::AlreadyDeleted);
+        assert_eq!(deleted.request_id.as_deref(), Some("R9"));
+        let line = serde_json::to_string(&deleted).unwrap();
+        assert!(line.contains(r#""outcome":"already_deleted""#), "{line}");
+    }
+
+    #[test]
+    fn endpoint_credentials_never_reach_the_file() {
+        let e = AuditEntry::for_call(
+            "http://user:s3cret@127.0.0.1:9/",
+            &AuditContext::default(),
+            "SendLiveMessageGroup",
+            &[
+                ("SenderId", "mod1".into()),
+                ("Body", "hello\nworld, all".into()),
+            ],
+        );
+        assert_eq!(e.endpoint, "http://127.0.0.1:9/");
+        assert_eq!(e.actor(), Some("mod1"));
+        assert_eq!(e.body_preview(8).as_deref(), Some("hello wo…"));
     }
 
     #[test]
@@ -402,7 +683,9 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(log.path()).unwrap();
         f.write_all(br#"{"time":"2024-"#).unwrap();
         drop(f);
-        assert_eq!(log.read(None).unwrap().len(), 1);
+        let trail = log.read_trail(None).unwrap();
+        assert_eq!(trail.entries.len(), 1);
+        assert!(trail.bad_lines.is_empty());
     }
 
     #[test]

@@ -191,18 +191,11 @@ impl Session {
     }
 }
 
-/// Every mutating call is audited; a data directory that cannot hold the
-/// audit file stops the session before anything is sent.
+/// Every mutating call is audited. The file is opened on the first
+/// mutation, so read-only commands work without a writable data directory;
+/// a mutation whose line cannot be written is reported with its outcome.
 fn open_audit(paths: &Paths) -> Result<Arc<AuditLog>> {
-    let dir = paths.ensure_data_dir().wrap_err_with(|| {
-        format!(
-            "cannot create the data directory {}",
-            paths.data_dir.display()
-        )
-    })?;
-    let log = AuditLog::in_dir(dir)
-        .wrap_err_with(|| format!("cannot open the audit log in {}", dir.display()))?;
-    Ok(Arc::new(log))
+    Ok(Arc::new(AuditLog::lazy_in_dir(&paths.data_dir)))
 }
 
 pub fn parse_endpoint(text: &str) -> Result<Url> {

@@ -1,5 +1,7 @@
-//! Typed requests and responses of the four LiveMessage group operations
-//! (`live` 2016-11-01), with every documented parameter and response field.
+//! What every LiveMessage operation shares (the [`Operation`] trait, data
+//! centers, sort orders, the wire-parameter helpers) and the typed requests and
+//! responses of the four original group operations (`live` 2016-11-01). The other
+//! 25 operations live in [`super::ops`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -189,13 +191,28 @@ impl FromStr for GroupStatus {
 /// One request parameter as it goes on the wire.
 pub type Param = (&'static str, String);
 
+/// The documented rate limit of most operations: calls per second per account
+/// and operation.
+pub const DEFAULT_CALLS_PER_SECOND: u32 = 50;
+/// The documented rate limit of the five mute-writing operations.
+pub const MUTE_CALLS_PER_SECOND: u32 = 10;
+
 /// What every operation tells the transport about itself.
 pub trait Operation {
     const ACTION: &'static str;
     const METHOD: Method;
-    /// Whether the call changes the service's state (refused in read-only mode).
+    /// Whether the call changes the service's state (refused in read-only mode,
+    /// recorded in the audit log).
     const MUTATING: bool;
-    type Response: serde::de::DeserializeOwned + Serialize + fmt::Debug;
+    /// The documented rate limit for this operation (per account and operation).
+    const CALLS_PER_SECOND: u32 = DEFAULT_CALLS_PER_SECOND;
+    /// Whether repeating the call after a failure of unknown outcome (a 5xx, a
+    /// connection cut mid-reply) is harmless: reads, and writes whose repeat
+    /// changes nothing more and whose reply stays truthful (create answers
+    /// `AlreadyExists`, delete "deleted or non-existent", setting a mute list
+    /// sets it again). A send is not: a repeat may deliver the message twice.
+    const RETRY_SAFE: bool = !Self::MUTATING;
+    type Response: serde::de::DeserializeOwned + Serialize + fmt::Debug + Send + Sync + 'static;
 
     /// Checks every documented constraint before the request leaves the machine.
     fn validate(&self) -> Result<(), ValidationError>;
@@ -203,26 +220,38 @@ pub trait Operation {
     fn params(&self) -> Vec<Param>;
 }
 
-fn push_opt(params: &mut Vec<Param>, name: &'static str, value: &Option<String>) {
+pub(crate) fn push_opt(params: &mut Vec<Param>, name: &'static str, value: &Option<String>) {
     if let Some(v) = value {
         params.push((name, v.clone()));
     }
 }
 
-fn push_dc(params: &mut Vec<Param>, dc: Option<DataCenter>) {
+pub(crate) fn push_dc(params: &mut Vec<Param>, dc: Option<DataCenter>) {
     if let Some(dc) = dc {
         params.push(("DataCenter", dc.as_str().to_string()));
     }
 }
 
-fn opt_id(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+/// An optional ID under the strict rule (MsgTid, OperatorId, DeleterId).
+pub(crate) fn opt_strict_id(
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<(), ValidationError> {
     match value {
         Some(v) => validate::optional_id(field, v),
         None => Ok(()),
     }
 }
 
-fn opt_bytes(
+/// An optional ID livemod did not make: length only.
+pub(crate) fn opt_id(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+    match value {
+        Some(v) => validate::optional_lenient_id(field, v),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn opt_bytes(
     field: &'static str,
     value: &Option<String>,
     limit: usize,
@@ -258,26 +287,34 @@ pub struct CreateGroupResponse {
     pub already_delete: bool,
 }
 
-impl Operation for CreateGroupRequest {
-    const ACTION: &'static str = "CreateLiveMessageGroup";
-    const METHOD: Method = Method::Post;
-    const MUTATING: bool = true;
-    type Response = CreateGroupResponse;
-
-    fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
+impl CreateGroupRequest {
+    /// Every field after AppId and GroupId, which the caller checks by its own rule.
+    fn validate_except_group_id(&self) -> Result<(), ValidationError> {
         opt_bytes("GroupName", &self.group_name, limits::GROUP_NAME_MAX)?;
         opt_bytes("GroupInfo", &self.group_info, limits::GROUP_INFO_MAX)?;
-        validate::max_items(
+        validate::optional_id_list(
             "Administrators",
             &self.administrators,
             limits::ADMINISTRATORS_MAX,
         )?;
-        for admin in &self.administrators {
-            validate::id("Administrators", admin)?;
-        }
         opt_id("CreatorId", &self.creator_id)
+    }
+}
+
+impl Operation for CreateGroupRequest {
+    const ACTION: &'static str = "CreateLiveMessageGroup";
+    const METHOD: Method = Method::Post;
+    const MUTATING: bool = true;
+    // A repeat answers AlreadyExists: the reply stays truthful.
+    const RETRY_SAFE: bool = true;
+    type Response = CreateGroupResponse;
+
+    /// The new GroupId is one livemod creates: it must be portable (letters and
+    /// digits). [`CreateGroupAnyId`] is the explicit override.
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::lenient_id("AppId", &self.app_id)?;
+        validate::id("GroupId", &self.group_id)?;
+        self.validate_except_group_id()
     }
 
     fn params(&self) -> Vec<Param> {
@@ -293,6 +330,29 @@ impl Operation for CreateGroupRequest {
         push_opt(&mut p, "CreatorId", &self.creator_id);
         push_dc(&mut p, self.data_center);
         p
+    }
+}
+
+/// CreateLiveMessageGroup with the user's explicit consent to a GroupId that is
+/// not letters and digits only (the service may accept `c-1-1-0`; the official
+/// examples use such IDs). Only the length and emptiness of the GroupId are checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateGroupAnyId(pub CreateGroupRequest);
+
+impl Operation for CreateGroupAnyId {
+    const ACTION: &'static str = CreateGroupRequest::ACTION;
+    const METHOD: Method = CreateGroupRequest::METHOD;
+    const MUTATING: bool = CreateGroupRequest::MUTATING;
+    const RETRY_SAFE: bool = CreateGroupRequest::RETRY_SAFE;
+    type Response = CreateGroupResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::lenient_id("AppId", &self.0.app_id)?;
+        validate::lenient_id("GroupId", &self.0.group_id)?;
+        self.0.validate_except_group_id()
+    }
+    fn params(&self) -> Vec<Param> {
+        self.0.params()
     }
 }
 
@@ -317,12 +377,15 @@ impl Operation for DeleteGroupRequest {
     const ACTION: &'static str = "DeleteLiveMessageGroup";
     const METHOD: Method = Method::Post;
     const MUTATING: bool = true;
+    // A repeat answers "deleted or non-existent" and changes nothing more.
+    const RETRY_SAFE: bool = true;
     type Response = DeleteGroupResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
-        opt_id("OperatorId", &self.operator_id)
+        validate::lenient_id("AppId", &self.app_id)?;
+        validate::lenient_id("GroupId", &self.group_id)?;
+        // The documentation says "only letters and digits" for OperatorId.
+        opt_strict_id("OperatorId", &self.operator_id)
     }
 
     fn params(&self) -> Vec<Param> {
@@ -412,7 +475,7 @@ impl Operation for ListGroupsRequest {
     type Response = ListGroupsResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
+        validate::lenient_id("AppId", &self.app_id)?;
         validate::range(
             "PageSize",
             self.page_size.into(),
@@ -469,19 +532,23 @@ impl Operation for SendMessageRequest {
     const ACTION: &'static str = "SendLiveMessageGroup";
     const METHOD: Method = Method::Post;
     const MUTATING: bool = true;
+    // Whether the service de-duplicates on MsgTid is not documented: a repeat
+    // after an unknown outcome may deliver the message twice.
+    const RETRY_SAFE: bool = false;
     type Response = SendMessageResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
-        validate::id("SenderId", &self.sender_id)?;
+        validate::lenient_id("AppId", &self.app_id)?;
+        validate::lenient_id("GroupId", &self.group_id)?;
+        validate::lenient_id("SenderId", &self.sender_id)?;
         opt_bytes(
             "SenderMetaInfo",
             &self.sender_meta_info,
             limits::SENDER_META_MAX,
         )?;
         opt_bytes("Body", &self.body, limits::BODY_MAX)?;
-        opt_id("MsgTid", &self.msg_tid)
+        // The documentation says "only letters and digits" for MsgTid.
+        opt_strict_id("MsgTid", &self.msg_tid)
     }
 
     fn params(&self) -> Vec<Param> {

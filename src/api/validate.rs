@@ -17,6 +17,18 @@ pub mod limits {
     pub const PAGE_NUMBER_MAX: u32 = 10_000;
     pub const GROUPS_PER_APP: usize = 5_000;
     pub const MSG_TYPES_PER_GROUP: usize = 30;
+    /// `ListLiveMessageGroupUsers` and `ListLiveMessageGroupMessages` page sizes.
+    pub const TOKEN_PAGE_SIZE_MIN: u32 = 10;
+    pub const TOKEN_PAGE_SIZE_MAX: u32 = 50;
+    /// IDs per `CheckLiveMessageUsersInGroup` / `CheckLiveMessageUsersOnline` call.
+    pub const CHECK_USERS_MAX: usize = 10;
+    /// IDs per list in the mute operations.
+    pub const MUTE_LIST_MAX: usize = 30;
+    pub const USER_META_MAX: usize = 512;
+    pub const DELETER_INFO_MAX: usize = 512;
+    /// `CreateLiveMessageApp.AppName`, in characters.
+    pub const APP_NAME_MIN_CHARS: usize = 2;
+    pub const APP_NAME_MAX_CHARS: usize = 16;
 }
 
 /// What is wrong with one field.
@@ -42,6 +54,20 @@ pub enum Problem {
     NotOneOf {
         allowed: &'static str,
         actual: String,
+    },
+    /// A length counted in Unicode characters (`AppName`).
+    CharCount {
+        min: usize,
+        max: usize,
+        actual: usize,
+    },
+    /// A callback or audit URL the service refuses.
+    BadUrl {
+        reason: &'static str,
+    },
+    /// A documented rule that ties fields together or overrides the schema.
+    Rule {
+        rule: &'static str,
     },
 }
 
@@ -76,6 +102,12 @@ impl fmt::Display for ValidationError {
             Problem::NotOneOf { allowed, actual } => {
                 write!(f, "{field} is {actual:?}; allowed values: {allowed}")
             }
+            Problem::CharCount { min, max, actual } => write!(
+                f,
+                "{field} is {actual} characters; it must be {min} to {max} characters"
+            ),
+            Problem::BadUrl { reason } => write!(f, "{field} is not an accepted URL: {reason}"),
+            Problem::Rule { rule } => write!(f, "{field}: {rule}"),
         }
     }
 }
@@ -86,7 +118,11 @@ impl ValidationError {
     }
 }
 
-/// A required ID: non-empty, ASCII letters and digits only, at most 64 bytes.
+/// A required ID under the strict rule: non-empty, ASCII letters and digits
+/// only, at most 64 bytes. Used where the documentation says "only letters and
+/// digits" (MsgTid, OperatorId and the IDs of recalls) and for IDs livemod
+/// itself creates, where a portable ID is the safe choice (a caller may warn
+/// and let the user override; see [`CreateGroupAnyId`](super::CreateGroupAnyId)).
 pub fn id(field: &'static str, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::new(field, Problem::Missing));
@@ -104,6 +140,125 @@ pub fn optional_id(field: &'static str, value: &str) -> Result<(), ValidationErr
         ));
     }
     Ok(())
+}
+
+/// A required ID that livemod refers to but did not make (a group the service
+/// listed, a user an app's own server named): only emptiness and the 64-byte
+/// limit are checked, and the service decides the rest. The official examples
+/// use IDs such as `c-1-1-0` and `user_77`; a moderator must never be locked
+/// out of acting on them.
+pub fn lenient_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field, Problem::Missing));
+    }
+    max_bytes(field, value, limits::ID_MAX)
+}
+
+/// An optional [`lenient_id`]: empty means absent.
+pub fn optional_lenient_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    max_bytes(field, value, limits::ID_MAX)
+}
+
+/// Why `value` would be refused as an ID livemod creates, if it would: for the
+/// CLI and the console to warn before creating an ID that is not portable.
+pub fn portable_id_problem(field: &'static str, value: &str) -> Option<ValidationError> {
+    id(field, value).err()
+}
+
+/// A required list of lenient IDs with at most `max` entries.
+pub fn id_list(field: &'static str, ids: &[String], max: usize) -> Result<(), ValidationError> {
+    if ids.is_empty() {
+        return Err(ValidationError::new(field, Problem::Missing));
+    }
+    optional_id_list(field, ids, max)
+}
+
+/// An optional list of lenient IDs (empty means absent) with at most `max` entries.
+pub fn optional_id_list(
+    field: &'static str,
+    ids: &[String],
+    max: usize,
+) -> Result<(), ValidationError> {
+    max_items(field, ids, max)?;
+    ids.iter().try_for_each(|id| lenient_id(field, id))
+}
+
+/// A length in Unicode characters between `min` and `max`.
+pub fn char_count(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    let actual = value.chars().count();
+    if actual < min || actual > max {
+        return Err(ValidationError::new(
+            field,
+            Problem::CharCount { min, max, actual },
+        ));
+    }
+    Ok(())
+}
+
+/// The documented rule for `AuditUrl` and `EventCallbackUrl`: `http://` or
+/// `https://`, no port, no private address. Read strictly: a non-empty host,
+/// no user info, no whitespace, not `localhost`, and not an IP literal that is
+/// private, loopback, link-local or unspecified.
+pub fn callback_url(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    let bad = |reason| Err(ValidationError::new(field, Problem::BadUrl { reason }));
+    if value.chars().any(char::is_whitespace) {
+        return bad("it contains whitespace");
+    }
+    let lower = value.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"))
+    else {
+        return bad("it must start with http:// or https://");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return bad("it must not carry a user name or password");
+    }
+    if authority.is_empty() {
+        return bad("it has no host");
+    }
+    let host = match authority.strip_prefix('[') {
+        // An IPv6 literal: `[addr]`, anything after the bracket is a port.
+        Some(v6) => match v6.split_once(']') {
+            Some((addr, "")) => addr,
+            Some(_) => return bad("it must not name a port"),
+            None => return bad("it has an unterminated IPv6 address"),
+        },
+        None if authority.contains(':') => return bad("it must not name a port"),
+        None => authority,
+    };
+    if host == "localhost" || host.ends_with(".localhost") {
+        return bad("it must not point at this machine");
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>()
+        && !is_public(ip)
+    {
+        return bad("it must not point at a private, loopback or link-local address");
+    }
+    Ok(())
+}
+
+fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            let unique_local = first & 0xfe00 == 0xfc00;
+            let link_local = first & 0xffc0 == 0xfe80;
+            let mapped_private = v6
+                .to_ipv4_mapped()
+                .is_some_and(|v4| !is_public(std::net::IpAddr::V4(v4)));
+            !(v6.is_loopback() || v6.is_unspecified() || unique_local || link_local || mapped_private)
+        }
+    }
 }
 
 pub fn max_bytes(field: &'static str, value: &str, limit: usize) -> Result<(), ValidationError> {
@@ -179,6 +334,101 @@ mod tests {
         assert!(text.contains("Body"), "{text}");
         assert!(text.contains("15360"), "{text}");
         assert!(text.contains("15361"), "{text}");
+    }
+
+    #[test]
+    fn lenient_ids_check_only_emptiness_and_length() {
+        assert!(lenient_id("GroupId", "c-1-1-0").is_ok());
+        assert!(lenient_id("CreatorId", "user_77").is_ok());
+        assert_eq!(
+            lenient_id("GroupId", "").unwrap_err().problem,
+            Problem::Missing
+        );
+        assert_eq!(
+            lenient_id("GroupId", &"-".repeat(65)).unwrap_err().problem,
+            Problem::TooLong {
+                limit: 64,
+                actual: 65
+            }
+        );
+        assert!(optional_lenient_id("CreatorId", "").is_ok());
+        // The strict rule is still there for what livemod creates.
+        assert!(portable_id_problem("GroupId", "c-1-1-0").is_some());
+        assert!(portable_id_problem("GroupId", "c110").is_none());
+    }
+
+    #[test]
+    fn id_lists_check_count_and_each_entry() {
+        let ids = |n: usize| (0..n).map(|i| format!("u_{i}")).collect::<Vec<_>>();
+        assert!(id_list("UserIds", &ids(10), 10).is_ok());
+        assert_eq!(
+            id_list("UserIds", &ids(11), 10).unwrap_err().problem,
+            Problem::TooMany {
+                limit: 10,
+                actual: 11
+            }
+        );
+        assert_eq!(id_list("UserIds", &[], 10).unwrap_err().problem, Problem::Missing);
+        assert!(optional_id_list("ExceptUsers", &[], 30).is_ok());
+        let with_empty = vec!["a".to_string(), String::new()];
+        assert_eq!(
+            optional_id_list("ExceptUsers", &with_empty, 30)
+                .unwrap_err()
+                .problem,
+            Problem::Missing
+        );
+    }
+
+    #[test]
+    fn app_names_are_counted_in_characters() {
+        assert!(char_count("AppName", "ab", 2, 16).is_ok());
+        assert!(char_count("AppName", &"直播".repeat(8), 2, 16).is_ok());
+        assert_eq!(
+            char_count("AppName", &"直".repeat(17), 2, 16)
+                .unwrap_err()
+                .problem,
+            Problem::CharCount {
+                min: 2,
+                max: 16,
+                actual: 17
+            }
+        );
+        assert!(char_count("AppName", "a", 2, 16).is_err());
+    }
+
+    #[test]
+    fn callback_urls_follow_the_documented_rule() {
+        for good in [
+            "http://example.com/cb",
+            "HTTPS://Example.com",
+            "https://8.8.8.8/x?y=1",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(callback_url("EventCallbackUrl", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ftp://example.com",
+            "example.com",
+            "http://",
+            "http://example.com:8080/",
+            "http://user:pw@example.com/",
+            "http://localhost/",
+            "http://10.1.2.3/",
+            "http://172.16.0.1/",
+            "http://192.168.1.1/",
+            "http://127.0.0.1/",
+            "http://169.254.1.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+            "http://[::1]:80/",
+            "http://exa mple.com/",
+        ] {
+            let err = callback_url("AuditUrl", bad).unwrap_err();
+            assert!(matches!(err.problem, Problem::BadUrl { .. }), "{bad}");
+            assert!(err.to_string().contains("AuditUrl"), "{bad}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `livemod groups create --from-file` and `livemod groups send --to-file | --to-status`:
-//! bulk work with a progress bar, a summary, a failures file, and a clean Ctrl-C.
+//! bulk work with a progress bar, a summary, a failures file, a progress
+//! journal that survives `kill -9`, and a clean stop on Ctrl-C, SIGTERM or SIGHUP.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,38 +13,62 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::{Failure, describe_api_error, print_json};
 use crate::api::{
-    CreateGroupRequest, GroupStatus, ListGroupsRequest, SendMessageRequest, new_msg_tid,
+    CreateGroupRequest, GroupStatus, ListGroupsRequest, Operation, SendMessageRequest, new_msg_tid,
 };
 use crate::audit::AuditLog;
-use crate::bulk::{self, BulkOptions, BulkReport, CreateFormat, Outcome, Progress};
-use crate::outbox::{self, Disposition, LastError, Outbox};
+use crate::bulk::journal::{self, Journal};
+use crate::bulk::{
+    self, BulkOptions, BulkReport, CreateFormat, InputError, Outcome, OutcomeKind, Update,
+};
+use crate::outbox::{LastError, Outbox};
 use crate::session::Session;
+
+fn usage(e: InputError) -> Failure {
+    Failure::usage(format!("{e}\nnothing was sent"))
+}
 
 /// A parsed create file, ready to run.
 pub struct CreatePlan {
     pub path: PathBuf,
     pub format: CreateFormat,
     pub requests: Vec<CreateGroupRequest>,
+    /// GroupIds a listing marked deleted (not created).
+    pub skipped_deleted: Vec<String>,
 }
 
 /// Reads and checks the whole file before anything is sent (usage error, exit 2).
 pub fn plan_creates(path: &Path, session: &Session) -> Result<CreatePlan, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    let text = bulk::read_text_capped(
+        path,
+        bulk::input::MAX_CREATE_FILE_BYTES,
+        " (an app holds at most 5,000 groups)",
+    )
+    .map_err(usage)?;
     let format = bulk::detect_create_format(path, &text);
-    let rows = bulk::parse_creates(
+    let input = bulk::parse_create_input(
         &text,
         format,
         &session.app_id,
         session.data_center,
         Some(&session.moderator_id),
     )
-    .map_err(|e| Failure::usage(format!("{}:\n{e}\nnothing was sent", path.display())))?;
+    .map_err(|errors| {
+        usage(InputError::Parse {
+            path: path.display().to_string(),
+            errors,
+        })
+    })?;
     Ok(CreatePlan {
         path: path.to_path_buf(),
         format,
-        requests: rows.into_iter().map(|l| l.item).collect(),
+        requests: input.rows.into_iter().map(|l| l.item).collect(),
+        skipped_deleted: input.skipped_deleted.into_iter().map(|l| l.item).collect(),
     })
+}
+
+/// A message body from `--body-file` (`-` is standard input), at most 15 KB.
+pub fn read_body_file(path: &Path) -> Result<String, Failure> {
+    bulk::read_body(path).map_err(|e| Failure::usage(format!("--body-file: {e}")))
 }
 
 /// Where failures go: `--failures PATH`, else `<input>.failed`.
@@ -69,14 +94,25 @@ fn progress_bar(total: usize, what: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Ctrl-C cancels: nothing new starts, calls in flight finish.
-fn cancel_on_ctrl_c() -> CancellationToken {
+/// Ctrl-C, SIGTERM and SIGHUP stop the run the same way: nothing new starts,
+/// calls in flight finish, the failures file and summary are written. A
+/// second signal exits at once (the progress journal is still accurate).
+fn cancel_on_signals() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        for round in 0.. {
+            let Some(name) = next_stop_signal().await else {
+                return;
+            };
+            if round > 0 {
+                eprintln!(
+                    "\nlivemod: {name} again: stopping now (the .progress journal says what was sent)"
+                );
+                std::process::exit(130);
+            }
             eprintln!(
-                "\nlivemod: stopping: no new calls; waiting for the ones in flight to answer…"
+                "\nlivemod: {name}: stopping: no new calls; waiting for the ones in flight to answer…"
             );
             t.cancel();
         }
@@ -84,23 +120,54 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     token
 }
 
+#[cfg(unix)]
+async fn next_stop_signal() -> Option<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return tokio::signal::ctrl_c().await.ok().map(|()| "Ctrl-C");
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.ok().map(|()| "Ctrl-C"),
+        _ = term.recv() => Some("SIGTERM"),
+        _ = hup.recv() => Some("SIGHUP"),
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_stop_signal() -> Option<&'static str> {
+    tokio::signal::ctrl_c().await.ok().map(|()| "Ctrl-C")
+}
+
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub total: usize,
     pub done: usize,
+    /// Ended without being done (refused + not sent + outcome unknown).
     pub failed: usize,
+    pub refused: usize,
+    pub not_sent: usize,
+    pub outcome_unknown: usize,
     pub not_attempted: usize,
+    /// Creates the service answered "already exists" or "was deleted".
+    pub unchanged: usize,
     pub throttled_replies: u32,
     pub wall_time_ms: u128,
     pub calls_per_second: f64,
     pub cancelled: bool,
     pub failures_file: Option<String>,
+    /// What could not be written (failures file, journal, outbox, audit log).
+    pub not_recorded: Vec<String>,
     pub failures: Vec<ItemFailure>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ItemFailure {
     pub group_id: String,
+    /// done (with nothing changed), refused, not_sent or unknown.
+    pub outcome: OutcomeKind,
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
@@ -110,18 +177,37 @@ pub struct ItemFailure {
     pub queued_in_outbox: Option<i64>,
 }
 
-fn summary<R>(report: &BulkReport<R>, failures: Vec<ItemFailure>, file: Option<&Path>) -> Summary {
+impl ItemFailure {
+    fn from_error(group_id: &str, kind: OutcomeKind, e: &crate::api::ApiError) -> Self {
+        Self {
+            group_id: group_id.to_string(),
+            outcome: kind,
+            code: e.code().unwrap_or("Error").to_string(),
+            message: describe_api_error(e),
+            request_id: e.request_id().map(str::to_string),
+            outcome_unknown: kind == OutcomeKind::Unknown,
+            queued_in_outbox: None,
+        }
+    }
+}
+
+fn summary<R>(report: &BulkReport<R>, failures: Vec<ItemFailure>) -> Summary {
     let p = report.progress;
     Summary {
         total: p.total,
         done: p.done,
         failed: p.failed,
+        refused: p.refused(),
+        not_sent: p.not_sent,
+        outcome_unknown: p.unknown,
         not_attempted: p.not_attempted,
+        unchanged: 0,
         throttled_replies: p.throttled_replies,
         wall_time_ms: report.elapsed.as_millis(),
         calls_per_second: (report.calls_per_second() * 10.0).round() / 10.0,
         cancelled: report.cancelled,
-        failures_file: file.map(|f| f.display().to_string()),
+        failures_file: None,
+        not_recorded: Vec::new(),
         failures,
     }
 }
@@ -132,21 +218,24 @@ fn print_summary(s: &Summary, verb: &str, json: bool) -> Result<(), Failure> {
     } else {
         for f in &s.failures {
             // The message already names the code and RequestId.
-            let mut line = format!("  {}: {}", f.group_id, f.message);
+            let mut line = format!(
+                "  {}: {}: {}",
+                safe(&f.group_id),
+                f.outcome.label(),
+                f.message
+            );
             if let Some(id) = f.queued_in_outbox {
                 line.push_str(&format!(" → outbox entry {id}"));
             }
             eprintln!("{line}");
         }
         eprintln!(
-            "{}{} {verb} · {} failed · {} not attempted · {} throttled replies · {:.1}s ({:.1} calls/s)",
-            if s.cancelled {
-                "stopped by Ctrl-C: "
-            } else {
-                ""
-            },
+            "{}{} {verb} · {} refused · {} not sent · {} outcome unknown · {} not attempted · {} throttled replies · {:.1}s ({:.1} calls/s)",
+            if s.cancelled { "stopped: " } else { "" },
             s.done,
-            s.failed,
+            s.refused,
+            s.not_sent,
+            s.outcome_unknown,
             s.not_attempted,
             s.throttled_replies,
             s.wall_time_ms as f64 / 1000.0,
@@ -157,26 +246,155 @@ fn print_summary(s: &Summary, verb: &str, json: bool) -> Result<(), Failure> {
                 "what was not done is in {f} (same format as the input; feed it back to retry)"
             );
         }
+        for what in &s.not_recorded {
+            eprintln!("error: NOT RECORDED: {what}");
+        }
     }
-    if s.failed > 0 || s.not_attempted > 0 {
+    let not_done = s.failed + s.not_attempted + s.unchanged;
+    if not_done > 0 {
         return Err(Failure::runtime(format!(
-            "{} of {} not done",
-            s.failed + s.not_attempted,
+            "{not_done} of {} not done",
             s.total
         )));
+    }
+    if !s.not_recorded.is_empty() {
+        return Err(Failure::runtime(
+            "some of this run could not be recorded (see above)",
+        ));
     }
     Ok(())
 }
 
-fn on_progress<R>(bar: &Option<ProgressBar>) -> impl FnMut(&Progress, &bulk::ItemResult<R>) + '_ {
-    move |p, _| {
-        if let Some(bar) = bar {
-            bar.set_position(p.finished() as u64);
-            bar.set_message(format!(
-                "{} failed · {} throttled",
-                p.failed, p.throttled_replies
-            ));
+/// Service text shown on a terminal: control characters made visible.
+fn safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// Journals each start and end, and moves the progress bar.
+fn recorder<'a, R>(
+    journal: &'a mut Option<Journal>,
+    ids: &'a [&'a str],
+    bar: &'a Option<ProgressBar>,
+) -> impl FnMut(Update<'_, R>) + Send + 'a {
+    move |update| match update {
+        Update::Started { index } => {
+            if let Some(j) = journal.as_mut() {
+                j.started(ids[index]);
+            }
         }
+        Update::Finished { progress, item } => {
+            if let Some(j) = journal.as_mut() {
+                j.ended(ids[item.index], item.outcome.kind());
+            }
+            if let Some(bar) = bar {
+                bar.set_position(progress.finished() as u64);
+                bar.set_message(format!(
+                    "{} failed · {} throttled",
+                    progress.failed, progress.throttled_replies
+                ));
+            }
+        }
+    }
+}
+
+/// Starts the progress journal, or — when one is left from an interrupted
+/// run over the same input — turns it into a failures file and stops.
+fn start_journal(
+    failures: &Path,
+    header: journal::Header,
+    ids: &[&str],
+    harmless_repeat: bool,
+    write_failures: impl FnOnce(&[usize]) -> std::io::Result<()>,
+) -> Result<(Option<Journal>, Vec<String>), Failure> {
+    let path = journal::path_for(failures);
+    if path.exists() {
+        return Err(recover(
+            &path,
+            failures,
+            ids,
+            harmless_repeat,
+            write_failures,
+        ));
+    }
+    match Journal::create(&path, header) {
+        Ok(j) => Ok((Some(j), Vec::new())),
+        Err(e) => Ok((
+            None,
+            vec![format!(
+                "progress journal {}: {e} (a kill -9 would leave no record)",
+                path.display()
+            )],
+        )),
+    }
+}
+
+fn recover(
+    path: &Path,
+    failures: &Path,
+    ids: &[&str],
+    harmless_repeat: bool,
+    write_failures: impl FnOnce(&[usize]) -> std::io::Result<()>,
+) -> Failure {
+    let record = match journal::read(path) {
+        Ok(r) => r,
+        Err(e) => return Failure::runtime(format!("cannot read {}: {e}", path.display())),
+    };
+    let unknown: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| record.items.get(*id) == Some(&OutcomeKind::Unknown))
+        .collect();
+    let remaining: Vec<usize> = (0..ids.len())
+        .filter(|i| match record.items.get(ids[*i]) {
+            Some(OutcomeKind::Done) => false,
+            Some(OutcomeKind::Unknown) => harmless_repeat,
+            _ => true,
+        })
+        .collect();
+    let written = write_failures(&remaining);
+    let mut text = format!(
+        "an earlier run over this input was interrupted; its journal {} records {} done and {} with an unknown outcome{}",
+        path.display(),
+        record.count(OutcomeKind::Done),
+        unknown.len(),
+        if unknown.is_empty() || harmless_repeat {
+            String::new()
+        } else {
+            format!(
+                " (may have been sent; not retried: {})",
+                unknown
+                    .iter()
+                    .take(20)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    match written {
+        Ok(()) => {
+            text.push_str(&format!(
+                ".\nThe {} not done are in {}: run again with that file. Nothing was sent now.",
+                remaining.len(),
+                failures.display()
+            ));
+            let _ = std::fs::remove_file(path);
+        }
+        Err(e) => text.push_str(&format!(
+            ".\nCannot write {}: {e}. Nothing was sent now; the journal is kept.",
+            failures.display()
+        )),
+    }
+    Failure::usage(text)
+}
+
+/// Audit lines the client could not write during the run.
+fn audit_problems(session: &Session) -> Vec<String> {
+    match session.client.options().audit.as_ref() {
+        Some(log) => log.unrecorded_summary().into_iter().collect(),
+        None => Vec::new(),
     }
 }
 
@@ -186,59 +404,139 @@ pub async fn create_from_file(
     failures: Option<&Path>,
     json: bool,
 ) -> Result<(), Failure> {
-    let cancel = cancel_on_ctrl_c();
+    let file = failures_path(&plan.path, failures);
+    let ids: Vec<&str> = plan.requests.iter().map(|r| r.group_id.as_str()).collect();
+    let rows = |indices: &[usize]| -> Vec<&CreateGroupRequest> {
+        indices.iter().map(|i| &plan.requests[*i]).collect()
+    };
+    let header = journal::Header {
+        action: CreateGroupRequest::ACTION.into(),
+        input: plan.path.display().to_string(),
+        total: ids.len(),
+        started: chrono::Utc::now(),
+        pid: std::process::id(),
+    };
+    let (mut journal, mut not_recorded) = start_journal(
+        &file,
+        header,
+        &ids,
+        bulk::repeat_is_harmless::<CreateGroupRequest>(),
+        |idx| bulk::write_create_failures(&file, plan.format, &rows(idx)),
+    )?;
+    if !plan.skipped_deleted.is_empty() && !json {
+        eprintln!(
+            "note: {} listed group(s) are deleted and were skipped: {}",
+            plan.skipped_deleted.len(),
+            safe(&plan.skipped_deleted.join(", "))
+        );
+    }
+    let cancel = cancel_on_signals();
     let bar = progress_bar(plan.requests.len(), "creating");
     let report = bulk::run(
         &session.client,
         &plan.requests,
         &BulkOptions::default(),
         &cancel,
-        on_progress(&bar),
+        recorder(&mut journal, &ids, &bar),
     )
     .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let mut not_done: Vec<&CreateGroupRequest> = Vec::new();
+    let mut not_done: Vec<usize> = Vec::new();
     let mut failed = Vec::new();
-    let mut deleted_ids = 0;
+    let mut unchanged = 0;
     for item in &report.items {
         let req = &plan.requests[item.index];
         match &item.outcome {
-            Outcome::Done(r) if r.already_delete => deleted_ids += 1,
-            Outcome::Done(_) => {}
-            Outcome::Failed(e) => {
-                not_done.push(req);
+            Outcome::Done(r) if r.already_exists || r.already_delete => {
+                unchanged += 1;
+                not_done.push(item.index);
+                let (code, message) = if r.already_delete {
+                    (
+                        "AlreadyDeleted",
+                        "this ID belonged to a group that was deleted; it cannot be used again",
+                    )
+                } else {
+                    (
+                        "AlreadyExists",
+                        "a group with this ID already exists (unchanged)",
+                    )
+                };
                 failed.push(ItemFailure {
                     group_id: req.group_id.clone(),
-                    code: e.code().unwrap_or("Error").to_string(),
-                    message: describe_api_error(e),
-                    request_id: e.request_id().map(str::to_string),
+                    outcome: OutcomeKind::Done,
+                    code: code.into(),
+                    message: message.into(),
+                    request_id: Some(r.request_id.clone()),
                     outcome_unknown: false,
                     queued_in_outbox: None,
                 });
             }
-            Outcome::NotAttempted => not_done.push(req),
+            Outcome::Done(_) => {}
+            Outcome::NotAttempted => not_done.push(item.index),
+            outcome => {
+                not_done.push(item.index);
+                if let Some(e) = outcome.error() {
+                    failed.push(ItemFailure::from_error(&req.group_id, outcome.kind(), e));
+                }
+            }
         }
     }
-    let file = failures_path(&plan.path, failures);
+    let mut s = summary(&report, failed);
+    s.unchanged = unchanged;
+    finish_files(
+        &mut s,
+        &file,
+        journal,
+        &not_done,
+        |idx| bulk::write_create_failures(&file, plan.format, &rows(idx)),
+        &mut not_recorded,
+    );
+    not_recorded.extend(audit_problems(session));
+    s.not_recorded = not_recorded;
+    print_summary(&s, "created", json)
+}
+
+/// Writes the failures file (when anything is not done), then ends the
+/// journal. Whatever cannot be written is named in the summary, never lost
+/// silently and never in place of it.
+fn finish_files(
+    s: &mut Summary,
+    file: &Path,
+    journal: Option<Journal>,
+    not_done: &[usize],
+    write: impl FnOnce(&[usize]) -> std::io::Result<()>,
+    not_recorded: &mut Vec<String>,
+) {
     let written = if not_done.is_empty() {
-        None
+        // A stale failures file from an earlier run would mislead.
+        let _ = std::fs::remove_file(file);
+        Ok(())
     } else {
-        bulk::write_create_failures(&file, plan.format, &not_done)
-            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", file.display())))?;
-        Some(file.as_path())
+        write(not_done).map(|()| s.failures_file = Some(file.display().to_string()))
     };
-    if deleted_ids > 0 && !json {
-        eprintln!(
-            "note: {deleted_ids} ID(s) belonged to deleted groups and cannot be used again (run `livemod groups list --status deleted`)"
-        );
+    if let Some(j) = &journal
+        && let Some(e) = j.error()
+    {
+        not_recorded.push(format!("progress journal {}: {e}", j.path().display()));
     }
-    print_summary(
-        &summary(&report, failed, written),
-        "created or already there",
-        json,
-    )
+    match written {
+        Ok(()) => {
+            if let Some(j) = journal {
+                let _ = j.finish();
+            }
+        }
+        Err(e) => not_recorded.push(format!(
+            "failures file {}: {e}; the {} not done are listed above{}",
+            file.display(),
+            not_done.len(),
+            journal
+                .as_ref()
+                .map(|j| format!(" and in {}", j.path().display()))
+                .unwrap_or_default()
+        )),
+    }
 }
 
 /// Which groups get the message.
@@ -255,12 +553,30 @@ pub struct SendPlan {
     pub json: bool,
 }
 
-/// Parses the target file before anything is sent.
+/// Parses the target file before anything is sent (bounded: see `bulk::read_targets`).
 pub fn read_target_file(path: &Path) -> Result<bulk::Targets, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    bulk::parse_targets(&text)
-        .map_err(|e| Failure::usage(format!("{}:\n{e}\nnothing was sent", path.display())))
+    bulk::read_targets(path).map_err(usage)
+}
+
+/// The arguments every target shares are checked once, before anything is
+/// sent: a bad sender or body is one usage error, not one refusal per group.
+pub fn check_shared(session: &Session, template: &SendMessageRequest) -> Result<(), Failure> {
+    let probe = SendMessageRequest {
+        group_id: "probe".into(),
+        ..template.clone()
+    };
+    probe
+        .validate()
+        .map_err(|e| Failure::usage(format!("{e}\nnothing was sent")))?;
+    if let Some(number) = template.msg_type {
+        let catalogue = crate::catalogue::Catalogue::load(Some(&session.paths.config_dir))
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        if let Some(t) = catalogue.get(number) {
+            t.check_body(template.body.as_deref().unwrap_or(""))
+                .map_err(|e| Failure::usage(format!("{e}\nnothing was sent")))?;
+        }
+    }
+    Ok(())
 }
 
 async fn groups_with_status(
@@ -283,7 +599,7 @@ async fn groups_with_status(
                 .filter(|g| !g.delete || status == GroupStatus::Deleted)
                 .map(|g| g.group_id),
         );
-        if empty || request.page_number >= pages {
+        if empty || request.page_number >= pages || ids.len() > bulk::input::MAX_GROUPS {
             break;
         }
         request.page_number += 1;
@@ -293,6 +609,7 @@ async fn groups_with_status(
 }
 
 pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failure> {
+    check_shared(session, &plan.template)?;
     let (groups, json_lines, input) = match &plan.targets {
         Targets::File(path) => {
             let t = read_target_file(path)?;
@@ -320,84 +637,109 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
         let dir = session
             .paths
             .ensure_data_dir()
-            .map_err(|e| Failure::runtime(e.to_string()))?;
-        let audit = AuditLog::in_dir(dir).map_err(|e| Failure::runtime(e.to_string()))?;
+            .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?;
+        let audit = AuditLog::in_dir(dir)
+            .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?;
         Some(
             Outbox::in_dir(dir)
-                .map_err(|e| Failure::runtime(e.to_string()))?
+                .map_err(|e| Failure::runtime(format!("{e}\nnothing was sent")))?
                 .with_audit(Arc::new(audit)),
         )
     } else {
         None
     };
-    let cancel = cancel_on_ctrl_c();
+    let file = match (&plan.failures, &input) {
+        (Some(f), _) => f.clone(),
+        (None, Some(i)) => failures_path(i, None),
+        (None, None) => PathBuf::from("livemod-send.failed"),
+    };
+    let ids: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let header = journal::Header {
+        action: SendMessageRequest::ACTION.into(),
+        input: input
+            .as_ref()
+            .map_or_else(|| "--to-status".into(), |p| p.display().to_string()),
+        total: ids.len(),
+        started: chrono::Utc::now(),
+        pid: std::process::id(),
+    };
+    let write_ids = |idx: &[usize]| {
+        let list: Vec<&str> = idx.iter().map(|i| ids[*i]).collect();
+        bulk::write_target_failures(&file, json_lines, &list)
+    };
+    let (mut journal, mut not_recorded) = start_journal(
+        &file,
+        header,
+        &ids,
+        bulk::repeat_is_harmless::<SendMessageRequest>(),
+        write_ids,
+    )?;
+    let cancel = cancel_on_signals();
     let bar = progress_bar(requests.len(), "sending");
     let report = bulk::run(
         &session.client,
         &requests,
         &BulkOptions::default(),
         &cancel,
-        on_progress(&bar),
+        recorder(&mut journal, &ids, &bar),
     )
     .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let mut retry_later: Vec<&str> = Vec::new();
+    let mut retry_later: Vec<usize> = Vec::new();
     let mut failed = Vec::new();
     for item in &report.items {
         let req = &requests[item.index];
-        match &item.outcome {
-            Outcome::Done(_) => {}
-            Outcome::NotAttempted => retry_later.push(&req.group_id),
-            Outcome::Failed(e) => {
-                let disposition = outbox::classify(e);
-                let unknown = disposition == Disposition::Unknown;
-                let mut queued = None;
-                if let Some(ob) = &outbox {
-                    let stored = match disposition {
-                        // Never processed: queue it with its MsgTid.
-                        Disposition::Retry => ob.enqueue(req.clone()).map(Some),
-                        // May be out: keep it, flagged, for a person to decide.
-                        Disposition::Unknown => ob
-                            .record_unknown(req.clone(), &LastError::from_api(e))
-                            .map(Some),
-                        _ => Ok(None),
-                    };
-                    queued = stored.map_err(|e| Failure::runtime(e.to_string()))?;
-                }
-                // An unknown outcome is not written to the failures file: re-running
-                // it would send a second copy with a new MsgTid.
-                if queued.is_none() && !unknown {
-                    retry_later.push(&req.group_id);
-                }
-                failed.push(ItemFailure {
-                    group_id: req.group_id.clone(),
-                    code: e.code().unwrap_or("Error").to_string(),
-                    message: describe_api_error(e),
-                    request_id: e.request_id().map(str::to_string),
-                    outcome_unknown: unknown,
-                    queued_in_outbox: queued,
-                });
+        let kind = item.outcome.kind();
+        let Some(e) = item.outcome.error() else {
+            if kind == OutcomeKind::NotAttempted {
+                retry_later.push(item.index);
+            }
+            continue;
+        };
+        let mut f = ItemFailure::from_error(&req.group_id, kind, e);
+        if let Some(ob) = &outbox {
+            let stored = match kind {
+                // Never processed: queue it with its MsgTid.
+                OutcomeKind::NotSent => ob.enqueue(req.clone()).map(Some),
+                // May be out: keep it, flagged, for a person to decide.
+                OutcomeKind::Unknown => ob
+                    .record_unknown(req.clone(), &LastError::from_api(e))
+                    .map(Some),
+                _ => Ok(None),
+            };
+            match stored {
+                Ok(id) => f.queued_in_outbox = id,
+                Err(err) => not_recorded.push(format!(
+                    "outbox entry for {} ({}): {err}",
+                    safe(&req.group_id),
+                    kind.label()
+                )),
             }
         }
+        // An unknown outcome never goes in the failures file: re-running it
+        // would send a second copy with a new MsgTid.
+        if f.queued_in_outbox.is_none() && kind != OutcomeKind::Unknown {
+            retry_later.push(item.index);
+        }
+        failed.push(f);
     }
-    let written = if retry_later.is_empty() {
-        None
-    } else {
-        let file = match (&plan.failures, &input) {
-            (Some(f), _) => f.clone(),
-            (None, Some(i)) => failures_path(i, None),
-            (None, None) => PathBuf::from("livemod-send.failed"),
-        };
-        bulk::write_target_failures(&file, json_lines, &retry_later)
-            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", file.display())))?;
-        Some(file)
-    };
-    let unknown = failed.iter().filter(|f| f.outcome_unknown).count();
-    if unknown > 0 && !plan.json {
+    let mut s = summary(&report, failed);
+    finish_files(
+        &mut s,
+        &file,
+        journal,
+        &retry_later,
+        write_ids,
+        &mut not_recorded,
+    );
+    not_recorded.extend(audit_problems(session));
+    s.not_recorded = not_recorded;
+    if s.outcome_unknown > 0 && !plan.json {
         eprintln!(
-            "warning: {unknown} send(s) lost the connection after sending and may have been delivered; they are not in the failures file{}",
+            "warning: {} send(s) may have been delivered (outcome unknown); they are not in the failures file{}",
+            s.outcome_unknown,
             if outbox.is_some() {
                 " (they are in the outbox as outcome_unknown)"
             } else {
@@ -405,7 +747,8 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
             }
         );
     }
-    let no_online = failed
+    let no_online = s
+        .failures
         .iter()
         .filter(|f| f.message.contains("online") && f.queued_in_outbox.is_none())
         .count();
@@ -414,9 +757,5 @@ pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failu
             "hint: {no_online} group(s) had no online users; --queue-failed keeps such messages in the outbox and sends them later"
         );
     }
-    print_summary(
-        &summary(&report, failed, written.as_deref()),
-        "sent",
-        plan.json,
-    )
+    print_summary(&s, "sent", plan.json)
 }

@@ -1,11 +1,10 @@
-//! Bulk create and bulk send against the real emulator with the real pacing:
-//! everything done, no throttled reply, close to (never above) 50 calls/s,
-//! and a cancelled run reports exactly what was and was not done.
-
-use std::time::Duration;
+//! The bulk engine against the real emulator with the real pacing: everything
+//! done with no throttled reply and exactly one delivery per group (counted
+//! on the emulator's side), and a cancelled run reports exactly what was and
+//! was not done. Speed is measured in the benches, not asserted here.
 
 use livemod::api::{Client, ClientOptions, CreateGroupRequest, SendMessageRequest, new_msg_tid};
-use livemod::bulk::{self, BulkOptions, CreateFormat, Outcome};
+use livemod::bulk::{self, BulkOptions, CreateFormat, Outcome, Update};
 use livemod::credentials::Credentials;
 use livemod::emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions};
 use tokio_util::sync::CancellationToken;
@@ -22,8 +21,8 @@ fn client(emulator: &Emulator) -> Client {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bulk_create_then_send_at_the_limit_without_throttling() {
-    const N: usize = 150;
+async fn bulk_create_then_send_without_throttling_or_duplicates() {
+    const N: usize = 120;
     let emulator = Emulator::start(EmulatorOptions {
         audience: 2,
         ..Default::default()
@@ -44,15 +43,25 @@ async fn bulk_create_then_send_at_the_limit_without_throttling() {
             .map(|l| l.item)
             .collect();
     let cancel = CancellationToken::new();
-    let mut seen = 0;
-    let report = bulk::run(&client, &rows, &BulkOptions::default(), &cancel, |p, _| {
-        seen += 1;
-        assert_eq!(p.finished(), seen);
-    })
+    let (mut started, mut finished) = (0, 0);
+    let report = bulk::run(
+        &client,
+        &rows,
+        &BulkOptions::default(),
+        &cancel,
+        |u| match u {
+            Update::Started { .. } => started += 1,
+            Update::Finished { progress, .. } => {
+                finished += 1;
+                assert_eq!(progress.finished(), finished);
+                assert!(finished <= started, "an end reported before its start");
+            }
+        },
+    )
     .await;
+    assert_eq!((started, finished), (N, N));
     assert_eq!(report.progress.done, N, "{:?}", report.progress);
     assert_eq!(report.progress.throttled_replies, 0);
-    let create_rate = report.calls_per_second();
     let group = emulator.group("demo", "bulk7").await.unwrap().unwrap();
     assert_eq!(group.group.admin_list, vec!["adm7", "adm7b"]);
 
@@ -66,22 +75,22 @@ async fn bulk_create_then_send_at_the_limit_without_throttling() {
             ..Default::default()
         })
         .collect();
-    let report = bulk::run(&client, &sends, &BulkOptions::default(), &cancel, |_, _| {}).await;
+    let report = bulk::run(&client, &sends, &BulkOptions::default(), &cancel, |_| {}).await;
     assert_eq!(report.progress.done, N);
     assert_eq!(report.progress.throttled_replies, 0);
-    let send_rate = report.calls_per_second();
     let stats = emulator.stats().await.unwrap();
     assert_eq!(stats.throttled, 0);
     assert_eq!(stats.deliveries.len(), N);
     assert!(stats.duplicate_deliveries().is_empty());
-    eprintln!(
-        "bulk create: {create_rate:.1} calls/s; bulk send: {send_rate:.1} calls/s (limit 50)"
-    );
-    // Paced at the documented limit: close to it, never above.
-    for rate in [create_rate, send_rate] {
-        assert!(rate <= 51.0, "{rate}");
-        assert!(rate >= 35.0, "{rate}");
-    }
+    let mut delivered: Vec<&str> = stats
+        .deliveries
+        .iter()
+        .map(|d| d.group_id.as_str())
+        .collect();
+    delivered.sort_unstable();
+    let mut wanted: Vec<&str> = sends.iter().map(|s| s.group_id.as_str()).collect();
+    wanted.sort_unstable();
+    assert_eq!(delivered, wanted);
     emulator.shutdown().await;
 }
 
@@ -97,16 +106,32 @@ async fn cancelled_run_reports_done_and_not_attempted() {
         })
         .collect();
     let cancel = CancellationToken::new();
+    // Cancel once ten are done: observable state, not a timer.
     let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        trigger.cancel();
-    });
-    let report = bulk::run(&client, &rows, &BulkOptions::default(), &cancel, |_, _| {}).await;
+    let mut started = 0;
+    let report = bulk::run(
+        &client,
+        &rows,
+        &BulkOptions::default(),
+        &cancel,
+        |u| match u {
+            Update::Started { .. } => started += 1,
+            Update::Finished { progress, .. } => {
+                if progress.done >= 10 {
+                    trigger.cancel();
+                }
+            }
+        },
+    )
+    .await;
     let p = report.progress;
     assert!(report.cancelled);
     assert_eq!(p.done + p.failed + p.not_attempted, rows.len());
-    assert!(p.done > 5 && p.not_attempted > 100, "{p:?}");
+    // Calls in flight when it was cancelled finish; nothing else starts.
+    assert!(p.done >= 10, "{p:?}");
+    assert!(p.done <= 10 + BulkOptions::default().concurrency, "{p:?}");
+    assert_eq!(p.done + p.failed, started);
+    assert_eq!(p.not_attempted, rows.len() - started);
     assert_eq!(p.failed, 0);
     // What the report says was done is exactly what the service has.
     for item in &report.items {
@@ -115,10 +140,10 @@ async fn cancelled_run_reports_done_and_not_attempted() {
             .await
             .unwrap()
             .is_some();
-        match item.outcome {
+        match &item.outcome {
             Outcome::Done(_) => assert!(exists),
             Outcome::NotAttempted => assert!(!exists),
-            Outcome::Failed(ref e) => panic!("{e}"),
+            other => panic!("{other:?}"),
         }
     }
     emulator.shutdown().await;

@@ -85,13 +85,13 @@ async fn no_mutating_request_leaves_a_read_only_process() {
         &sends,
         &livemod::bulk::BulkOptions::default(),
         &cancel,
-        |_, _| {},
+        |_| {},
     )
     .await;
     assert_eq!(report.items.len(), 5);
     assert!(report.items.iter().all(|item| matches!(
         item.outcome,
-        livemod::bulk::Outcome::Failed(ApiError::ReadOnly { .. })
+        livemod::bulk::Outcome::Refused(ApiError::ReadOnly { .. })
     )));
 
     // The outbox: its delivery loop refuses, and nothing is sent.
