@@ -54,7 +54,7 @@ pub fn in_worker() -> bool {
 
 /// One API operation, its type erased so that the worker and the event loop can
 /// carry any of them. Implemented for every [`Operation`].
-pub trait Call: Send + Sync + fmt::Debug + 'static {
+pub trait Call: Send + Sync + 'static {
     /// The operation's `Action` name (for logs).
     fn action(&self) -> &'static str;
     /// The operation itself, for whoever knows its type (tests, fakes).
@@ -65,10 +65,15 @@ pub trait Call: Send + Sync + fmt::Debug + 'static {
     fn call_client(self: Box<Self>, client: Client) -> BoxFuture<'static, Result<Reply, ApiError>>;
 }
 
+impl fmt::Debug for dyn Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Call({})", self.action())
+    }
+}
+
 impl<O> Call for O
 where
-    O: Operation + fmt::Debug + Send + Sync + 'static,
-    O::Response: Send + 'static,
+    O: Operation + Send + Sync + 'static,
 {
     fn action(&self) -> &'static str {
         O::ACTION
@@ -122,11 +127,28 @@ impl<A: DynApi + ?Sized> DynApi for Arc<A> {
 /// Calls `op` through `api` with its type known again.
 pub async fn call<O>(api: &(impl DynApi + ?Sized), op: O) -> Result<O::Response, ApiError>
 where
-    O: Operation + fmt::Debug + Send + Sync + 'static,
-    O::Response: Send + 'static,
+    O: Operation + Send + Sync + 'static,
 {
     let reply = api.call(Box::new(op)).await?;
     Ok(downcast_reply::<O::Response>(reply))
+}
+
+/// A [`DynApi`] seen as the generic [`crate::api::Api`], so that code generic
+/// over operations (the one bulk engine) runs on the worker's API.
+pub struct ViaDyn<A: ?Sized>(pub Arc<A>);
+
+impl<A: DynApi + ?Sized> crate::api::Api for ViaDyn<A> {
+    fn call<O>(&self, op: O) -> impl Future<Output = Result<O::Response, ApiError>> + Send
+    where
+        O: Operation + Send + Sync + 'static,
+    {
+        let api = self.0.clone();
+        async move { call(&*api, op).await }
+    }
+
+    fn client(&self) -> Option<Client> {
+        self.0.client()
+    }
 }
 
 /// A reply as the response type it must be. A mismatch is a bug in whoever
@@ -166,9 +188,9 @@ impl BulkJob {
     }
 }
 
-/// How one call of a bulk run ended: the RequestId, the error, or None when
-/// it was never sent (cancelled first).
-pub type BulkResult = Option<Result<String, ApiError>>;
+/// How one call of a bulk run ended, as the one bulk engine classifies it; a
+/// done call carries its RequestId.
+pub type BulkResult = crate::bulk::Outcome<String>;
 
 /// How a call is scheduled against others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,7 +494,7 @@ async fn run<A: DynApi>(
                     let progress_events = events.clone();
                     let shared = shared.clone();
                     spawn_job(id, &events, async move {
-                        let (results, cancelled) = run_bulk(&*api, &job, &cancel, |progress| {
+                        let (results, cancelled) = run_bulk(api, &job, &cancel, |progress| {
                             let _ = progress_events.send(Event::BulkProgress { id, progress });
                         })
                         .await;
@@ -506,39 +528,55 @@ async fn run<A: DynApi>(
     }
 }
 
-/// Runs a bulk job one call at a time: every call goes through the client,
-/// whose pacer keeps the rate under the service's limit. (`bulk::run`'s
-/// future is not `Send`, so it cannot run on a worker task.)
+/// Runs a bulk job on the one bulk engine (paced by the client, a few calls in
+/// flight, cancellable); progress goes to `on_progress` as each call ends.
 async fn run_bulk<A: DynApi>(
-    api: &A,
+    api: Arc<A>,
     job: &BulkJob,
     cancel: &CancellationToken,
-    mut on_progress: impl FnMut(Progress),
+    on_progress: impl Fn(Progress) + Send + Sync,
 ) -> (Vec<BulkResult>, bool) {
-    let mut progress = Progress {
-        total: job.len(),
-        ..Default::default()
-    };
-    let mut results = Vec::with_capacity(job.len());
-    for i in 0..job.len() {
-        if cancel.is_cancelled() {
-            results.push(None);
-            progress.not_attempted += 1;
-            continue;
+    use crate::bulk::{BulkOptions, Outcome, Update};
+    let api = ViaDyn(api);
+    let options = BulkOptions::default();
+    fn forward<R>(on_progress: &(impl Fn(Progress) + Sync)) -> impl FnMut(Update<'_, R>) + Send {
+        move |u| {
+            if let Update::Finished { progress, .. } = u {
+                on_progress(*progress);
+            }
         }
-        let r = match job {
-            BulkJob::Send(ops) => call(api, ops[i].clone()).await.map(|r| r.request_id),
-            BulkJob::Delete(ops) => call(api, ops[i].clone()).await.map(|r| r.request_id),
-        };
-        if r.is_ok() {
-            progress.done += 1;
-        } else {
-            progress.failed += 1;
-        }
-        results.push(Some(r));
-        on_progress(progress);
     }
-    (results, cancel.is_cancelled())
+    fn request_ids<R>(
+        items: Vec<crate::bulk::ItemResult<R>>,
+        id: impl Fn(R) -> String,
+    ) -> Vec<BulkResult> {
+        items
+            .into_iter()
+            .map(|item| match item.outcome {
+                Outcome::Done(r) => Outcome::Done(id(r)),
+                Outcome::Refused(e) => Outcome::Refused(e),
+                Outcome::NotSent(e) => Outcome::NotSent(e),
+                Outcome::Unknown(e) => Outcome::Unknown(e),
+                Outcome::NotAttempted => Outcome::NotAttempted,
+            })
+            .collect()
+    }
+    match job {
+        BulkJob::Send(ops) => {
+            let report = crate::bulk::run(&api, ops, &options, cancel, forward(&on_progress)).await;
+            (
+                request_ids(report.items, |r| r.request_id),
+                report.cancelled,
+            )
+        }
+        BulkJob::Delete(ops) => {
+            let report = crate::bulk::run(&api, ops, &options, cancel, forward(&on_progress)).await;
+            (
+                request_ids(report.items, |r| r.request_id),
+                report.cancelled,
+            )
+        }
+    }
 }
 
 /// Runs one job in its own task; its reply, or its panic, goes to `events`.
@@ -848,6 +886,54 @@ mod tests {
         }
         ids.sort();
         assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_bulk_run_goes_through_the_one_engine_and_reports_each_call() {
+        let fake = Arc::new(Fake::default());
+        let (worker, mut rx) = Worker::spawn(fake.clone());
+        let sends: Vec<_> = (0..3)
+            .map(|i| SendMessageRequest {
+                app_id: "demo".into(),
+                group_id: format!("g{i}"),
+                sender_id: "mod1".into(),
+                msg_tid: Some(format!("tid{i}")),
+                ..Default::default()
+            })
+            .collect();
+        worker.send(Command::Bulk {
+            id: 7,
+            job: BulkJob::Send(sends),
+        });
+        let mut progress = Vec::new();
+        loop {
+            match next(&mut rx).await {
+                Event::BulkProgress { id: 7, progress: p } => progress.push(p.done),
+                Event::BulkDone {
+                    id: 7,
+                    results,
+                    cancelled,
+                    ..
+                } => {
+                    assert!(!cancelled);
+                    let ids: Vec<_> = results
+                        .iter()
+                        .map(|r| match r {
+                            crate::bulk::Outcome::Done(id) => id.clone(),
+                            other => panic!("{other:?}"),
+                        })
+                        .collect();
+                    assert_eq!(ids, vec!["req-send"; 3]);
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        progress.sort();
+        assert_eq!(progress, vec![1, 2, 3]);
+        let mut calls = fake.calls.lock().unwrap().clone();
+        calls.sort();
+        assert_eq!(calls, vec!["send g0", "send g1", "send g2"]);
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@ use crate::api::{
     Group, GroupStatus, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
     SendMessageResponse, ServiceError, SortType,
 };
+use crate::bulk::Outcome;
 use crate::worker::{Command, Event, RequestId};
 
 use super::action::Msg;
@@ -1279,9 +1280,9 @@ fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
         id,
         job,
         results: vec![
-            Some(Ok("R1".into())),
-            Some(Err(service_error("InvalidGroupId.NotFound"))),
-            None,
+            Outcome::Done("R1".into()),
+            Outcome::Refused(service_error("InvalidGroupId.NotFound")),
+            Outcome::NotAttempted,
         ],
         cancelled: true,
     }));
@@ -1325,7 +1326,7 @@ fn bulk_send_asks_first_goes_to_every_marked_group_and_lands_in_the_sent_log() {
     a.handle(Msg::Worker(Event::BulkDone {
         id,
         job,
-        results: vec![Some(Ok("R1".into())), Some(Ok("R2".into()))],
+        results: vec![Outcome::Done("R1".into()), Outcome::Done("R2".into())],
         cancelled: false,
     }));
     assert_eq!(a.compose.sent.len(), 2);
@@ -1403,9 +1404,9 @@ fn bulk_sends_with_an_unknown_outcome_are_kept_as_outcome_unknown() {
         id,
         job,
         results: vec![
-            Some(Ok("R1".into())),
-            Some(Err(unknown)),
-            Some(Err(refused)),
+            Outcome::Done("R1".into()),
+            Outcome::Unknown(unknown),
+            Outcome::NotSent(refused),
         ],
         cancelled: false,
     }));

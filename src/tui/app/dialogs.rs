@@ -240,14 +240,19 @@ impl App {
         let mut not_attempted = 0;
         let mut failed_sends = Vec::new();
         let mut unknown_sends = Vec::new();
+        // The one bulk engine's classification decides; the console only renders it.
+        use crate::bulk::Outcome;
         for (i, r) in results.iter().enumerate() {
             let gid = job.group_id(i).to_string();
+            let send = match &job {
+                BulkJob::Send(reqs) => Some(&reqs[i]),
+                BulkJob::Delete(_) => None,
+            };
             match r {
-                Some(Ok(request_id)) => {
+                Outcome::Done(request_id) => {
                     ok += 1;
                     self.browser.marked.remove(&gid);
-                    if let BulkJob::Send(reqs) = &job {
-                        let req = &reqs[i];
+                    if let Some(req) = send {
                         let tid = req.msg_tid.clone().unwrap_or_default();
                         self.compose.sent.push(SentEntry::new(
                             self.clock.now(),
@@ -257,29 +262,29 @@ impl App {
                         ));
                     }
                 }
-                Some(Err(e)) => {
-                    let mut line = format!("✗ {gid}: {}", e.code().unwrap_or("Error"));
+                Outcome::NotAttempted => {
+                    not_attempted += 1;
+                    failed_sends.extend(send.cloned());
+                }
+                Outcome::Refused(e) | Outcome::NotSent(e) | Outcome::Unknown(e) => {
+                    let mut line = format!(
+                        "✗ {gid}: {} ({})",
+                        e.code().unwrap_or("Error"),
+                        r.kind().label()
+                    );
                     if let Some(r) = e.request_id() {
                         line.push_str(&format!(" · RequestId {r}"));
                     }
-                    if let BulkJob::Send(reqs) = &job {
-                        // A send that may have reached the service is kept as
-                        // "outcome unknown", never queued to be sent again blindly.
-                        match outbox::classify(e) {
-                            Disposition::Retry => failed_sends.push(reqs[i].clone()),
-                            Disposition::Unknown => {
-                                line.push_str(" · outcome unknown");
-                                unknown_sends.push((reqs[i].clone(), LastError::from_api(e)));
-                            }
-                            _ => {}
-                        }
-                    }
                     failed_lines.push(line);
-                }
-                None => {
-                    not_attempted += 1;
-                    if let BulkJob::Send(reqs) = &job {
-                        failed_sends.push(reqs[i].clone());
+                    match (r, send) {
+                        // Provably not processed: safe to queue again.
+                        (Outcome::NotSent(_), Some(req)) => failed_sends.push(req.clone()),
+                        // It may have reached the service: kept as "outcome
+                        // unknown", never queued to be sent again blindly.
+                        (Outcome::Unknown(e), Some(req)) => {
+                            unknown_sends.push((req.clone(), LastError::from_api(e)));
+                        }
+                        _ => {}
                     }
                 }
             }
