@@ -1449,3 +1449,65 @@ fn read_only_does_not_bind_outbox_or_bulk_mutations() {
         assert!(!a.keymap.is_bound(act), "{act:?}");
     }
 }
+
+#[test]
+fn esc_cancels_a_running_bulk_send_from_compose() {
+    let mut a = loaded(10);
+    keys(
+        &mut a,
+        &["space", "j", "space", "m", "ctrl-s", "tab", "enter"],
+    );
+    let (id, _) = bulk_job(&a.take_commands());
+    assert_eq!(a.focus, Focus::Compose);
+    let label = a.bulk_label().unwrap();
+    assert!(label.contains("esc cancels"), "{label}");
+    // The first Esc does what the status line says (it used to only leave compose).
+    press(&mut a, "esc");
+    let cmds = a.take_commands();
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::CancelBulk { id: i } if *i == id)),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        a.focus,
+        Focus::Compose,
+        "the first esc cancels, nothing else"
+    );
+    assert!(a.bulk_label().unwrap().contains("cancelling"));
+    press(&mut a, "esc");
+    assert_eq!(a.focus, Focus::Browser);
+    assert!(a.take_commands().is_empty(), "cancelled once");
+}
+
+#[test]
+fn row_keys_wait_while_another_page_loads() {
+    let mut a = loaded(45);
+    let old_first = selected_id(&a);
+    press(&mut a, "pgdn");
+    assert!(a.rows_are_stale());
+    // Space, Enter, d, y and m would act on rows about to leave the screen.
+    keys(&mut a, &["space", "enter", "d", "y", "m"]);
+    assert!(
+        a.browser.marked.is_empty(),
+        "nothing marked on the old page"
+    );
+    assert_eq!(a.focus, Focus::Browser);
+    assert!(a.overlay.is_none());
+    assert!(a.take_effects().is_empty());
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(toast.contains("Page 2 is loading"), "{toast}");
+    answer_pages(&mut a, 45);
+    assert!(!a.rows_are_stale());
+    press(&mut a, "space");
+    assert_eq!(a.browser.marked.len(), 1);
+    assert!(
+        !a.browser.marked.contains_key(&old_first),
+        "a row of the new page"
+    );
+    // A reload of the same page keeps the rows: row keys work meanwhile.
+    press(&mut a, "r");
+    assert!(!a.rows_are_stale());
+    press(&mut a, "enter");
+    assert_eq!(a.focus, Focus::Detail);
+}

@@ -326,6 +326,11 @@ impl App {
             self.command_key(key, ev);
             return;
         }
+        // The status line says "esc cancels" while a bulk run is in flight:
+        // the first Esc does that, wherever the focus is.
+        if self.keymap.action(&key) == Some(Action::Back) && self.cancel_bulk() {
+            return;
+        }
         if self.browser.filter_editing {
             self.filter_key(key, ev);
             return;
@@ -368,7 +373,58 @@ impl App {
         })
     }
 
+    /// Asks the bulk run in flight to stop; false when there is none to stop.
+    fn cancel_bulk(&mut self) -> bool {
+        let Some((id, b)) = self.pending.bulk_mut() else {
+            return false;
+        };
+        if b.cancelling {
+            return false;
+        }
+        b.cancelling = true;
+        self.commands.push(Command::CancelBulk { id });
+        self.status
+            .flash(ToastKind::Warning, "Cancelling: calls in flight finish");
+        true
+    }
+
+    /// Whether the rows on screen are an older page than the one loading
+    /// (another page, size, order or status): row keys must not act on them.
+    pub fn rows_are_stale(&self) -> bool {
+        if self.pending.page().is_none() {
+            return false;
+        }
+        let Some(loaded) = &self.browser.loaded else {
+            return true;
+        };
+        let q = &self.browser.query;
+        (q.page_number, q.page_size, q.sort_type, q.group_status)
+            != (
+                loaded.page_number,
+                loaded.page_size,
+                loaded.sort_type,
+                loaded.group_status,
+            )
+    }
+
     pub(super) fn do_action(&mut self, action: Action) {
+        let on_marks =
+            matches!(action, Action::Delete | Action::Compose) && !self.browser.marked.is_empty();
+        if matches!(
+            action,
+            Action::Mark | Action::Open | Action::CopyId | Action::Delete | Action::Compose
+        ) && !on_marks
+            && self.rows_are_stale()
+        {
+            self.status.flash(
+                ToastKind::Warning,
+                format!(
+                    "Page {} is loading: row keys wait for its rows",
+                    self.browser.query.page_number
+                ),
+            );
+            return;
+        }
         let in_detail = self.focus == Focus::Detail;
         match action {
             Action::Quit => self.quit = true,
@@ -377,13 +433,8 @@ impl App {
             Action::NextPane => self.cycle_focus(true),
             Action::PrevPane => self.cycle_focus(false),
             Action::Back => {
-                if let Some((id, b)) = self.pending.bulk_mut() {
-                    if !b.cancelling {
-                        b.cancelling = true;
-                        self.commands.push(Command::CancelBulk { id });
-                        self.status
-                            .flash(ToastKind::Warning, "Cancelling: calls in flight finish");
-                    }
+                if self.pending.bulk().is_some() {
+                    // Already cancelling: calls in flight finish.
                 } else if self.focus != Focus::Browser {
                     self.focus = Focus::Browser;
                 } else if !self.browser.marked.is_empty() {
