@@ -1486,6 +1486,11 @@ fn row_keys_wait_while_another_page_loads() {
     let old_first = selected_id(&a);
     press(&mut a, "pgdn");
     assert!(a.rows_are_stale());
+    // The rows on screen stay labelled as the page they are.
+    assert_eq!(a.browser.page_label(), "page 1/3 · 45 groups");
+    let text = frame_text(&mut a, 200, 50);
+    assert!(text.contains("Groups page 1/3 · 45 groups"), "{text}");
+    assert!(text.contains("loading page 2…"), "{text}");
     // Space, Enter, d, y and m would act on rows about to leave the screen.
     keys(&mut a, &["space", "enter", "d", "y", "m"]);
     assert!(

@@ -184,10 +184,19 @@ impl BrowserState {
         }
     }
 
+    /// The query whose rows are on screen (the requested one before any loaded).
+    pub fn shown(&self) -> &ListGroupsRequest {
+        self.loaded.as_ref().unwrap_or(&self.query)
+    }
+
     /// "page 3/42 · 831 groups", or what is known so far.
+    /// The page on screen: the rows shown stay labelled as their own page
+    /// while another one loads.
     pub fn page_label(&self) -> String {
-        let page = self.query.page_number;
-        match (self.total, self.page_count()) {
+        let shown = self.shown();
+        let page = shown.page_number;
+        let pages = self.total.map(|t| page_count(t, shown.page_size));
+        match (self.total, pages) {
             (Some(total), Some(pages)) => {
                 let noun = if total == 1 { "group" } else { "groups" };
                 format!("page {page}/{pages} · {total} {noun}")
@@ -227,7 +236,7 @@ pub fn draw(
     if area.width < 3 || area.height < 3 {
         return;
     }
-    let q = &state.query;
+    let q = state.shown();
     let mut title = vec![
         Span::styled(" Groups ", theme.title()),
         Span::raw(state.page_label()),
@@ -252,7 +261,10 @@ pub fn draw(
         ));
     }
     if busy {
-        title.push(Span::styled("loading… ", theme.warning()));
+        title.push(Span::styled(
+            format!("loading page {}… ", state.query.page_number),
+            theme.warning(),
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
