@@ -1516,3 +1516,30 @@ fn row_keys_wait_while_another_page_loads() {
     press(&mut a, "enter");
     assert_eq!(a.focus, Focus::Detail);
 }
+
+#[test]
+fn help_and_quit_are_pinned_right_and_hints_follow_the_dialog() {
+    for w in [80u16, 120, 200] {
+        let mut a = loaded(45);
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(last.trim_end().ends_with("? help  q quit"), "{w}: {last:?}");
+        assert!(last.contains("enter detail"), "{last}");
+        // A dialog's own keys, not the browser's.
+        press(&mut a, "c");
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(last.contains("enter create"), "{last}");
+        assert!(!last.contains("next page"), "{last}");
+        assert!(last.trim_end().ends_with("esc close"), "{last:?}");
+        press(&mut a, "esc");
+        // In compose, q is text: Esc and ctrl-c are what leave.
+        press(&mut a, "m");
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(
+            last.trim_end().ends_with("esc back  ctrl-c quit"),
+            "{last:?}"
+        );
+    }
+}

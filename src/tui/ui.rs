@@ -186,7 +186,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         );
     } else {
         let hints = app.hints();
-        status::draw(frame, bottom, &app.status, &hints, &app.theme);
+        let pinned = app.pinned_hints();
+        status::draw(frame, bottom, &app.status, &hints, &pinned, &app.theme);
     }
 
     match &mut app.overlay {
