@@ -606,7 +606,14 @@ fn read_only_does_not_bind_mutations() {
     let mut a = app_with(ctx);
     a.start();
     answer_pages(&mut a, 10);
-    keys(&mut a, &["c", "d", "m"]);
+    press(&mut a, "c");
+    // The disabled key says why nothing happened, once.
+    let toast = a.status.toast.clone().unwrap().text;
+    assert_eq!(toast, "read-only: create is disabled");
+    a.status.toast = None;
+    press(&mut a, "c");
+    assert!(a.status.toast.is_none(), "said once");
+    keys(&mut a, &["d", "m"]);
     assert!(a.overlay.is_none());
     assert_eq!(a.focus, Focus::Browser);
     keys(&mut a, &["tab", "tab"]);
@@ -627,7 +634,22 @@ fn copy_id_emits_osc52_effect() {
     let mut a = loaded(3);
     let id = selected_id(&a);
     press(&mut a, "y");
-    assert_eq!(a.take_effects(), vec![Effect::Copy(id)]);
+    assert_eq!(a.take_effects(), vec![Effect::Copy(id.clone())]);
+    // It says what was done, not what was hoped (the terminal may ignore it).
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(!toast.contains("Copied"), "{toast}");
+    assert!(
+        toast.contains(&format!("Asked the terminal to copy GroupId {id} (OSC 52)")),
+        "{toast}"
+    );
+    let mut ctx = Context::demo();
+    ctx.multiplexer = super::terminal::Multiplexer::Tmux;
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 3);
+    press(&mut a, "y");
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(toast.contains("wrapped for tmux"), "{toast}");
 }
 
 #[test]

@@ -70,6 +70,8 @@ pub struct Context {
     pub data_dir: Option<PathBuf>,
     /// The audit log the outbox records person-initiated actions in.
     pub audit: Option<Arc<AuditLog>>,
+    /// The multiplexer OSC 52 must be wrapped for (tmux, screen), if any.
+    pub multiplexer: super::terminal::Multiplexer,
 }
 
 impl Context {
@@ -91,6 +93,7 @@ impl Context {
             catalogue: Catalogue::builtin(),
             data_dir: None,
             audit: None,
+            multiplexer: super::terminal::Multiplexer::None,
         }
     }
 }
@@ -161,6 +164,8 @@ pub struct App {
     pub drafts: Option<DraftStore>,
     /// The outbox pane (entries come from the worker).
     pub outbox_pane: OutboxState,
+    /// Read-only: the disabled actions the user was already told about.
+    said_read_only: std::collections::BTreeSet<Action>,
 }
 
 impl App {
@@ -215,6 +220,7 @@ impl App {
             spinner: 0,
             drafts,
             outbox_pane: OutboxState::default(),
+            said_read_only: Default::default(),
             ctx,
         })
     }
@@ -333,6 +339,19 @@ impl App {
         }
         if self.browser.filter_editing {
             self.filter_key(key, ev);
+            return;
+        }
+        if self.keymap.action(&key).is_none()
+            && let Some(action) = self.keymap.disabled(&key)
+            && !matches!(self.focus, Focus::Compose)
+        {
+            // Said once per action: a second press needs no second reminder.
+            if self.said_read_only.insert(action) {
+                self.status.flash(
+                    ToastKind::Warning,
+                    format!("read-only: {} is disabled", action.name().replace('_', " ")),
+                );
+            }
             return;
         }
         match self.focus {
@@ -504,8 +523,18 @@ impl App {
             Action::CopyId => match self.browser.selected_group() {
                 Some(g) => {
                     let id = g.group_id.clone();
-                    self.status
-                        .flash(ToastKind::Success, format!("Copied GroupId {id} (OSC 52)"));
+                    // Say what was done: the terminal may ignore the request.
+                    let via = match self.ctx.multiplexer {
+                        super::terminal::Multiplexer::None => "",
+                        super::terminal::Multiplexer::Tmux => ", wrapped for tmux",
+                        super::terminal::Multiplexer::Screen => ", wrapped for screen",
+                    };
+                    self.status.flash(
+                        ToastKind::Info,
+                        format!(
+                            "Asked the terminal to copy GroupId {id} (OSC 52{via}); some terminals ignore it"
+                        ),
+                    );
                     self.effects.push(Effect::Copy(id));
                 }
                 None => self.no_selection(),
