@@ -737,7 +737,7 @@ impl App {
             return;
         }
         let in_detail = {
-            let a = self.detail.area;
+            let a = self.detail.area.get();
             ev.column >= a.x
                 && ev.column < a.x + a.width
                 && ev.row >= a.y

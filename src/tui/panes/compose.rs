@@ -485,7 +485,7 @@ impl ComposeState {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut ComposeState,
+    state: &ComposeState,
     catalogue: &Catalogue,
     theme: &Theme,
     clock: &Clock,
