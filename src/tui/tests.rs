@@ -1565,3 +1565,36 @@ fn help_and_quit_are_pinned_right_and_hints_follow_the_dialog() {
         );
     }
 }
+
+#[test]
+fn compose_says_priority_and_stats_and_why_a_key_was_refused() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    keys(&mut a, &["tab", "tab", "tab", "tab", "tab"]);
+    assert_eq!(a.compose.field, Field::Weight);
+    press(&mut a, "x");
+    assert_eq!(a.compose.weight.value(), "1", "refused");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(text.contains("Weight/priority"), "{text}");
+    assert!(
+        text.contains("StaticsIncrease/counts toward stats"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NoCache"),
+        "nothing cut off at 80 columns: {text}"
+    );
+    // Beside the browser at 120 columns the labels go on their own lines.
+    let wide = frame_text(&mut a, 120, 40);
+    assert!(
+        wide.contains("StaticsIncrease/counts toward stats"),
+        "{wide}"
+    );
+    assert!(
+        text.contains("Weight (priority) takes a number: 'x' was not typed"),
+        "{text}"
+    );
+    press(&mut a, "2");
+    assert_eq!(a.compose.weight.value(), "12");
+    assert!(!frame_text(&mut a, 80, 24).contains("was not typed"));
+}
