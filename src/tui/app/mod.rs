@@ -27,7 +27,7 @@ use crate::bulk::Progress;
 use crate::catalogue::Catalogue;
 use crate::delivery::OutboxOp;
 use crate::drafts::{DraftKey, DraftStore};
-use crate::outbox::{self, Disposition, LastError, State};
+use crate::outbox::{self, Disposition, LastError};
 use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};
 
 pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
@@ -41,7 +41,7 @@ use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
 use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
 use super::panes::create::CreateForm;
 use super::panes::detail::DetailState;
-use super::panes::outbox::OutboxState;
+use super::panes::outbox::{OutboxIntent, OutboxState};
 use super::panes::status::{ErrorLine, StatusState, ToastKind};
 use super::theme::Theme;
 
