@@ -168,7 +168,7 @@ fn selected_id(a: &App) -> String {
 
 // ---------------------------------------------------------------- rendering
 
-fn draw(a: &mut App, w: u16, h: u16) -> Buffer {
+fn draw(a: &App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::draw(f, a)).unwrap();
     t.backend().buffer().clone()
@@ -191,15 +191,15 @@ fn col_of(buf: &Buffer, y: u16, needle: &str) -> u16 {
 
 #[test]
 fn browser_frame_80x24() {
-    let mut a = loaded(45);
-    insta::assert_snapshot!("browser_80x24", frame_text(&mut a, 80, 24));
+    let a = loaded(45);
+    insta::assert_snapshot!("browser_80x24", frame_text(&a, 80, 24));
 }
 
 #[test]
 fn wide_frame_shows_browser_and_detail() {
     let mut a = loaded(45);
     press(&mut a, "j");
-    insta::assert_snapshot!("wide_120x40", frame_text(&mut a, 120, 40));
+    insta::assert_snapshot!("wide_120x40", frame_text(&a, 120, 40));
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn detail_frame_pretty_prints_json() {
     // room042: admins uid1,uid2; JSON info (42 % 3 == 0).
     keys(&mut a, &["j", "j", "enter"]);
     assert_eq!(selected_id(&a), "room042");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     insta::assert_snapshot!("detail_80x24", text);
     assert!(text.contains("\"topic\": \"launch\""));
 }
@@ -219,7 +219,7 @@ fn compose_frame() {
     press(&mut a, "m");
     insta::assert_snapshot!(
         "compose_80x24",
-        frame_text(&mut a, 80, 24).replace(a.compose.tid.value(), "<msgtid>")
+        frame_text(&a, 80, 24).replace(a.compose.tid.value(), "<msgtid>")
     );
 }
 
@@ -251,7 +251,7 @@ fn dialogs_wrap_their_sentences_at_every_size() {
     for (w, h) in [(80, 24), (120, 40), (200, 50)] {
         let mut a = loaded(45);
         press(&mut a, "d");
-        let frame = frame_text(&mut a, w, h);
+        let frame = frame_text(&a, w, h);
         insta::assert_snapshot!(format!("delete_dialog_{w}x{h}"), frame);
         let text = dialog_text(&frame, "Delete group");
         assert!(
@@ -271,7 +271,7 @@ fn dialogs_wrap_their_sentences_at_every_size() {
         keys(&mut a, &["space", "j", "space", "j", "space", "m"]);
         a.compose.tid = tui_input::Input::new("0123456789abcdef0123456789abcdef".into());
         press(&mut a, "ctrl-s");
-        let frame = frame_text(&mut a, w, h);
+        let frame = frame_text(&a, w, h);
         insta::assert_snapshot!(format!("send_to_marked_{w}x{h}"), frame);
         let text = dialog_text(&frame, "Send to 3 groups");
         assert!(text.contains("Send this message to 3 groups?"), "{text}");
@@ -288,18 +288,18 @@ fn dialogs_and_help_frames() {
     let mut a = loaded(45);
     press(&mut a, "c");
     type_text(&mut a, "bad id");
-    insta::assert_snapshot!("create_80x24", frame_text(&mut a, 80, 24));
+    insta::assert_snapshot!("create_80x24", frame_text(&a, 80, 24));
     press(&mut a, "esc");
     press(&mut a, "d");
     type_text(&mut a, "room0");
-    insta::assert_snapshot!("delete_80x24", frame_text(&mut a, 80, 24));
+    insta::assert_snapshot!("delete_80x24", frame_text(&a, 80, 24));
     press(&mut a, "esc");
     press(&mut a, "?");
-    insta::assert_snapshot!("help_100x40", frame_text(&mut a, 100, 40));
+    insta::assert_snapshot!("help_100x40", frame_text(&a, 100, 40));
     press(&mut a, "esc");
     press(&mut a, ":");
     type_text(&mut a, "page 3");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     assert!(
         text.lines().last().unwrap().starts_with(":page 3"),
         "{text}"
@@ -308,8 +308,8 @@ fn dialogs_and_help_frames() {
 
 #[test]
 fn selection_and_deleted_rows_are_styled() {
-    let mut a = loaded(45);
-    let buf = draw(&mut a, 80, 24);
+    let a = loaded(45);
+    let buf = draw(&a, 80, 24);
     let y = row_of(&buf, "room044");
     assert_eq!(buf[(5, y)].bg, Color::Blue, "selected row");
     assert!(buf[(5, y)].modifier.contains(Modifier::BOLD));
@@ -331,7 +331,7 @@ fn no_color_keeps_the_selection_visible() {
     let mut a = app_with(ctx);
     a.start();
     answer_pages(&mut a, 45);
-    let buf = draw(&mut a, 80, 24);
+    let buf = draw(&a, 80, 24);
     let y = row_of(&buf, "room044");
     assert!(buf[(5, y)].modifier.contains(Modifier::REVERSED));
     assert_eq!(buf[(5, y)].bg, Color::Reset);
@@ -345,7 +345,7 @@ fn ro_badge_errors_and_spinner_are_styled() {
     ctx.read_only = true;
     let mut a = app_with(ctx);
     a.start();
-    let buf = draw(&mut a, 80, 24);
+    let buf = draw(&a, 80, 24);
     let x = col_of(&buf, 0, " RO ");
     assert_eq!(buf[(x + 1, 0)].bg, Color::Red);
     assert!(
@@ -357,7 +357,7 @@ fn ro_badge_errors_and_spinner_are_styled() {
     );
     let (id, _) = only::<ListGroupsRequest>(&a.take_commands());
     answer::<ListGroupsResponse>(&mut a, id, Err(service_error("NoAuth")));
-    let buf = draw(&mut a, 80, 24);
+    let buf = draw(&a, 80, 24);
     let text = buffer_text(&buf);
     let last = text.lines().nth(23).unwrap();
     assert!(
@@ -376,18 +376,18 @@ fn small_terminals_get_one_pane_and_tiny_ones_a_notice() {
     // Below 80×24: the focused pane alone, still usable (it used to be only
     // a notice).
     let mut a = loaded(5);
-    let text = frame_text(&mut a, 60, 20);
+    let text = frame_text(&a, 60, 20);
     assert!(!text.contains("Terminal too small"), "{text}");
     assert!(text.contains("Groups"), "{text}");
     assert!(text.contains("room004"), "{text}");
     press(&mut a, "enter");
-    let text = frame_text(&mut a, 60, 20);
+    let text = frame_text(&a, 60, 20);
     assert!(
         text.contains("Detail") && text.contains("GroupId"),
         "{text}"
     );
     // Too small for anything: a notice.
-    let text = frame_text(&mut a, 25, 5);
+    let text = frame_text(&a, 25, 5);
     assert!(text.contains("Terminal too small"), "{text}");
 }
 
@@ -431,10 +431,10 @@ fn no_size_panics() {
         for &(w, h) in &sizes {
             t.backend_mut().resize(w, h);
             t.resize(ratatui::layout::Rect::new(0, 0, w, h)).unwrap();
-            t.draw(|f| ui::draw(f, &mut a)).unwrap();
+            t.draw(|f| ui::draw(f, &a)).unwrap();
         }
     }
-    let _ = frame_text(&mut a, 300, 100);
+    let _ = frame_text(&a, 300, 100);
 }
 
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.

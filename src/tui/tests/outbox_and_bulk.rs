@@ -143,18 +143,18 @@ fn long_group_info_scrolls_in_detail() {
         .join("\n");
     a.browser.groups[0].group_info = info;
     press(&mut a, "enter");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     assert!(
         text.contains("line 0") && !text.contains("line 1999"),
         "{text}"
     );
     press(&mut a, "G");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     assert!(text.contains("line 1999"), "{text}");
     assert!(text.contains("1988-2007/2007"), "position shown: {text}");
     press(&mut a, "pgup");
     press(&mut a, "g");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     assert!(text.contains("GroupId    room009"), "{text}");
 }
 
@@ -235,7 +235,7 @@ fn outbox_pane_retries_discards_with_confirmation_and_resends_unknown() {
     );
     assert_eq!(e.previous_msg_tid.as_deref(), Some("TIDUNKNOWN"));
     assert_eq!(a.focus, Focus::Outbox);
-    let buf = draw(&mut a, 120, 30);
+    let buf = draw(&a, 120, 30);
     let text = buffer_text(&buf);
     assert!(text.contains("Outbox"), "{text}");
     assert!(text.contains("discarded"), "{text}");
@@ -247,7 +247,7 @@ fn marks_bulk_delete_needs_one_typed_confirmation_and_bulk_send_reports() {
     let mut a = loaded(10);
     keys(&mut a, &["space", "j", "space", "j", "space"]);
     assert_eq!(a.browser.marked.len(), 3);
-    let buf = draw(&mut a, 100, 30);
+    let buf = draw(&a, 100, 30);
     let y = row_of(&buf, "● room009");
     let x = col_of(&buf, y, "● room009");
     assert!(
@@ -345,7 +345,7 @@ fn bulk_send_asks_first_goes_to_every_marked_group_and_lands_in_the_sent_log() {
     // The compose pane says what was sent and no longer points at the marks
     // (they were cleared): the same message cannot go out twice.
     assert_eq!(a.focus, Focus::Compose);
-    let text = buffer_text(&draw(&mut a, 120, 30));
+    let text = buffer_text(&draw(&a, 120, 30));
     assert!(!text.contains("2 marked groups"), "{text}");
     assert!(text.contains("2/2 sent"), "{text}");
     press(&mut a, "ctrl-s");
@@ -354,7 +354,7 @@ fn bulk_send_asks_first_goes_to_every_marked_group_and_lands_in_the_sent_log() {
     press(&mut a, "esc");
     press(&mut a, "L");
     assert!(matches!(a.overlay, Some(Overlay::SentLog { .. })));
-    let text = buffer_text(&draw(&mut a, 120, 30));
+    let text = buffer_text(&draw(&a, 120, 30));
     assert!(text.contains("Sent this session: 2"), "{text}");
     assert!(text.contains("R2"), "{text}");
 }
@@ -499,7 +499,7 @@ fn row_keys_wait_while_another_page_loads() {
     assert!(a.rows_are_stale());
     // The rows on screen stay labelled as the page they are.
     assert_eq!(a.browser.page_label(), "page 1/3 · 45 groups");
-    let text = frame_text(&mut a, 200, 50);
+    let text = frame_text(&a, 200, 50);
     assert!(text.contains("Groups page 1/3 · 45 groups"), "{text}");
     assert!(text.contains("loading page 2…"), "{text}");
     // Space, Enter, d, y and m would act on rows about to leave the screen.
@@ -532,13 +532,13 @@ fn row_keys_wait_while_another_page_loads() {
 fn help_and_quit_are_pinned_right_and_hints_follow_the_dialog() {
     for w in [80u16, 120, 200] {
         let mut a = loaded(45);
-        let text = frame_text(&mut a, w, 24);
+        let text = frame_text(&a, w, 24);
         let last = text.lines().last().unwrap();
         assert!(last.trim_end().ends_with("? help  q quit"), "{w}: {last:?}");
         assert!(last.contains("enter detail"), "{last}");
         // A dialog's own keys, not the browser's.
         press(&mut a, "c");
-        let text = frame_text(&mut a, w, 24);
+        let text = frame_text(&a, w, 24);
         let last = text.lines().last().unwrap();
         assert!(last.contains("enter create"), "{last}");
         assert!(!last.contains("next page"), "{last}");
@@ -546,7 +546,7 @@ fn help_and_quit_are_pinned_right_and_hints_follow_the_dialog() {
         press(&mut a, "esc");
         // In compose, q is text: Esc and ctrl-c are what leave.
         press(&mut a, "m");
-        let text = frame_text(&mut a, w, 24);
+        let text = frame_text(&a, w, 24);
         let last = text.lines().last().unwrap();
         assert!(
             last.trim_end().ends_with("esc back  ctrl-c quit"),
@@ -563,7 +563,7 @@ fn compose_says_priority_and_stats_and_why_a_key_was_refused() {
     assert_eq!(a.compose.field, Field::Weight);
     press(&mut a, "x");
     assert_eq!(a.compose.weight.value(), "1", "refused");
-    let text = frame_text(&mut a, 80, 24);
+    let text = frame_text(&a, 80, 24);
     assert!(text.contains("Weight/priority"), "{text}");
     assert!(
         text.contains("StaticsIncrease/counts toward stats"),
@@ -574,7 +574,7 @@ fn compose_says_priority_and_stats_and_why_a_key_was_refused() {
         "nothing cut off at 80 columns: {text}"
     );
     // Beside the browser at 120 columns the labels go on their own lines.
-    let wide = frame_text(&mut a, 120, 40);
+    let wide = frame_text(&a, 120, 40);
     assert!(
         wide.contains("StaticsIncrease/counts toward stats"),
         "{wide}"
@@ -585,5 +585,5 @@ fn compose_says_priority_and_stats_and_why_a_key_was_refused() {
     );
     press(&mut a, "2");
     assert_eq!(a.compose.weight.value(), "12");
-    assert!(!frame_text(&mut a, 80, 24).contains("was not typed"));
+    assert!(!frame_text(&a, 80, 24).contains("was not typed"));
 }

@@ -568,7 +568,7 @@ fn mouse_clicks_select_rows_only_when_enabled() {
         modifiers: KeyModifiers::NONE,
     };
     let mut a = loaded(10);
-    let _ = frame_text(&mut a, 80, 24);
+    let _ = frame_text(&a, 80, 24);
     // Row 0 header, 1 border, 2 table header, 3.. rows.
     a.handle(Msg::Mouse(click(5)));
     assert_eq!(selected_id(&a), "room009", "mouse off by default");
@@ -578,7 +578,7 @@ fn mouse_clicks_select_rows_only_when_enabled() {
     let mut a = app_with(ctx);
     a.start();
     answer_pages(&mut a, 10);
-    let _ = frame_text(&mut a, 80, 24);
+    let _ = frame_text(&a, 80, 24);
     a.handle(Msg::Mouse(click(5)));
     assert_eq!(selected_id(&a), "room007");
     a.handle(Msg::Mouse(MouseEvent {
