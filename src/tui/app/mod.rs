@@ -185,6 +185,9 @@ impl App {
         }
         let compose = ComposeState::new(&ctx.moderator_id, &ctx.catalogue);
         let mut status = StatusState::default();
+        if let Some(w) = keymap.warnings.first() {
+            status.error = Some(ErrorLine::local("Keys", w.clone()));
+        }
         let drafts = match &ctx.data_dir {
             Some(dir) => match DraftStore::in_dir(dir) {
                 Ok(store) => {

@@ -556,6 +556,16 @@ fn config_keys_rebind_and_bad_ones_fail_at_startup() {
     let mut ctx = Context::demo();
     ctx.theme.insert("accent".into(), "not-a-colour".into());
     assert!(App::new(ctx).err().unwrap().contains("accent"));
+
+    // A chord the terminal sends as another key is allowed, with a warning.
+    let mut ctx = Context::demo();
+    ctx.keys.insert("sort".into(), vec!["ctrl-m".into()]);
+    let a = app_with(ctx);
+    let e = a.status.error.clone().unwrap();
+    assert!(
+        e.message.contains("sort = ctrl-m") && e.message.contains("as enter"),
+        "{e:?}"
+    );
 }
 
 #[test]
