@@ -3,35 +3,44 @@
 //! The UI sends [`Command`]s over a channel and never awaits the network; the
 //! worker answers with [`Event`]s that carry the id of the request they answer.
 //!
-//! - Page loads are latest-wins: commands queued together are coalesced so only
-//!   the last page load of a burst is fetched, and a new page load aborts the one
-//!   still in flight (reads are safe to abandon). The UI drops any reply whose id
-//!   is not the one it is waiting for.
-//! - Mutations (create, delete, send) are never coalesced and never aborted.
+//! The path is generic over operations: [`Command::Call`] carries any
+//! [`Operation`] as a boxed [`Call`], and its reply comes back as
+//! [`Event::Reply`] holding the operation's own response type behind `dyn Any`;
+//! whoever made the request downcasts it (it knows which operation it asked
+//! for). Adding an operation needs no variant, trait method or reply arm here.
+//!
+//! - Calls in a [`Lane::Latest`] lane (page loads) are latest-wins: calls of
+//!   one lane queued together are coalesced so only the last is made, and a new
+//!   one aborts the one still in flight (reads are safe to abandon). The UI
+//!   drops any reply whose id it is no longer waiting for.
+//! - Calls in [`Lane::Every`] (create, delete, send) are never coalesced and
+//!   never aborted.
 //! - Every job runs in its own task; a panic in it becomes [`Event::Failed`] for
 //!   its id. A panic in the worker loop itself becomes [`Event::Restarted`] and the
 //!   loop is started again on the same channel.
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex as StdMutex};
 
+use futures::future::BoxFuture;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{
-    ApiError, Client, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest,
-    DeleteGroupResponse, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
-    SendMessageResponse,
-};
+use crate::api::{ApiError, Client, DeleteGroupRequest, Operation, SendMessageRequest};
 use crate::bulk::Progress;
 use crate::outbox::service::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
 use crate::outbox::{DeliveryReport, Target};
 
 /// Identifies one request from the UI; replies carry it back.
 pub type RequestId = u64;
+
+/// An operation's response with its type erased: `O::Response` for the
+/// operation `O` that was called.
+pub type Reply = Box<dyn Any + Send>;
 
 tokio::task_local! {
     static IN_WORKER: ();
@@ -43,77 +52,114 @@ pub fn in_worker() -> bool {
     IN_WORKER.try_with(|_| ()).is_ok()
 }
 
-/// What the worker needs from the service. [`Client`] is the real one; tests
-/// use fakes to script delays, failures and panics.
-pub trait Api: Send + Sync + 'static {
-    fn list(
-        &self,
-        request: ListGroupsRequest,
-    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send;
-    fn create(
-        &self,
-        request: CreateGroupRequest,
-    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send;
-    fn delete(
-        &self,
-        request: DeleteGroupRequest,
-    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send;
-    fn send(
-        &self,
-        request: SendMessageRequest,
-    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send;
+/// One API operation, its type erased so that the worker and the event loop can
+/// carry any of them. Implemented for every [`Operation`].
+pub trait Call: Send + Sync + 'static {
+    /// The operation's `Action` name (for logs).
+    fn action(&self) -> &'static str;
+    /// The operation itself, for whoever knows its type (tests, fakes).
+    fn as_any(&self) -> &dyn Any;
+    /// The operation itself, by value, for a fake API to downcast.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+    /// Calls the operation through the real client; the reply is `O::Response`.
+    fn call_client(self: Box<Self>, client: Client) -> BoxFuture<'static, Result<Reply, ApiError>>;
+}
+
+impl fmt::Debug for dyn Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Call({})", self.action())
+    }
+}
+
+impl<O> Call for O
+where
+    O: Operation + Send + Sync + 'static,
+{
+    fn action(&self) -> &'static str {
+        O::ACTION
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+    fn call_client(self: Box<Self>, client: Client) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        Box::pin(async move {
+            let response = client.call(&*self).await?;
+            Ok(Box::new(response) as Reply)
+        })
+    }
+}
+
+/// What the worker calls the service through. Object-safe, so the worker, the
+/// console and the event loop need not be generic over it. [`Client`] is the
+/// real one; tests implement it with fakes (downcasting the operation) to
+/// script delays, failures and panics.
+pub trait DynApi: Send + Sync + 'static {
+    /// Calls `call`; a successful reply holds the operation's own response type.
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>>;
     /// The real client behind this API, when there is one: background outbox
-    /// delivery and bulk runs need its pacer and its audit.
+    /// delivery needs its pacer and its audit.
     fn client(&self) -> Option<Client> {
         None
     }
 }
 
-impl<A: Api> Api for Arc<A> {
-    fn list(
-        &self,
-        request: ListGroupsRequest,
-    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send {
-        (**self).list(request)
+impl DynApi for Client {
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        call.call_client(self.clone())
     }
-    fn create(
-        &self,
-        request: CreateGroupRequest,
-    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send {
-        (**self).create(request)
+    fn client(&self) -> Option<Client> {
+        Some(self.clone())
     }
-    fn delete(
-        &self,
-        request: DeleteGroupRequest,
-    ) -> impl Future<Output = Result<DeleteGroupResponse, ApiError>> + Send {
-        (**self).delete(request)
-    }
-    fn send(
-        &self,
-        request: SendMessageRequest,
-    ) -> impl Future<Output = Result<SendMessageResponse, ApiError>> + Send {
-        (**self).send(request)
+}
+
+impl<A: DynApi + ?Sized> DynApi for Arc<A> {
+    fn call(&self, call: Box<dyn Call>) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        (**self).call(call)
     }
     fn client(&self) -> Option<Client> {
         (**self).client()
     }
 }
 
-impl Api for Client {
-    async fn list(&self, request: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
-        self.call(&request).await
+/// Calls `op` through `api` with its type known again.
+pub async fn call<O>(api: &(impl DynApi + ?Sized), op: O) -> Result<O::Response, ApiError>
+where
+    O: Operation + Send + Sync + 'static,
+{
+    let reply = api.call(Box::new(op)).await?;
+    Ok(downcast_reply::<O::Response>(reply))
+}
+
+/// A [`DynApi`] seen as the generic [`crate::api::Api`], so that code generic
+/// over operations (the one bulk engine) runs on the worker's API.
+pub struct ViaDyn<A: ?Sized>(pub Arc<A>);
+
+impl<A: DynApi + ?Sized> crate::api::Api for ViaDyn<A> {
+    fn call<O>(&self, op: O) -> impl Future<Output = Result<O::Response, ApiError>> + Send
+    where
+        O: Operation + Send + Sync + 'static,
+    {
+        let api = self.0.clone();
+        async move { call(&*api, op).await }
     }
-    async fn create(&self, request: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
-        self.call(&request).await
-    }
-    async fn delete(&self, request: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
-        self.call(&request).await
-    }
-    async fn send(&self, request: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
-        self.call(&request).await
-    }
+
     fn client(&self) -> Option<Client> {
-        Some(self.clone())
+        self.0.client()
+    }
+}
+
+/// A reply as the response type it must be. A mismatch is a bug in whoever
+/// answered (a fake API); the panic becomes [`Event::Failed`] for that id.
+pub fn downcast_reply<R: 'static>(reply: Reply) -> R {
+    match reply.downcast::<R>() {
+        Ok(r) => *r,
+        Err(_) => panic!(
+            "a reply of the wrong type (wanted {})",
+            std::any::type_name::<R>()
+        ),
     }
 }
 
@@ -142,28 +188,30 @@ impl BulkJob {
     }
 }
 
-/// How one call of a bulk run ended: the RequestId, the error, or None when
-/// it was never sent (cancelled first).
-pub type BulkResult = Option<Result<String, ApiError>>;
+/// How one call of a bulk run ended, as the one bulk engine classifies it; a
+/// done call carries its RequestId.
+pub type BulkResult = crate::bulk::Outcome<String>;
 
-/// A request from the UI.
-#[derive(Debug, Clone, PartialEq)]
+/// How a call is scheduled against others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// A read that may be abandoned: a newer call in the same lane supersedes
+    /// it (coalesced when queued together, aborted when in flight).
+    Latest(&'static str),
+    /// Never coalesced, never aborted (mutations).
+    Every,
+}
+
+/// A request from the UI. Short-lived (queued, then moved into a job), so
+/// the size difference between variants does not matter.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
-    LoadPage {
+    /// Call one operation; the reply is [`Event::Reply`] with this id.
+    Call {
         id: RequestId,
-        request: ListGroupsRequest,
-    },
-    Create {
-        id: RequestId,
-        request: CreateGroupRequest,
-    },
-    Delete {
-        id: RequestId,
-        request: DeleteGroupRequest,
-    },
-    Send {
-        id: RequestId,
-        request: SendMessageRequest,
+        call: Box<dyn Call>,
+        lane: Lane,
     },
     /// Read or change the outbox (on a blocking thread).
     Outbox { id: RequestId, op: OutboxOp },
@@ -177,46 +225,54 @@ pub enum Command {
 }
 
 impl Command {
+    /// A call of `op` in `lane`.
+    pub fn call<O: Call>(id: RequestId, op: O, lane: Lane) -> Self {
+        Command::Call {
+            id,
+            call: Box::new(op),
+            lane,
+        }
+    }
+
     pub fn id(&self) -> Option<RequestId> {
         match self {
-            Command::LoadPage { id, .. }
-            | Command::Create { id, .. }
-            | Command::Delete { id, .. }
-            | Command::Send { id, .. }
-            | Command::Outbox { id, .. }
-            | Command::Bulk { id, .. } => Some(*id),
+            Command::Call { id, .. } | Command::Outbox { id, .. } | Command::Bulk { id, .. } => {
+                Some(*id)
+            }
             Command::CancelBulk { .. } => None,
             #[cfg(test)]
             Command::PanicLoop => None,
         }
     }
-    pub fn is_page_load(&self) -> bool {
-        matches!(self, Command::LoadPage { .. })
+
+    /// The latest-wins lane of this command, if it has one.
+    pub fn latest_lane(&self) -> Option<&'static str> {
+        match self {
+            Command::Call {
+                lane: Lane::Latest(lane),
+                ..
+            } => Some(lane),
+            _ => None,
+        }
+    }
+
+    /// The operation of a call, when it is an `O` (tests look inside).
+    pub fn operation<O: 'static>(&self) -> Option<(RequestId, &O)> {
+        match self {
+            Command::Call { id, call, .. } => call.as_any().downcast_ref::<O>().map(|o| (*id, o)),
+            _ => None,
+        }
     }
 }
 
-/// A reply from the worker.
+/// A reply from the worker. Short-lived, like [`Command`].
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
-    Page {
+    /// The answer to [`Command::Call`] `id`: on success, the operation's response.
+    Reply {
         id: RequestId,
-        request: ListGroupsRequest,
-        result: Result<ListGroupsResponse, ApiError>,
-    },
-    Created {
-        id: RequestId,
-        request: CreateGroupRequest,
-        result: Result<CreateGroupResponse, ApiError>,
-    },
-    Deleted {
-        id: RequestId,
-        request: DeleteGroupRequest,
-        result: Result<DeleteGroupResponse, ApiError>,
-    },
-    Sent {
-        id: RequestId,
-        request: SendMessageRequest,
-        result: Result<SendMessageResponse, ApiError>,
+        result: Result<Reply, ApiError>,
     },
     Outbox {
         id: RequestId,
@@ -250,12 +306,17 @@ pub enum Event {
 }
 
 impl Event {
+    /// The reply to call `id`, from a typed result (tests and fakes).
+    pub fn reply<R: Send + 'static>(id: RequestId, result: Result<R, ApiError>) -> Self {
+        Event::Reply {
+            id,
+            result: result.map(|r| Box::new(r) as Reply),
+        }
+    }
+
     pub fn id(&self) -> Option<RequestId> {
         match self {
-            Event::Page { id, .. }
-            | Event::Created { id, .. }
-            | Event::Deleted { id, .. }
-            | Event::Sent { id, .. }
+            Event::Reply { id, .. }
             | Event::Failed { id, .. }
             | Event::Outbox { id, .. }
             | Event::BulkDone { id, .. } => Some(*id),
@@ -283,14 +344,14 @@ struct Shared {
 
 impl Worker {
     /// Starts the worker on the current tokio runtime.
-    pub fn spawn<A: Api>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
+    pub fn spawn<A: DynApi>(api: A) -> (Worker, mpsc::UnboundedReceiver<Event>) {
         Self::spawn_with(api, None)
     }
 
     /// Starts the worker with the console's outbox: outbox commands work, and
     /// when `api` has a real client and the config is not read-only, due
     /// entries are delivered in the background.
-    pub fn spawn_with<A: Api>(
+    pub fn spawn_with<A: DynApi>(
         api: A,
         outbox: Option<OutboxConfig>,
     ) -> (Worker, mpsc::UnboundedReceiver<Event>) {
@@ -396,69 +457,49 @@ impl Drop for Worker {
     }
 }
 
-async fn run<A: Api>(
+async fn run<A: DynApi>(
     api: Arc<A>,
     commands: Arc<Mutex<mpsc::UnboundedReceiver<Command>>>,
     events: mpsc::UnboundedSender<Event>,
     shared: Arc<Shared>,
 ) {
     let mut commands = commands.lock().await;
-    let mut page_job: Option<AbortHandle> = None;
+    // The call in flight in each latest-wins lane.
+    let mut latest: HashMap<&'static str, AbortHandle> = HashMap::new();
     let mut batch = Vec::new();
     while let Some(first) = commands.recv().await {
         batch.push(first);
         while let Ok(more) = commands.try_recv() {
             batch.push(more);
         }
-        let last_page = batch.iter().rposition(Command::is_page_load);
+        // The last command of each latest-wins lane in this batch.
+        let mut last_of_lane: HashMap<&'static str, usize> = HashMap::new();
+        for (i, c) in batch.iter().enumerate() {
+            if let Some(lane) = c.latest_lane() {
+                last_of_lane.insert(lane, i);
+            }
+        }
         for (i, command) in batch.drain(..).enumerate() {
             let api = api.clone();
             match command {
-                Command::LoadPage { id, .. } if Some(i) != last_page => {
-                    tracing::trace!(id, "page load coalesced");
+                Command::Call {
+                    id,
+                    lane: Lane::Latest(lane),
+                    ..
+                } if last_of_lane.get(lane) != Some(&i) => {
+                    tracing::trace!(id, lane, "superseded call coalesced");
                 }
-                Command::LoadPage { id, request } => {
-                    if let Some(previous) = page_job.take() {
+                Command::Call { id, call, lane } => {
+                    tracing::trace!(id, action = call.action(), "call");
+                    let job = spawn_job(id, &events, async move {
+                        let result = api.call(call).await;
+                        Event::Reply { id, result }
+                    });
+                    if let Lane::Latest(lane) = lane
+                        && let Some(previous) = latest.insert(lane, job)
+                    {
                         previous.abort();
                     }
-                    page_job = Some(spawn_job(id, &events, async move {
-                        let result = api.list(request.clone()).await;
-                        Event::Page {
-                            id,
-                            request,
-                            result,
-                        }
-                    }));
-                }
-                Command::Create { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.create(request.clone()).await;
-                        Event::Created {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
-                }
-                Command::Delete { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.delete(request.clone()).await;
-                        Event::Deleted {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
-                }
-                Command::Send { id, request } => {
-                    spawn_job(id, &events, async move {
-                        let result = api.send(request.clone()).await;
-                        Event::Sent {
-                            id,
-                            request,
-                            result,
-                        }
-                    });
                 }
                 Command::Outbox { id, op } => {
                     let service = shared.outbox.clone();
@@ -480,7 +521,7 @@ async fn run<A: Api>(
                     let progress_events = events.clone();
                     let shared = shared.clone();
                     spawn_job(id, &events, async move {
-                        let (results, cancelled) = run_bulk(&*api, &job, &cancel, |progress| {
+                        let (results, cancelled) = run_bulk(api, &job, &cancel, |progress| {
                             let _ = progress_events.send(Event::BulkProgress { id, progress });
                         })
                         .await;
@@ -514,39 +555,55 @@ async fn run<A: Api>(
     }
 }
 
-/// Runs a bulk job one call at a time: every call goes through the client,
-/// whose pacer keeps the rate under the service's limit. (`bulk::run`'s
-/// future is not `Send`, so it cannot run on a worker task.)
-async fn run_bulk<A: Api>(
-    api: &A,
+/// Runs a bulk job on the one bulk engine (paced by the client, a few calls in
+/// flight, cancellable); progress goes to `on_progress` as each call ends.
+async fn run_bulk<A: DynApi>(
+    api: Arc<A>,
     job: &BulkJob,
     cancel: &CancellationToken,
-    mut on_progress: impl FnMut(Progress),
+    on_progress: impl Fn(Progress) + Send + Sync,
 ) -> (Vec<BulkResult>, bool) {
-    let mut progress = Progress {
-        total: job.len(),
-        ..Default::default()
-    };
-    let mut results = Vec::with_capacity(job.len());
-    for i in 0..job.len() {
-        if cancel.is_cancelled() {
-            results.push(None);
-            progress.not_attempted += 1;
-            continue;
+    use crate::bulk::{BulkOptions, Outcome, Update};
+    let api = ViaDyn(api);
+    let options = BulkOptions::default();
+    fn forward<R>(on_progress: &(impl Fn(Progress) + Sync)) -> impl FnMut(Update<'_, R>) + Send {
+        move |u| {
+            if let Update::Finished { progress, .. } = u {
+                on_progress(*progress);
+            }
         }
-        let r = match job {
-            BulkJob::Send(ops) => api.send(ops[i].clone()).await.map(|r| r.request_id),
-            BulkJob::Delete(ops) => api.delete(ops[i].clone()).await.map(|r| r.request_id),
-        };
-        if r.is_ok() {
-            progress.done += 1;
-        } else {
-            progress.failed += 1;
-        }
-        results.push(Some(r));
-        on_progress(progress);
     }
-    (results, cancel.is_cancelled())
+    fn request_ids<R>(
+        items: Vec<crate::bulk::ItemResult<R>>,
+        id: impl Fn(R) -> String,
+    ) -> Vec<BulkResult> {
+        items
+            .into_iter()
+            .map(|item| match item.outcome {
+                Outcome::Done(r) => Outcome::Done(id(r)),
+                Outcome::Refused(e) => Outcome::Refused(e),
+                Outcome::NotSent(e) => Outcome::NotSent(e),
+                Outcome::Unknown(e) => Outcome::Unknown(e),
+                Outcome::NotAttempted => Outcome::NotAttempted,
+            })
+            .collect()
+    }
+    match job {
+        BulkJob::Send(ops) => {
+            let report = crate::bulk::run(&api, ops, &options, cancel, forward(&on_progress)).await;
+            (
+                request_ids(report.items, |r| r.request_id),
+                report.cancelled,
+            )
+        }
+        BulkJob::Delete(ops) => {
+            let report = crate::bulk::run(&api, ops, &options, cancel, forward(&on_progress)).await;
+            (
+                request_ids(report.items, |r| r.request_id),
+                report.cancelled,
+            )
+        }
+    }
 }
 
 /// Runs one job in its own task; its reply, or its panic, goes to `events`.
@@ -585,203 +642,4 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::api::Group;
-    use std::sync::Mutex as StdMutex;
-    use std::time::Duration;
-
-    /// A scripted service: a page of `total` groups, each call logged.
-    #[derive(Default)]
-    pub struct Fake {
-        pub calls: StdMutex<Vec<String>>,
-        pub total: u64,
-        pub delay: Duration,
-        pub panic_on_page: Option<u32>,
-    }
-
-    impl Fake {
-        pub fn page(&self, r: &ListGroupsRequest) -> ListGroupsResponse {
-            let start = u64::from(r.page_number - 1) * u64::from(r.page_size);
-            let end = (start + u64::from(r.page_size)).min(self.total);
-            ListGroupsResponse {
-                request_id: format!("req-page-{}", r.page_number),
-                total_count: self.total,
-                page_number: r.page_number,
-                page_size: r.page_size,
-                group_list: (start..end)
-                    .map(|i| Group {
-                        group_id: format!("g{i}"),
-                        group_name: format!("group {i}"),
-                        group_info: String::new(),
-                        creator_id: "mod1".into(),
-                        admin_list: vec![],
-                        createtime: 1_700_000_000 + i as i64,
-                        delete: false,
-                    })
-                    .collect(),
-            }
-        }
-    }
-
-    impl Api for Fake {
-        async fn list(&self, r: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("list {}", r.page_number));
-            if self.panic_on_page == Some(r.page_number) {
-                panic!("fake panic on page {}", r.page_number);
-            }
-            tokio::time::sleep(self.delay).await;
-            Ok(self.page(&r))
-        }
-        async fn create(&self, r: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("create {}", r.group_id));
-            Ok(CreateGroupResponse {
-                request_id: "req-create".into(),
-                group_id: r.group_id,
-                already_exists: false,
-                already_delete: false,
-            })
-        }
-        async fn delete(&self, r: DeleteGroupRequest) -> Result<DeleteGroupResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("delete {}", r.group_id));
-            Ok(DeleteGroupResponse {
-                request_id: "req-delete".into(),
-                group_id: r.group_id,
-            })
-        }
-        async fn send(&self, r: SendMessageRequest) -> Result<SendMessageResponse, ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("send {}", r.group_id));
-            Ok(SendMessageResponse {
-                request_id: "req-send".into(),
-                msg_tid: r.msg_tid.unwrap_or_default(),
-            })
-        }
-    }
-
-    fn page(id: RequestId, n: u32) -> Command {
-        let mut request = ListGroupsRequest::new("demo");
-        request.page_number = n;
-        Command::LoadPage { id, request }
-    }
-
-    async fn next(rx: &mut mpsc::UnboundedReceiver<Event>) -> Event {
-        tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("worker answered in time")
-            .expect("worker alive")
-    }
-
-    #[tokio::test]
-    async fn a_burst_of_page_loads_fetches_only_the_last() {
-        let fake = Arc::new(Fake {
-            total: 1000,
-            delay: Duration::from_millis(20),
-            ..Default::default()
-        });
-        let (worker, mut rx) = Worker::spawn(fake.clone());
-        for n in 1..=10 {
-            worker.send(page(n.into(), n));
-        }
-        worker.send(Command::Create {
-            id: 99,
-            request: CreateGroupRequest {
-                app_id: "demo".into(),
-                group_id: "new".into(),
-                ..Default::default()
-            },
-        });
-        let mut seen = Vec::new();
-        for _ in 0..2 {
-            seen.push(next(&mut rx).await);
-        }
-        let page_ids: Vec<_> = seen
-            .iter()
-            .filter(|e| matches!(e, Event::Page { .. }))
-            .map(|e| e.id().unwrap())
-            .collect();
-        assert_eq!(page_ids, vec![10]);
-        assert!(
-            seen.iter()
-                .any(|e| matches!(e, Event::Created { id: 99, .. }))
-        );
-        let calls = fake.calls.lock().unwrap().clone();
-        assert_eq!(
-            calls.iter().filter(|c| c.starts_with("list")).count(),
-            1,
-            "{calls:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_new_page_load_aborts_the_one_in_flight() {
-        let fake = Arc::new(Fake {
-            total: 1000,
-            delay: Duration::from_millis(300),
-            ..Default::default()
-        });
-        let (worker, mut rx) = Worker::spawn(fake.clone());
-        worker.send(page(1, 1));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        worker.send(page(2, 2));
-        let ev = next(&mut rx).await;
-        assert_eq!(ev.id(), Some(2));
-        // Nothing else arrives for the aborted request.
-        assert!(
-            tokio::time::timeout(Duration::from_millis(400), rx.recv())
-                .await
-                .is_err()
-        );
-    }
-
-    #[tokio::test]
-    async fn a_panicking_job_is_reported_and_the_worker_keeps_going() {
-        let fake = Arc::new(Fake {
-            total: 100,
-            panic_on_page: Some(3),
-            ..Default::default()
-        });
-        let (worker, mut rx) = Worker::spawn(fake);
-        worker.send(page(1, 3));
-        match next(&mut rx).await {
-            Event::Failed { id, message } => {
-                assert_eq!(id, 1);
-                assert!(message.contains("fake panic on page 3"), "{message}");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        worker.send(page(2, 1));
-        assert!(matches!(
-            next(&mut rx).await,
-            Event::Page {
-                id: 2,
-                result: Ok(_),
-                ..
-            }
-        ));
-    }
-
-    #[tokio::test]
-    async fn a_panicking_loop_is_restarted() {
-        let fake = Arc::new(Fake {
-            total: 100,
-            ..Default::default()
-        });
-        let (worker, mut rx) = Worker::spawn(fake);
-        worker.send(Command::PanicLoop);
-        assert!(matches!(next(&mut rx).await, Event::Restarted { .. }));
-        worker.send(page(5, 1));
-        assert!(matches!(next(&mut rx).await, Event::Page { id: 5, .. }));
-    }
-}
+mod tests;

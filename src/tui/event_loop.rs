@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::delivery::OutboxConfig;
-use crate::worker::{self, Api, Worker};
+use crate::worker::{self, DynApi, Worker};
 
 use super::action::Msg;
 use super::app::{App, Effect};
@@ -24,7 +24,7 @@ use super::ui;
 const SPINNER_EVERY: Duration = Duration::from_millis(100);
 
 /// Runs the console until the user quits; the terminal is restored on every path.
-pub async fn run_app<A: Api>(mut app: App, api: A) -> Result<()> {
+pub async fn run_app<A: DynApi>(mut app: App, api: A) -> Result<()> {
     terminal::install_panic_hook();
     let mut term = terminal::enter(app.ctx.mouse).wrap_err("cannot set up the terminal")?;
     let guard = terminal::Guard;
@@ -93,7 +93,7 @@ async fn event_loop(
         for effect in app.take_effects() {
             match effect {
                 Effect::Copy(text) => {
-                    let _ = terminal::copy_osc52(&mut stdout(), &text);
+                    let _ = terminal::copy_osc52(&mut stdout(), &text, app.ctx.multiplexer);
                 }
                 Effect::EditBody(text) => {
                     // Stop reading the terminal while the editor owns it.

@@ -293,6 +293,11 @@ impl std::error::Error for KeyMapError {}
 pub struct KeyMap {
     by_key: BTreeMap<Key, Action>,
     by_action: BTreeMap<Action, Vec<Key>>,
+    /// Bindings a terminal may not deliver as written (shown at start-up).
+    pub warnings: Vec<String>,
+    /// Read-only mode: the keys of the mutating actions left unbound, so a
+    /// press can be answered with why nothing happened.
+    disabled: BTreeMap<Key, Action>,
 }
 
 impl KeyMap {
@@ -303,6 +308,7 @@ impl KeyMap {
         read_only: bool,
     ) -> Result<Self, KeyMapError> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
+        let mut warnings = Vec::new();
         for action in Action::ALL {
             let keys = action
                 .default_keys()
@@ -326,6 +332,14 @@ impl KeyMap {
                 .iter()
                 .map(|s| Key::parse(s).map_err(|e| KeyMapError(format!("{name}: {e}"))))
                 .collect::<Result<Vec<_>, _>>()?;
+            // Terminals send these chords as the same bytes as another key.
+            for (chord, same) in [('m', "enter"), ('i', "tab"), ('h', "backspace")] {
+                if keys.iter().any(|k| *k == Key::ctrl(chord)) {
+                    warnings.push(format!(
+                        "[keys] {name} = ctrl-{chord}: most terminals send ctrl-{chord} as {same}, so it may act as {same}"
+                    ));
+                }
+            }
             if keys.iter().any(|k| *k == Key::ctrl('c')) {
                 return Err(KeyMapError(format!(
                     "{name}: ctrl-c is reserved: it always quits"
@@ -338,7 +352,13 @@ impl KeyMap {
             }
             by_action.insert(action, keys);
         }
+        let mut disabled = BTreeMap::new();
         if read_only {
+            for (action, keys) in by_action.iter().filter(|(a, _)| a.is_mutating()) {
+                for key in keys {
+                    disabled.insert(*key, *action);
+                }
+            }
             by_action.retain(|a, _| !a.is_mutating());
         }
         let mut by_key = BTreeMap::new();
@@ -355,7 +375,18 @@ impl KeyMap {
                 }
             }
         }
-        Ok(Self { by_key, by_action })
+        disabled.retain(|key, _| !by_key.contains_key(key));
+        Ok(Self {
+            by_key,
+            by_action,
+            warnings,
+            disabled,
+        })
+    }
+
+    /// The mutating action `key` would trigger if this were not read-only.
+    pub fn disabled(&self, key: &Key) -> Option<Action> {
+        self.disabled.get(key).copied()
     }
 
     pub fn action(&self, key: &Key) -> Option<Action> {

@@ -6,7 +6,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use crate::worker::{Api, Command, Event};
+use crate::api::ListGroupsRequest;
+use crate::worker::{Command, DynApi, Event};
 
 use super::action::Msg;
 use super::app::{App, Context, Focus};
@@ -57,7 +58,7 @@ pub async fn render(session: crate::session::Session, args: &RenderArgs) -> Resu
 }
 
 /// Renders one frame of the console for `ctx`, with the first page loaded through `api`.
-pub async fn render_with<A: Api>(ctx: Context, api: A, args: &RenderArgs) -> Result<String> {
+pub async fn render_with<A: DynApi>(ctx: Context, api: A, args: &RenderArgs) -> Result<String> {
     if args.width == 0 || args.height == 0 {
         return Err(eyre!("--width and --height must be at least 1"));
     }
@@ -65,24 +66,22 @@ pub async fn render_with<A: Api>(ctx: Context, api: A, args: &RenderArgs) -> Res
     app.start();
     load_pending_pages(&mut app, &api).await;
     focus(&mut app, args.pane);
-    Ok(frame_text(&mut app, args.width, args.height))
+    Ok(frame_text(&app, args.width, args.height))
 }
 
 /// Answers the page loads the app asked for (at most a couple of rounds).
-pub async fn load_pending_pages<A: Api>(app: &mut App, api: &A) {
+pub async fn load_pending_pages<A: DynApi>(app: &mut App, api: &A) {
     for _ in 0..3 {
         let commands = app.take_commands();
         if commands.is_empty() {
             break;
         }
         for command in commands {
-            if let Command::LoadPage { id, request } = command {
-                let result = api.list(request.clone()).await;
-                app.handle(Msg::Worker(Event::Page {
-                    id,
-                    request,
-                    result,
-                }));
+            if command.operation::<ListGroupsRequest>().is_some()
+                && let Command::Call { id, call, .. } = command
+            {
+                let result = api.call(call).await;
+                app.handle(Msg::Worker(Event::Reply { id, result }));
             }
         }
     }
@@ -94,7 +93,7 @@ pub fn focus(app: &mut App, pane: Pane) {
         Pane::Detail => Focus::Detail,
         Pane::Compose => {
             if let Some(g) = app.browser.selected_group() {
-                app.compose.target = Some(g.clone());
+                app.compose.recipients = super::panes::compose::Recipients::Group(g.clone());
             }
             Focus::Compose
         }
@@ -102,7 +101,7 @@ pub fn focus(app: &mut App, pane: Pane) {
 }
 
 /// Draws the app into a `width`×`height` test terminal and returns the text.
-pub fn frame_text(app: &mut App, width: u16, height: u16) -> String {
+pub fn frame_text(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal
         .draw(|f| ui::draw(f, app))

@@ -8,23 +8,31 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::app::{App, Focus, Overlay};
 use super::panes::{
-    browser, command, compose, confirm, create, delete, detail, header, help, outbox, sentlog,
-    status,
+    browser, command, compose, confirm, create, detail, header, help, outbox, sentlog, status,
 };
 
-/// The smallest terminal the console lays out for.
+/// The size the full layout is made for; below it one pane is shown at a
+/// time (the focused one), which is also what happens below [`WIDE`].
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// Below this nothing useful fits: a notice says so.
+pub const TINY_WIDTH: u16 = 30;
+pub const TINY_HEIGHT: u16 = 6;
 /// From this width on, the browser and the detail/compose pane sit side by side.
 pub const WIDE: u16 = 120;
 
-pub fn draw(frame: &mut Frame, app: &mut App) {
+/// Draws one frame from the app state; panes record this frame's hit-test
+/// areas (and scroll offsets) as they draw.
+pub fn draw(frame: &mut Frame, app: &App) {
+    // Areas are per frame: a pane not drawn this time cannot be clicked.
+    app.browser.rows_area.set(Rect::default());
+    app.detail.area.set(Rect::default());
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if area.width < TINY_WIDTH || area.height < TINY_HEIGHT {
         let text = vec![
             Line::styled("Terminal too small", app.theme.error()),
             Line::raw(format!(
-                "{}×{}; livemod needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                "{}×{}; livemod needs at least {TINY_WIDTH}×{TINY_HEIGHT} ({MIN_WIDTH}×{MIN_HEIGHT} for the full layout).",
                 area.width, area.height
             )),
             Line::styled("Enlarge the window, or press q to quit.", app.theme.dim()),
@@ -59,11 +67,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         &app.theme,
     );
 
-    let page_busy = app.page_request.is_some();
+    let page_busy = app.pending.page().is_some();
+    let sending = app.pending.sending();
     let send_key = app.keymap.first(Action::Send);
     if app.focus == Focus::Outbox {
-        app.browser.rows_area = Rect::default();
-        app.detail.area = Rect::default();
         let k = |a: Action, what: &str| app.keymap.first(a).map(|k| format!("{k} {what}"));
         let hint: Vec<String> = [
             k(Action::RetryNow, "retry now"),
@@ -83,7 +90,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         outbox::draw(
             frame,
             main,
-            &mut app.outbox_pane,
+            &app.outbox_pane,
             &app.theme,
             &app.clock,
             true,
@@ -96,31 +103,31 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         browser::draw(
             frame,
             left,
-            &mut app.browser,
+            &app.browser,
             &app.theme,
             &app.clock,
             app.focus == Focus::Browser,
             page_busy,
         );
         if app.focus == Focus::Compose {
-            app.detail.area = Rect::default();
             compose::draw(
                 frame,
                 right,
-                &mut app.compose,
+                &app.compose,
                 &app.ctx.catalogue,
                 &app.theme,
                 &app.clock,
                 true,
                 app.ctx.read_only,
                 send_key,
+                sending,
             );
         } else {
             let g = app.browser.selected_group().cloned();
             detail::draw(
                 frame,
                 right,
-                &mut app.detail,
+                &app.detail,
                 g.as_ref(),
                 &app.theme,
                 &app.clock,
@@ -130,11 +137,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     } else {
         match app.focus {
             Focus::Browser | Focus::Outbox => {
-                app.detail.area = Rect::default();
                 browser::draw(
                     frame,
                     main,
-                    &mut app.browser,
+                    &app.browser,
                     &app.theme,
                     &app.clock,
                     true,
@@ -142,12 +148,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 );
             }
             Focus::Detail => {
-                app.browser.rows_area = Rect::default();
                 let g = app.browser.selected_group().cloned();
                 detail::draw(
                     frame,
                     main,
-                    &mut app.detail,
+                    &app.detail,
                     g.as_ref(),
                     &app.theme,
                     &app.clock,
@@ -155,18 +160,17 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 );
             }
             Focus::Compose => {
-                app.browser.rows_area = Rect::default();
-                app.detail.area = Rect::default();
                 compose::draw(
                     frame,
                     main,
-                    &mut app.compose,
+                    &app.compose,
                     &app.ctx.catalogue,
                     &app.theme,
                     &app.clock,
                     true,
                     app.ctx.read_only,
                     send_key,
+                    sending,
                 );
             }
         }
@@ -184,10 +188,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         );
     } else {
         let hints = app.hints();
-        status::draw(frame, bottom, &app.status, &hints, &app.theme);
+        let pinned = app.pinned_hints();
+        status::draw(frame, bottom, &app.status, &hints, &pinned, &app.theme);
     }
 
-    match &mut app.overlay {
+    match &app.overlay {
         Some(Overlay::Help { scroll }) => {
             help::draw(
                 frame,
@@ -195,7 +200,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 &app.keymap,
                 &app.theme,
                 app.ctx.read_only,
-                scroll,
+                *scroll,
             );
         }
         Some(Overlay::Create(form)) => {
@@ -203,16 +208,22 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 .keymap
                 .first(Action::Open)
                 .unwrap_or_else(|| "enter".into());
-            create::draw(frame, main, form, &app.theme, &submit);
+            create::draw(
+                frame,
+                main,
+                form,
+                &app.theme,
+                &submit,
+                app.pending.creating(),
+            );
         }
-        Some(Overlay::Delete(d)) => delete::draw(frame, main, d, &app.theme, &app.clock),
         Some(Overlay::Confirm(d)) => confirm::draw(frame, main, d, &app.theme),
         Some(Overlay::SentLog { scroll }) => {
             sentlog::draw(
                 frame,
                 main,
                 &app.compose.sent,
-                scroll,
+                *scroll,
                 &app.theme,
                 &app.clock,
             );

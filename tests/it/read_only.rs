@@ -107,20 +107,13 @@ async fn no_mutating_request_leaves_a_read_only_process() {
     // The console's worker, asked directly (the key map never binds these in
     // read-only mode, but the refusal does not depend on that).
     let (worker, mut events) = livemod::worker::Worker::spawn(client.clone());
-    assert!(worker.send(livemod::worker::Command::Create {
-        id: 1,
-        request: create.clone(),
-    }));
-    assert!(worker.send(livemod::worker::Command::Send {
-        id: 2,
-        request: send("g2"),
-    }));
+    use livemod::worker::{Command, Event, Lane};
+    assert!(worker.send(Command::call(1, create.clone(), Lane::Every)));
+    assert!(worker.send(Command::call(2, send("g2"), Lane::Every)));
     for _ in 0..2 {
         match events.recv().await.expect("worker answers") {
-            livemod::worker::Event::Created { result, .. } => {
-                assert!(matches!(result, Err(ApiError::ReadOnly { .. })))
-            }
-            livemod::worker::Event::Sent { result, .. } => {
+            Event::Reply { id, result } => {
+                assert!(id == 1 || id == 2, "{id}");
                 assert!(matches!(result, Err(ApiError::ReadOnly { .. })))
             }
             other => panic!("unexpected {other:?}"),

@@ -18,7 +18,6 @@ use crate::drafts::Draft;
 use crate::outbox::{Disposition, LastError};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
-use crate::worker::RequestId;
 
 use super::textarea::TextArea;
 use super::{byte_counter, draw_input, ellipsize};
@@ -81,10 +80,42 @@ pub struct SentEntry {
     pub preview: String,
 }
 
+impl SentEntry {
+    pub fn new(at: i64, request: &SendMessageRequest, msg_tid: &str, request_id: &str) -> Self {
+        let preview: String = request
+            .body
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            at,
+            group_id: request.group_id.clone(),
+            msg_type: request.msg_type,
+            msg_tid: msg_tid.to_string(),
+            request_id: request_id.to_string(),
+            preview: ellipsize(&preview, 40),
+        }
+    }
+}
+
+/// Who the message in compose goes to: exactly one of these at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipients {
+    /// No group chosen (nothing can be sent from here).
+    Nobody,
+    /// One group (follows the browser selection).
+    Group(Group),
+    /// Every marked group, one request each (a bulk run, confirmed first).
+    Marked(Vec<Group>),
+    /// An outbox entry being edited: sending or queueing requeues it.
+    OutboxEntry { entry: i64, group_id: String },
+}
+
 #[derive(Debug, Clone)]
 pub struct ComposeState {
-    /// The group messages go to (follows the browser selection).
-    pub target: Option<Group>,
+    pub recipients: Recipients,
     pub sender: Input,
     pub type_index: usize,
     pub tid: Input,
@@ -95,18 +126,14 @@ pub struct ComposeState {
     pub meta: Input,
     pub body: TextArea,
     pub field: Field,
-    /// The send in flight, if any.
-    pub sending: Option<RequestId>,
     /// Outcome of the last send: (ok, text).
     pub last: Option<(bool, String)>,
     /// The last failed send: its MsgTid, what it failed with, and whether it
     /// may have reached the service (decides how the outbox keeps it).
     pub last_failure: Option<(String, LastError, Disposition)>,
     pub sent: Vec<SentEntry>,
-    /// With marked groups: the message goes to all of these (one bulk run).
-    pub bulk_targets: Vec<Group>,
-    /// Editing this outbox entry: send/queue requeue it instead.
-    pub requeue_of: Option<i64>,
+    /// Why the last typed character was refused (shown until the next key).
+    pub refused: Option<String>,
     /// A MsgType number that is not in the catalogue (from a draft or an outbox
     /// entry), kept as it is until the moderator picks a catalogue type.
     pub other_type: Option<i64>,
@@ -115,7 +142,7 @@ pub struct ComposeState {
 impl ComposeState {
     pub fn new(moderator_id: &str, catalogue: &Catalogue) -> Self {
         let mut s = Self {
-            target: None,
+            recipients: Recipients::Nobody,
             sender: Input::new(moderator_id.to_string()),
             type_index: 0,
             tid: Input::new(new_msg_tid()),
@@ -126,18 +153,40 @@ impl ComposeState {
             meta: Input::default(),
             body: TextArea::default(),
             field: Field::Body,
-            sending: None,
             last: None,
             last_failure: None,
             sent: Vec::new(),
-            bulk_targets: Vec::new(),
-            requeue_of: None,
             other_type: None,
+            refused: None,
         };
         if let Some(t) = catalogue.types.first() {
             s.body.set_text(&t.body);
         }
         s
+    }
+
+    /// The one group a message goes to, when it goes to one group of the browser.
+    pub fn group(&self) -> Option<&Group> {
+        match &self.recipients {
+            Recipients::Group(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The outbox entry being edited, if any.
+    pub fn requeue_of(&self) -> Option<i64> {
+        match &self.recipients {
+            Recipients::OutboxEntry { entry, .. } => Some(*entry),
+            _ => None,
+        }
+    }
+
+    /// The marked groups the message goes to (empty unless a bulk send).
+    pub fn marked(&self) -> &[Group] {
+        match &self.recipients {
+            Recipients::Marked(groups) => groups,
+            _ => &[],
+        }
     }
 
     /// The catalogue type in force (None while an off-catalogue number is kept).
@@ -240,8 +289,16 @@ impl ComposeState {
                     && let KeyCode::Char(c) = ev.code
                     && !(c.is_ascii_digit() || c == '-')
                 {
-                    return true; // swallow: numbers only
+                    // Refused, and said so: a key that does nothing looks broken.
+                    let name = if self.field == Field::Weight {
+                        "Weight (priority)"
+                    } else {
+                        "StaticsIncrease (counts toward stats)"
+                    };
+                    self.refused = Some(format!("{name} takes a number: {c:?} was not typed"));
+                    return true;
                 }
+                self.refused = None;
                 let Some(input) = self.input_mut() else {
                     return false;
                 };
@@ -311,15 +368,33 @@ impl ComposeState {
         data_center: Option<DataCenter>,
         catalogue: &Catalogue,
     ) -> Result<SendMessageRequest, String> {
-        let Some(group) = &self.target else {
-            return Err("no group selected: pick one in the browser first".into());
+        let group_id = match &self.recipients {
+            Recipients::Nobody => {
+                return Err("no group selected: pick one in the browser first".into());
+            }
+            Recipients::Marked(_) => {
+                return Err("a message to marked groups is one request per group".into());
+            }
+            Recipients::Group(g) if g.delete => {
+                return Err(format!(
+                    "group {} is deleted; messages cannot be sent to it",
+                    g.group_id
+                ));
+            }
+            Recipients::Group(g) => &g.group_id,
+            Recipients::OutboxEntry { group_id, .. } => group_id,
         };
-        if group.delete {
-            return Err(format!(
-                "group {} is deleted; messages cannot be sent to it",
-                group.group_id
-            ));
-        }
+        self.build_request_to(group_id, app_id, data_center, catalogue)
+    }
+
+    /// The request that sends the message in the pane to `group_id`.
+    pub fn build_request_to(
+        &self,
+        group_id: &str,
+        app_id: &str,
+        data_center: Option<DataCenter>,
+        catalogue: &Catalogue,
+    ) -> Result<SendMessageRequest, String> {
         if let Some((_, problem)) = self.problems(catalogue).into_iter().next() {
             return Err(problem);
         }
@@ -328,7 +403,7 @@ impl ComposeState {
         let body = self.body.text();
         let request = SendMessageRequest {
             app_id: app_id.to_string(),
-            group_id: group.group_id.clone(),
+            group_id: group_id.to_string(),
             sender_id: self.sender.value().to_string(),
             sender_meta_info: opt(self.meta.value()),
             body: opt(&body),
@@ -396,10 +471,10 @@ impl ComposeState {
     pub fn reset(&mut self, moderator_id: &str, catalogue: &Catalogue) {
         let fresh = Self::new(moderator_id, catalogue);
         let sent = std::mem::take(&mut self.sent);
-        let target = self.target.take();
+        let recipients = std::mem::replace(&mut self.recipients, Recipients::Nobody);
         *self = Self {
             sent,
-            target,
+            recipients,
             ..fresh
         };
     }
@@ -416,302 +491,5 @@ impl ComposeState {
     }
 }
 
-/// Draws the compose pane; `read_only` replaces it with an explanation.
-#[allow(clippy::too_many_arguments)]
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    state: &mut ComposeState,
-    catalogue: &Catalogue,
-    theme: &Theme,
-    clock: &Clock,
-    focused: bool,
-    read_only: bool,
-    send_key: Option<String>,
-) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(" Compose ", theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width < 20 || inner.height < 4 {
-        return;
-    }
-    if read_only {
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::styled("Read-only mode: sending is disabled.", theme.warning()),
-                Line::styled(
-                    "Start livemod without --read-only to send messages.",
-                    theme.dim(),
-                ),
-            ]),
-            inner,
-        );
-        return;
-    }
-    let problems = state.problems(catalogue);
-    let problem_of = |f: Field| {
-        problems
-            .iter()
-            .find(|(pf, _)| *pf == f)
-            .map(|(_, p)| p.clone())
-    };
-    let label_w = 9u16;
-    let counter_w = 14u16;
-    let x = inner.x;
-    let w = inner.width;
-    let mut y = inner.y;
-    let bottom = inner.y + inner.height;
-
-    // To: line.
-    let to = if !state.bulk_targets.is_empty() {
-        let ids: Vec<&str> = state
-            .bulk_targets
-            .iter()
-            .map(|g| g.group_id.as_str())
-            .collect();
-        Line::from(vec![
-            Span::styled(format!("{:<9}", "To"), theme.accent()),
-            Span::styled(
-                format!("{} marked groups", state.bulk_targets.len()),
-                theme.warning(),
-            ),
-            Span::styled(format!("  {}", ellipsize(&ids.join(", "), 50)), theme.dim()),
-        ])
-    } else if let (Some(n), Some(g)) = (state.requeue_of, &state.target) {
-        Line::from(vec![
-            Span::styled(format!("{:<9}", "To"), theme.accent()),
-            Span::styled(ellipsize(&g.group_id, 40), theme.text()),
-            Span::styled(format!("  editing outbox #{n}"), theme.warning()),
-        ])
-    } else {
-        match &state.target {
-            Some(g) => Line::from(vec![
-                Span::styled(format!("{:<9}", "To"), theme.accent()),
-                Span::styled(
-                    ellipsize(&g.group_id, 40),
-                    if g.delete {
-                        theme.deleted()
-                    } else {
-                        theme.text()
-                    },
-                ),
-                Span::styled(
-                    format!(
-                        "  {}{}",
-                        ellipsize(&g.group_name, 30),
-                        if g.delete { " (deleted)" } else { "" }
-                    ),
-                    theme.dim(),
-                ),
-            ]),
-            None => Line::styled(
-                "No group selected: pick one in the browser.",
-                theme.warning(),
-            ),
-        }
-    };
-    frame.render_widget(Paragraph::new(to), Rect::new(x, y, w, 1));
-    y += 1;
-
-    let label_style = |f: Field| {
-        if focused && state.field == f {
-            theme.focused_label()
-        } else if problem_of(f).is_some() {
-            theme.error()
-        } else {
-            theme.dim()
-        }
-    };
-    let row_label = |frame: &mut Frame, y: u16, name: &str, f: Field| {
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!("{name:<9}"), label_style(f))),
-            Rect::new(x, y, label_w.min(w), 1),
-        );
-    };
-    let counter = |frame: &mut Frame, y: u16, text: String, bad: bool| {
-        let style = if bad { theme.error() } else { theme.dim() };
-        let cw = counter_w.min(w);
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!("{text:>14}"), style)).right_aligned(),
-            Rect::new(x + w - cw, y, cw, 1),
-        );
-    };
-    let input_w = w.saturating_sub(label_w + counter_w + 1);
-
-    // Type.
-    if y < bottom {
-        row_label(frame, y, "Type", Field::Type);
-        let text = match (state.other_type, state.msg_type(catalogue)) {
-            (Some(n), _) => vec![
-                Span::styled(format!("◀ {n} ▶"), theme.text()),
-                Span::styled("  not in the catalogue (kept as it was)", theme.dim()),
-            ],
-            (None, Some(t)) => vec![
-                Span::styled(format!("◀ {} {} ▶", t.number, t.name), theme.text()),
-                Span::styled(
-                    format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description),
-                    theme.dim(),
-                ),
-            ],
-            (None, None) => vec![Span::styled("(catalogue is empty)", theme.error())],
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(text)),
-            Rect::new(x + label_w, y, w.saturating_sub(label_w), 1),
-        );
-        y += 1;
-    }
-    // Single-line fields.
-    for (name, f, limit) in [
-        ("Sender", Field::Sender, limits::ID_MAX),
-        ("Meta", Field::Meta, limits::SENDER_META_MAX),
-        ("MsgTid", Field::Tid, limits::ID_MAX),
-    ] {
-        if y >= bottom {
-            break;
-        }
-        row_label(frame, y, name, f);
-        let input = match f {
-            Field::Sender => &state.sender,
-            Field::Meta => &state.meta,
-            _ => &state.tid,
-        };
-        draw_input(
-            frame,
-            Rect::new(x + label_w, y, input_w, 1),
-            input,
-            theme.text(),
-            focused && state.field == f,
-        );
-        counter(
-            frame,
-            y,
-            byte_counter(input.value().len(), limit),
-            problem_of(f).is_some(),
-        );
-        y += 1;
-    }
-    // Weight, StaticsIncrease and the two toggles share a line.
-    if y < bottom {
-        let mut spans = Vec::new();
-        let check = |b: bool| if b { "[x]" } else { "[ ]" };
-        for (name, f, value) in [
-            ("Weight ", Field::Weight, state.weight.value().to_string()),
-            (
-                "  Statics ",
-                Field::Statics,
-                state.statics.value().to_string(),
-            ),
-            (
-                "  NoStorage ",
-                Field::NoStorage,
-                check(state.no_storage).to_string(),
-            ),
-            (
-                "  NoCache ",
-                Field::NoCache,
-                check(state.no_cache).to_string(),
-            ),
-        ] {
-            spans.push(Span::styled(name, label_style(f)));
-            let vs = if focused && state.field == f {
-                theme.selected()
-            } else {
-                theme.text()
-            };
-            spans.push(Span::styled(format!("{value:<3}"), vs));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), Rect::new(x, y, w, 1));
-        y += 1;
-    }
-    // Body header.
-    if y < bottom {
-        row_label(frame, y, "Body", Field::Body);
-        let json_state = match state.msg_type(catalogue) {
-            Some(t) if t.json => match problem_of(Field::Body) {
-                Some(_) => Span::styled("invalid JSON", theme.error()),
-                None => Span::styled("valid JSON", theme.success()),
-            },
-            _ => Span::raw(""),
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                json_state,
-                Span::styled(format!("  {} lines", state.body.line_count()), theme.dim()),
-            ])),
-            Rect::new(x + label_w, y, input_w, 1),
-        );
-        counter(
-            frame,
-            y,
-            byte_counter(state.body.len_bytes(), limits::BODY_MAX),
-            state.body.len_bytes() > limits::BODY_MAX,
-        );
-        y += 1;
-    }
-    // Below the body: result line and the sent log, when there is room.
-    let log_rows = if bottom.saturating_sub(y) >= 10 {
-        state.sent.len().min(3) as u16
-    } else {
-        0
-    };
-    let result_rows = u16::from(bottom.saturating_sub(y) >= 4);
-    let body_h = bottom
-        .saturating_sub(y)
-        .saturating_sub(log_rows + result_rows);
-    if body_h > 0 {
-        state.body.draw(
-            frame,
-            Rect::new(x + 1, y, w.saturating_sub(1), body_h),
-            theme.text(),
-            focused && state.field == Field::Body,
-        );
-        y += body_h;
-    }
-    if result_rows > 0 && y < bottom {
-        let line = if state.sending.is_some() {
-            Line::styled("Sending…", theme.warning())
-        } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
-            Line::styled(format!("✗ {problem}"), theme.error())
-        } else if let Some((ok, text)) = &state.last {
-            Line::styled(
-                text.clone(),
-                if *ok { theme.success() } else { theme.error() },
-            )
-        } else {
-            Line::styled(
-                match send_key {
-                    Some(k) => format!("{k} sends · tab next field · esc back"),
-                    None => "tab next field · esc back".to_string(),
-                },
-                theme.dim(),
-            )
-        };
-        frame.render_widget(Paragraph::new(line), Rect::new(x, y, w, 1));
-        y += 1;
-    }
-    for entry in state.sent.iter().rev().take(usize::from(log_rows)) {
-        if y >= bottom {
-            break;
-        }
-        let text = format!(
-            "{} → {} type {} MsgTid {} RequestId {} {}",
-            clock.time(entry.at),
-            entry.group_id,
-            entry
-                .msg_type
-                .map_or_else(|| "-".to_string(), |t| t.to_string()),
-            entry.msg_tid,
-            entry.request_id,
-            entry.preview
-        );
-        frame.render_widget(
-            Paragraph::new(Span::styled(ellipsize(&text, usize::from(w)), theme.dim())),
-            Rect::new(x, y, w, 1),
-        );
-        y += 1;
-    }
-}
+mod draw;
+pub use draw::draw;

@@ -13,7 +13,6 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::api::validate::{self, limits};
 use crate::api::{CreateGroupRequest, DataCenter};
 use crate::tui::theme::Theme;
-use crate::worker::RequestId;
 
 use super::{byte_counter, centered, draw_input};
 
@@ -31,7 +30,6 @@ pub const LABELS: [&str; 7] = [
 pub struct CreateForm {
     pub fields: [Input; 7],
     pub focus: usize,
-    pub pending: Option<RequestId>,
     /// The last outcome shown in the form: (ok, text).
     pub message: Option<(bool, String)>,
 }
@@ -43,7 +41,6 @@ impl CreateForm {
         Self {
             fields,
             focus: 0,
-            pending: None,
             message: None,
         }
     }
@@ -127,7 +124,14 @@ impl CreateForm {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, form: &CreateForm, theme: &Theme, submit_key: &str) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    form: &CreateForm,
+    theme: &Theme,
+    submit_key: &str,
+    creating: bool,
+) {
     let rect = centered(area, 76, 14);
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -183,7 +187,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &CreateForm, theme: &Theme, sub
     }
     let y = inner.y + 8;
     if y < inner.y + inner.height {
-        let line = if form.pending.is_some() {
+        let line = if creating {
             Line::styled("Creating…", theme.warning())
         } else if let Some((ok, text)) = &form.message {
             Line::styled(

@@ -5,7 +5,6 @@ pub mod command;
 pub mod compose;
 pub mod confirm;
 pub mod create;
-pub mod delete;
 pub mod detail;
 pub mod header;
 pub mod help;
@@ -51,34 +50,6 @@ pub fn draw_typed_answer(
         style,
         true,
     );
-}
-
-/// " Cancel " and the dangerous button: Cancel is highlighted unless the user
-/// moved to the other one, which stays dim until the typed answer matches.
-pub fn confirm_buttons<'a>(
-    label: &str,
-    on_confirm: bool,
-    confirmed: bool,
-    theme: &crate::tui::theme::Theme,
-) -> Line<'a> {
-    let cancel = if on_confirm {
-        theme.text()
-    } else {
-        theme.selected()
-    };
-    let confirm = match (on_confirm, confirmed) {
-        (true, _) => theme
-            .error()
-            .add_modifier(ratatui::style::Modifier::REVERSED),
-        (false, true) => theme.error(),
-        (false, false) => theme.dim(),
-    };
-    Line::from(vec![
-        Span::styled(" Cancel ", cancel),
-        Span::raw("   "),
-        Span::styled(format!(" {label} "), confirm),
-        Span::styled("   tab switches · enter chooses · esc cancels", theme.dim()),
-    ])
 }
 
 /// Draws a single-line input into `area`, scrolled so the cursor shows, and
@@ -143,6 +114,47 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
+/// Splits `s` into lines of at most `width` display columns, breaking at
+/// spaces (a word longer than a line is broken where it must be). Control
+/// characters become spaces; explicit newlines are kept.
+pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for paragraph in s.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let word: String = word
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let ww: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+            if used > 0 && used + 1 + ww <= width {
+                line.push(' ');
+                line.push_str(&word);
+                used += 1 + ww;
+                continue;
+            }
+            if used > 0 {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            // Break a word that cannot fit on a line of its own.
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if used + cw > width && used > 0 {
+                    out.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
 /// A centred rectangle of at most `w`×`h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -153,4 +165,21 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_loses_no_word() {
+        let text =
+            "Members are notified; messages are kept for 30 days. The ID can never be used again.";
+        let lines = wrap_text(text, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), text, "nothing cut off");
+        assert_eq!(lines[0], "Members are notified; messages");
+        assert_eq!(wrap_text("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap_text("a\nb", 10), vec!["a", "b"]);
+    }
 }

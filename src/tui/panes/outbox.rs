@@ -13,7 +13,10 @@ use crate::outbox::{Entry, State};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
 
+use super::confirm::{ConfirmDialog, OnConfirm};
 use super::ellipsize;
+use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct OutboxState {
@@ -21,10 +24,113 @@ pub struct OutboxState {
     /// False until the worker first answered (or when there is no outbox).
     pub loaded: bool,
     pub selected: usize,
-    pub offset: usize,
+    /// First row drawn (scroll position; kept by drawing).
+    pub offset: std::cell::Cell<usize>,
+}
+
+/// What a key in the outbox pane asks of the console (the pane owns its
+/// selection; everything that reaches beyond it is an intent for the app).
+#[derive(Debug, Clone)]
+pub enum OutboxIntent {
+    /// Handled inside the pane (the selection moved).
+    Handled,
+    /// Not an outbox key: the app handles it as it would anywhere.
+    NotHandled,
+    /// Leave the pane.
+    Back,
+    Refresh,
+    /// Send this queued or failed entry now.
+    Retry(i64),
+    /// Ask before doing it (the dialog is ready).
+    Confirm(Box<ConfirmDialog>),
+    /// Edit the entry in compose; sending requeues it.
+    Edit(Box<Entry>),
+    /// Nothing to do, and why.
+    Refuse(String),
 }
 
 impl OutboxState {
+    /// One key, as the key map names it.
+    pub fn on_action(&mut self, action: Action, keymap: &KeyMap) -> OutboxIntent {
+        let entry = self.selected_entry().cloned();
+        let none = || OutboxIntent::Refuse("No entry selected".into());
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Top => self.top(),
+            Action::Bottom => self.bottom(),
+            Action::Open => {}
+            Action::Back => return OutboxIntent::Back,
+            Action::Refresh => return OutboxIntent::Refresh,
+            Action::RetryNow => {
+                return match entry {
+                    None => none(),
+                    Some(e) if e.state == State::OutcomeUnknown => {
+                        let k = keymap
+                            .first(Action::ResendAnyway)
+                            .map(|k| format!("; {k} resends it anyway"))
+                            .unwrap_or_default();
+                        OutboxIntent::Refuse(format!(
+                            "#{} may already have been delivered{k}",
+                            e.id
+                        ))
+                    }
+                    Some(e) if matches!(e.state, State::Queued | State::Failed) => {
+                        OutboxIntent::Retry(e.id)
+                    }
+                    Some(e) => {
+                        OutboxIntent::Refuse(format!("#{} is {}: nothing to retry", e.id, e.state))
+                    }
+                };
+            }
+            Action::ResendAnyway => {
+                return match entry {
+                    Some(e) if e.state == State::OutcomeUnknown => {
+                        OutboxIntent::Confirm(Box::new(resend_dialog(&e)))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}, not outcome unknown",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            Action::Discard => {
+                return match entry {
+                    Some(e)
+                        if matches!(
+                            e.state,
+                            State::Queued | State::Failed | State::OutcomeUnknown
+                        ) =>
+                    {
+                        OutboxIntent::Confirm(Box::new(discard_dialog(&e)))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}: it cannot be discarded",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            Action::EditEntry => {
+                return match entry {
+                    Some(e) if !matches!(e.state, State::Sending | State::Delivered) => {
+                        OutboxIntent::Edit(Box::new(e))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}: it cannot be edited",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            _ => return OutboxIntent::NotHandled,
+        }
+        OutboxIntent::Handled
+    }
+
     pub fn apply(&mut self, snapshot: Snapshot) {
         let keep = self.selected_entry().map(|e| e.id);
         self.snapshot = snapshot;
@@ -103,7 +209,7 @@ fn state_label(state: State) -> &'static str {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut OutboxState,
+    state: &OutboxState,
     theme: &Theme,
     clock: &Clock,
     focused: bool,
@@ -164,13 +270,15 @@ pub fn draw(
         return;
     }
     let n = state.snapshot.entries.len();
-    state.selected = state.selected.min(n - 1);
-    if state.selected < state.offset {
-        state.offset = state.selected;
-    } else if state.selected >= state.offset + rows_height {
-        state.offset = state.selected + 1 - rows_height;
+    let selected = state.selected.min(n - 1);
+    let mut offset = state.offset.get();
+    if selected < offset {
+        offset = selected;
+    } else if selected >= offset + rows_height {
+        offset = selected + 1 - rows_height;
     }
-    state.offset = state.offset.min(n.saturating_sub(rows_height));
+    let offset = offset.min(n.saturating_sub(rows_height));
+    state.offset.set(offset);
     let wide = table_area.width >= 110;
     let widths: Vec<Constraint> = if wide {
         vec![
@@ -195,8 +303,8 @@ pub fn draw(
             Constraint::Length(8),
         ]
     };
-    let end = (state.offset + rows_height).min(n);
-    let rows: Vec<Row> = state.snapshot.entries[state.offset..end]
+    let end = (offset + rows_height).min(n);
+    let rows: Vec<Row> = state.snapshot.entries[offset..end]
         .iter()
         .map(|e| {
             let body: String = e
@@ -269,6 +377,52 @@ pub fn draw(
         .header(header)
         .column_spacing(1)
         .row_highlight_style(selected_style);
-    let mut ts = TableState::default().with_selected(Some(state.selected - state.offset));
+    let mut ts = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut ts);
+}
+
+/// "Resend anyway?" for an entry whose outcome is unknown.
+fn resend_dialog(e: &Entry) -> ConfirmDialog {
+    let mut lines = vec![
+        format!(
+            "#{} to {} may already have been delivered.",
+            e.id, e.request.group_id
+        ),
+        format!("It is resent with the same MsgTid {}.", e.msg_tid()),
+    ];
+    if let Some(err) = &e.last_error {
+        lines.push(format!(
+            "Last error: {}{}",
+            err.code,
+            err.request_id
+                .as_deref()
+                .map(|r| format!(" · RequestId {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    ConfirmDialog::new(
+        "Resend anyway",
+        lines,
+        "Resend",
+        OnConfirm::ResendAnyway(e.id),
+    )
+}
+
+/// "Discard?" for an entry that has not been delivered.
+fn discard_dialog(e: &Entry) -> ConfirmDialog {
+    let lines = vec![
+        format!(
+            "Discard #{} to {} (MsgTid {})?",
+            e.id,
+            e.request.group_id,
+            e.msg_tid()
+        ),
+        "It will not be sent; it stays listed as discarded.".into(),
+    ];
+    ConfirmDialog::new(
+        "Discard message",
+        lines,
+        "Discard",
+        OnConfirm::Discard(e.id),
+    )
 }

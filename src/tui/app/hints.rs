@@ -1,0 +1,137 @@
+//! The key hints and labels the status bar and header show.
+
+use super::*;
+
+impl App {
+    /// Key hints for the status bar, from the key map in force: those of the
+    /// dialog on top, else of the focused pane. [`App::pinned_hints`] go
+    /// after them, always visible.
+    pub fn hints(&self) -> Vec<(String, &'static str)> {
+        let k = |a: Action| self.keymap.first(a);
+        let mut out = Vec::new();
+        let mut add = |a: Action, what: &'static str| {
+            if let Some(key) = k(a) {
+                out.push((key, what));
+            }
+        };
+        match &self.overlay {
+            Some(Overlay::Help { .. } | Overlay::SentLog { .. }) => {
+                add(Action::Down, "scroll");
+                add(Action::PageDown, "page");
+                return out;
+            }
+            Some(Overlay::Create(_)) => {
+                add(Action::Open, "create");
+                add(Action::NextPane, "next field");
+                return out;
+            }
+            Some(Overlay::Confirm(d)) => {
+                add(
+                    Action::Open,
+                    if d.typed.is_some() {
+                        "confirm once typed"
+                    } else {
+                        "press button"
+                    },
+                );
+                add(Action::NextPane, "switch button");
+                return out;
+            }
+            Some(Overlay::BulkSummary(s)) => {
+                if !s.failed_sends.is_empty() || !s.unknown_sends.is_empty() {
+                    add(Action::Queue, "keep unsent in outbox");
+                }
+                add(Action::Open, "close");
+                return out;
+            }
+            None => {}
+        }
+        if self.browser.filter_editing {
+            add(Action::Open, "keep filter");
+            add(Action::Back, "clear filter");
+            return out;
+        }
+        match self.focus {
+            Focus::Browser => {
+                add(Action::Open, "detail");
+                add(Action::Filter, "filter");
+                add(Action::PageDown, "next page");
+                add(Action::PageUp, "prev");
+                add(Action::Compose, "compose");
+                add(Action::Mark, "mark");
+                add(Action::Delete, "delete");
+                add(Action::Create, "create");
+                add(Action::Sort, "sort");
+                add(Action::Status, "status");
+                add(Action::Outbox, "outbox");
+                add(Action::CommandLine, "cmd");
+            }
+            Focus::Detail => {
+                add(Action::Down, "scroll");
+                add(Action::Back, "back");
+                add(Action::CopyId, "copy id");
+                add(Action::Compose, "compose");
+                add(Action::Delete, "delete");
+            }
+            Focus::Outbox => {
+                add(Action::RetryNow, "retry now");
+                add(Action::EditEntry, "edit");
+                add(Action::Discard, "discard");
+                add(Action::ResendAnyway, "resend unknown");
+                add(Action::Back, "back");
+            }
+            Focus::Compose => {
+                add(Action::Send, "send");
+                add(Action::NextPane, "next field");
+                add(Action::EditExternal, "$EDITOR");
+                add(Action::Queue, "outbox");
+                add(Action::NewTid, "new MsgTid");
+            }
+        }
+        out
+    }
+
+    /// The hints pinned at the right of the status bar: how to get help and
+    /// how to leave, as they work where the focus is (in a text field `q` is
+    /// text, so Esc and ctrl-c are what leave).
+    pub fn pinned_hints(&self) -> Vec<(String, &'static str)> {
+        let k = |a: Action| self.keymap.first(a);
+        let mut out = Vec::new();
+        let typing = self.command.is_some()
+            || self.browser.filter_editing
+            || self.focus == Focus::Compose && self.overlay.is_none()
+            || matches!(&self.overlay, Some(Overlay::Create(_)))
+            || matches!(&self.overlay, Some(Overlay::Confirm(d)) if d.typed.is_some());
+        if self.overlay.is_some() {
+            out.extend(k(Action::Back).map(|key| (key, "close")));
+        } else if typing {
+            out.extend(k(Action::Back).map(|key| (key, "back")));
+            out.push(("ctrl-c".to_string(), "quit"));
+        } else {
+            out.extend(k(Action::Help).map(|key| (key, "help")));
+            out.extend(k(Action::Quit).map(|key| (key, "quit")));
+        }
+        out
+    }
+
+    /// "outbox 3 queued · 1 unknown" for the header, when anything waits.
+    pub fn outbox_label(&self) -> Option<String> {
+        self.outbox_pane.summary().map(|s| format!("outbox {s}"))
+    }
+
+    /// "sending 12/40 · 1 failed" while a bulk run is in flight.
+    pub fn bulk_label(&self) -> Option<String> {
+        let (_, b) = self.pending.bulk()?;
+        let p = &b.progress;
+        let mut s = format!("{} {}/{}", b.verb, p.done + p.failed, p.total);
+        if p.failed > 0 {
+            s.push_str(&format!(" · {} failed", p.failed));
+        }
+        if b.cancelling {
+            s.push_str(" · cancelling");
+        } else if let Some(k) = self.keymap.first(Action::Back) {
+            s.push_str(&format!(" · {k} cancels"));
+        }
+        Some(s)
+    }
+}

@@ -1,0 +1,119 @@
+//! The outbox pane's keys and the outcomes of outbox requests.
+
+use super::*;
+
+impl App {
+    /// The outbox pane's keys: the pane decides, the app carries out what
+    /// reaches beyond it.
+    pub(super) fn outbox_action(&mut self, action: Action) {
+        match self.outbox_pane.on_action(action, &self.keymap) {
+            OutboxIntent::Handled => {}
+            OutboxIntent::NotHandled => self.do_action(action),
+            OutboxIntent::Back => self.focus = Focus::Browser,
+            OutboxIntent::Refresh => self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh),
+            OutboxIntent::Retry(entry) => self.outbox_op(
+                OutboxOp::Requeue {
+                    entry,
+                    edited: None,
+                },
+                OutboxPurpose::Retry,
+            ),
+            OutboxIntent::Confirm(dialog) => self.overlay = Some(Overlay::Confirm(dialog)),
+            OutboxIntent::Edit(e) => self.edit_outbox_entry(&e),
+            OutboxIntent::Refuse(why) => self.status.flash(ToastKind::Warning, why),
+        }
+    }
+
+    /// Opens an outbox entry in compose; sending or queueing requeues it.
+    fn edit_outbox_entry(&mut self, e: &outbox::Entry) {
+        self.touch_draft();
+        let r = &e.request;
+        self.compose
+            .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+        let draft = crate::drafts::Draft {
+            sender_id: r.sender_id.clone(),
+            sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
+            body: r.body.clone().unwrap_or_default(),
+            msg_type: r.msg_type.map(|t| t.to_string()).unwrap_or_default(),
+            msg_tid: e.msg_tid().to_string(),
+            statics_increase: r
+                .statics_increase
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            weight: r.weight.map(|t| t.to_string()).unwrap_or_default(),
+            no_storage: r.no_storage.unwrap_or(false),
+            no_cache: r.no_cache.unwrap_or(false),
+            focus: None,
+        };
+        self.compose.apply_draft(&draft, &self.ctx.catalogue);
+        self.compose.recipients = Recipients::OutboxEntry {
+            entry: e.id,
+            group_id: r.group_id.clone(),
+        };
+        self.focus = Focus::Compose;
+    }
+
+    pub(super) fn outbox_done(&mut self, purpose: OutboxPurpose, entry: Option<outbox::Entry>) {
+        let Some(e) = entry else {
+            return;
+        };
+        match purpose {
+            OutboxPurpose::Refresh => {}
+            OutboxPurpose::Enqueue { tid, unknown } => {
+                let key = DraftKey::new(
+                    &e.request.app_id,
+                    e.request.data_center,
+                    &e.request.group_id,
+                );
+                self.forget_draft(Some(key));
+                let text = if unknown {
+                    format!(
+                        "Kept in the outbox as #{} (outcome unknown: check, then resend it from the outbox)",
+                        e.id
+                    )
+                } else {
+                    format!(
+                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background",
+                        e.id,
+                        e.msg_tid()
+                    )
+                };
+                // Only when the pane still shows that message.
+                if self.compose.tid.value() == tid && self.compose.requeue_of().is_none() {
+                    self.compose.last = Some((true, text.clone()));
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+                self.status.flash(ToastKind::Success, text);
+            }
+            OutboxPurpose::Keep => {}
+            OutboxPurpose::Discard => self.status.flash(
+                ToastKind::Success,
+                format!("Discarded #{} (it stays listed as discarded)", e.id),
+            ),
+            OutboxPurpose::Retry => self.status.flash(
+                ToastKind::Success,
+                format!(
+                    "#{} is queued to be sent now (MsgTid {})",
+                    e.id,
+                    e.msg_tid()
+                ),
+            ),
+            OutboxPurpose::Edit => {
+                if self.compose.requeue_of() == Some(e.id) {
+                    self.compose.recipients = Recipients::Nobody;
+                    self.compose
+                        .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
+                    self.focus = Focus::Outbox;
+                }
+                let tid = match &e.previous_msg_tid {
+                    Some(p) => format!("new MsgTid {} (was {p})", e.msg_tid()),
+                    None => format!("MsgTid {}", e.msg_tid()),
+                };
+                self.status.flash(
+                    ToastKind::Success,
+                    format!("#{} edited and queued · {tid}", e.id),
+                );
+            }
+        }
+    }
+}
