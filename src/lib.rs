@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod drafts;
 pub mod emulator;
 pub mod logging;
+pub mod moderation;
 pub mod outbox;
 pub mod session;
 pub mod tui;

@@ -118,6 +118,7 @@ impl Session {
                 audit_context: AuditContext {
                     profile: profile_name.clone(),
                 },
+                pace_ledger: Some(paths.data_dir.join(crate::api::pace::LEDGER_FILE)),
                 ..Default::default()
             },
         )

@@ -2,18 +2,17 @@
 //! documented rate limit, retries what is safe to retry, and turns every reply
 //! into a typed response or a typed error.
 
-use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::error::{ApiError, ErrorBody, ServiceError, TransportPhase, snippet};
 use super::model::{API_VERSION, Method, Operation};
+use super::pace::{self, PaceLedger};
 use super::sign::{self, SignatureVersion};
 use crate::audit::{AuditContext, AuditEntry, AuditLog};
 use crate::credentials::{Credentials, ExposeSecret};
@@ -45,6 +44,10 @@ pub struct ClientOptions {
     /// Where every mutating call is recorded before its outcome is returned.
     pub audit: Option<Arc<AuditLog>>,
     pub audit_context: AuditContext,
+    /// A pacing ledger file shared by every process on this machine (in the
+    /// data directory), so concurrent runs on one key stay under the limit
+    /// together. `None` paces this process only.
+    pub pace_ledger: Option<PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -59,29 +62,9 @@ impl Default for ClientOptions {
             rate_per_second: CALLS_PER_SECOND,
             audit: None,
             audit_context: AuditContext::default(),
+            pace_ledger: None,
         }
     }
-}
-
-/// (AccessKeyId, action, calls per second).
-type LimiterKey = (String, &'static str, u32);
-
-/// One limiter per (AccessKeyId, action, rate), shared by every client in the
-/// process, so the console, the CLI and bulk work together stay under the limit.
-fn limiter_for(key_id: &str, action: &'static str, rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    static LIMITERS: LazyLock<Mutex<HashMap<LimiterKey, Arc<DefaultDirectRateLimiter>>>> =
-        LazyLock::new(Default::default);
-    let mut map = LIMITERS.lock().unwrap_or_else(|p| p.into_inner());
-    map.entry((key_id.to_string(), action, rate))
-        .or_insert_with(|| {
-            let rate = NonZeroU32::new(rate.max(1)).expect("non-zero");
-            // Burst 1: calls are spaced evenly, so no one-second window on the
-            // server side can ever see more than `rate` of them.
-            Arc::new(RateLimiter::direct(
-                Quota::per_second(rate).allow_burst(NonZeroU32::MIN),
-            ))
-        })
-        .clone()
 }
 
 /// What happened on one call, for logs, the audit trail and benchmarks.
@@ -98,6 +81,7 @@ pub struct Client {
     credentials: Arc<Credentials>,
     /// `host[:port]` as reqwest sends it in the Host header.
     authority: String,
+    ledger: Option<Arc<PaceLedger>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -131,11 +115,16 @@ impl Client {
             .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let ledger = options
+            .pace_ledger
+            .as_ref()
+            .map(|path| Arc::new(PaceLedger::new(path)));
         Ok(Self {
             http,
             options,
             credentials: Arc::new(credentials),
             authority,
+            ledger,
         })
     }
 
@@ -150,6 +139,14 @@ impl Client {
     }
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
+    }
+
+    /// Every page of a token-paged list, from `first` on (see [`super::pages`]).
+    pub fn pages<O: super::Paged>(
+        &self,
+        first: O,
+    ) -> impl futures::Stream<Item = Result<O::Response, ApiError>> + Send + '_ {
+        super::paging::pages(self, first)
     }
 
     /// Validates, paces, signs and sends one operation, retrying where that is safe.
@@ -251,9 +248,11 @@ impl Client {
         rate: u32,
         params: &[(&'static str, String)],
     ) -> Result<R, ApiError> {
-        limiter_for(&self.credentials.access_key_id, action, rate)
-            .until_ready()
-            .await;
+        let key_id = &self.credentials.access_key_id;
+        match &self.ledger {
+            Some(ledger) => ledger.pace(key_id, action, rate).await,
+            None => pace::in_process(key_id, action, rate).await,
+        }
         let request = self.build(action, method, params);
         // A V2 request carries the STS token in its query, and a reply may quote
         // the request (SignatureDoesNotMatch quotes the string to sign): every
@@ -665,6 +664,122 @@ mod tests {
         assert!(!err.to_string().contains("token"), "{err}");
         // An empty or tiny secret redacts nothing rather than everything.
         assert!(secret_forms(&Credentials::new("AKID", "x", "test")).is_empty());
+    }
+
+    const SERVER_ERROR: &str =
+        r#"{"RequestId":"R500","HostId":"h","Code":"ServerError","Message":"unknown error."}"#;
+
+    fn send() -> crate::api::SendMessageRequest {
+        crate::api::SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            sender_id: "mod1".into(),
+            body: Some("hello".into()),
+            msg_tid: Some("tid1".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Regression (#8): a 500 to a send used to be retried as "never
+    /// processed", which can deliver the message twice.
+    #[tokio::test]
+    async fn a_server_error_ends_a_send_at_once_as_outcome_unknown() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        let err = result.unwrap_err();
+        assert!(err.outcome_unknown(), "{err}");
+        assert_eq!(stats.attempts, 1);
+        assert_eq!(svc.hits(), ["SendLiveMessageGroup"]);
+
+        let user_send = crate::api::SendUserMessageRequest {
+            app_id: "demo".into(),
+            receiver_id: "u1".into(),
+            sender_id: "mod1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&user_send).await;
+        assert_eq!(stats.attempts, 1);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::CreateAppRequest::default())
+            .await;
+        assert_eq!(
+            stats.attempts, 1,
+            "a repeated create-app may leave two apps"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_retried_where_a_repeat_is_harmless() {
+        let svc = crate::api::testing::FakeService::start(500, SERVER_ERROR).await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 3,
+            ..Default::default()
+        });
+        let create = crate::api::CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            ..Default::default()
+        };
+        let (_, stats) = client.call_with_stats(&create).await;
+        assert_eq!(stats.attempts, 3);
+        let ban = crate::api::AddGroupBandRequest {
+            app_id: "demo".into(),
+            group_id: "g1".into(),
+            banned_users: vec!["troll".into()],
+            data_center: None,
+        };
+        let (_, stats) = client.call_with_stats(&ban).await;
+        assert_eq!(stats.attempts, 3);
+        let (_, stats) = client
+            .call_with_stats(&crate::api::DescribeGroupRequest {
+                app_id: "demo".into(),
+                group_id: "g1".into(),
+                data_center: None,
+            })
+            .await;
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(svc.hits().len(), 9);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_send_is_retried() {
+        let svc = crate::api::testing::FakeService::start(
+            400,
+            r#"{"RequestId":"R","Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#,
+        )
+        .await;
+        let client = svc.client(ClientOptions {
+            max_attempts: 2,
+            ..Default::default()
+        });
+        let (result, stats) = client.call_with_stats(&send()).await;
+        assert!(result.unwrap_err().provably_not_processed());
+        assert_eq!((stats.attempts, stats.throttled), (2, 2));
+    }
+
+    #[test]
+    fn each_operation_is_paced_at_its_documented_share() {
+        let client = |rate| {
+            Client::new(
+                Credentials::new("AKID", "secretvalue", "test"),
+                ClientOptions {
+                    rate_per_second: rate,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let documented = client(CALLS_PER_SECOND);
+        assert_eq!(documented.rate_for(50), 50);
+        assert_eq!(documented.rate_for(10), 10);
+        let fast = client(1000);
+        assert_eq!((fast.rate_for(50), fast.rate_for(10)), (1000, 200));
+        let slow = client(1);
+        assert_eq!(slow.rate_for(10), 1, "never zero");
     }
 
     #[tokio::test]

@@ -171,15 +171,34 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         self.service().and_then(|e| e.request_id.as_deref())
     }
-    /// True when the request provably did not change anything on the service.
+    /// True when the request provably did not change anything on the service:
+    /// it never left the machine, or it was throttled (the gateway drops a
+    /// throttled call before the service sees it). A 5xx proves nothing: the
+    /// service documents 500 `ServerError` as an unknown error, which may come
+    /// after a message was accepted.
     pub fn provably_not_processed(&self) -> bool {
         match self {
             ApiError::Validation(_) | ApiError::ReadOnly { .. } | ApiError::Cancelled { .. } => {
                 true
             }
             ApiError::Transport { phase, .. } => *phase == TransportPhase::NotSent,
-            ApiError::Service(e) => e.kind() == ErrorKind::Throttling || e.status >= 500,
+            ApiError::Service(e) => e.kind() == ErrorKind::Throttling,
             ApiError::Decode { .. } => false,
+        }
+    }
+
+    /// True when the call may or may not have taken effect and nothing in the
+    /// answer tells which: a 5xx (throttling aside), a connection lost after
+    /// sending, a reply that could not be read. A send that ends like this is
+    /// "outcome unknown", never "failed" and never silently resent.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            ApiError::Transport { phase, .. } => *phase == TransportPhase::OutcomeUnknown,
+            ApiError::Decode { .. } => true,
+            ApiError::Service(e) => e.kind() != ErrorKind::Throttling && e.status >= 500,
+            ApiError::Validation(_) | ApiError::ReadOnly { .. } | ApiError::Cancelled { .. } => {
+                false
+            }
         }
     }
     /// Exit code for the CLI: 2 for usage/validation, 1 for everything else.
@@ -222,6 +241,52 @@ mod tests {
         ] {
             assert_eq!(ErrorKind::from_code(code), kind, "{code}");
         }
+    }
+
+    fn service(status: u16, code: &str, retry_after: Option<Duration>) -> ApiError {
+        ApiError::Service(ServiceError {
+            status,
+            code: code.into(),
+            message: String::new(),
+            request_id: None,
+            recommend: None,
+            host_id: None,
+            retry_after,
+        })
+    }
+
+    /// Regression (#8): every 5xx used to count as "never processed", so a send
+    /// answered 500 was retried and could be delivered twice.
+    #[test]
+    fn a_server_error_does_not_prove_a_call_was_not_processed() {
+        for (status, code) in [
+            (500, "ServerError"),
+            (500, "InternalError"),
+            (503, "ServiceUnavailable"),
+            (502, "Whatever"),
+        ] {
+            let err = service(status, code, None);
+            assert!(!err.provably_not_processed(), "{status} {code}");
+            assert!(err.outcome_unknown(), "{status} {code}");
+        }
+        // Throttling is dropped before processing, whatever the status says.
+        for err in [
+            service(400, "Throttling.User", None),
+            service(503, "Throttling.Api", None),
+            service(500, "Other", Some(Duration::from_millis(20))),
+        ] {
+            assert!(err.provably_not_processed(), "{err}");
+            assert!(!err.outcome_unknown(), "{err}");
+        }
+        // A refusal is neither "not processed, try again" nor "unknown".
+        let refused = service(404, "ResourceNotExist", None);
+        assert!(!refused.provably_not_processed());
+        assert!(!refused.outcome_unknown());
+        let cut = ApiError::Transport {
+            phase: TransportPhase::OutcomeUnknown,
+            message: "reset".into(),
+        };
+        assert!(cut.outcome_unknown() && !cut.provably_not_processed());
     }
 
     #[test]

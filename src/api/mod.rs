@@ -5,9 +5,13 @@ pub mod client;
 pub mod error;
 pub mod model;
 pub mod ops;
+pub mod pace;
 pub mod paging;
 pub mod sign;
 pub mod validate;
+
+#[cfg(test)]
+mod testing;
 
 pub use caller::Api;
 pub use client::{Client, ClientOptions};

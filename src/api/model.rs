@@ -243,14 +243,6 @@ pub(crate) fn opt_strict_id(
     }
 }
 
-/// An optional ID livemod did not make: length only.
-pub(crate) fn opt_id(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
-    match value {
-        Some(v) => validate::optional_lenient_id(field, v),
-        None => Ok(()),
-    }
-}
-
 pub(crate) fn opt_bytes(
     field: &'static str,
     value: &Option<String>,
@@ -288,16 +280,28 @@ pub struct CreateGroupResponse {
 }
 
 impl CreateGroupRequest {
-    /// Every field after AppId and GroupId, which the caller checks by its own rule.
-    fn validate_except_group_id(&self) -> Result<(), ValidationError> {
+    /// Every check; `id` is the rule for the IDs of the new group (GroupId,
+    /// Administrators, CreatorId): strict by default, lenient by consent.
+    fn check(
+        &self,
+        id: fn(&'static str, &str) -> Result<(), ValidationError>,
+    ) -> Result<(), ValidationError> {
+        validate::lenient_id("AppId", &self.app_id)?;
+        id("GroupId", &self.group_id)?;
         opt_bytes("GroupName", &self.group_name, limits::GROUP_NAME_MAX)?;
         opt_bytes("GroupInfo", &self.group_info, limits::GROUP_INFO_MAX)?;
-        validate::optional_id_list(
+        validate::max_items(
             "Administrators",
             &self.administrators,
             limits::ADMINISTRATORS_MAX,
         )?;
-        opt_id("CreatorId", &self.creator_id)
+        for admin in &self.administrators {
+            id("Administrators", admin)?;
+        }
+        match self.creator_id.as_deref() {
+            Some(creator) if !creator.is_empty() => id("CreatorId", creator),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -309,12 +313,11 @@ impl Operation for CreateGroupRequest {
     const RETRY_SAFE: bool = true;
     type Response = CreateGroupResponse;
 
-    /// The new GroupId is one livemod creates: it must be portable (letters and
-    /// digits). [`CreateGroupAnyId`] is the explicit override.
+    /// The new group's IDs are ones livemod writes into the service: they must
+    /// be portable (letters and digits). [`CreateGroupAnyId`] is the explicit
+    /// override.
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::lenient_id("AppId", &self.app_id)?;
-        validate::id("GroupId", &self.group_id)?;
-        self.validate_except_group_id()
+        self.check(validate::id)
     }
 
     fn params(&self) -> Vec<Param> {
@@ -333,9 +336,10 @@ impl Operation for CreateGroupRequest {
     }
 }
 
-/// CreateLiveMessageGroup with the user's explicit consent to a GroupId that is
-/// not letters and digits only (the service may accept `c-1-1-0`; the official
-/// examples use such IDs). Only the length and emptiness of the GroupId are checked.
+/// CreateLiveMessageGroup with the user's explicit consent to IDs that are not
+/// letters and digits only (the service may accept `c-1-1-0` or `user_77`; the
+/// official examples use such IDs). Only the length and emptiness of the
+/// GroupId, Administrators and CreatorId are checked; the service decides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateGroupAnyId(pub CreateGroupRequest);
 
@@ -347,9 +351,7 @@ impl Operation for CreateGroupAnyId {
     type Response = CreateGroupResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::lenient_id("AppId", &self.0.app_id)?;
-        validate::lenient_id("GroupId", &self.0.group_id)?;
-        self.0.validate_except_group_id()
+        self.0.check(validate::lenient_id)
     }
     fn params(&self) -> Vec<Param> {
         self.0.params()
@@ -618,6 +620,73 @@ mod tests {
                 actual: 4
             }
         );
+    }
+
+    /// #9: IDs the service may have listed (`c-1-1-0`, `user_77`) are not
+    /// refused by the client; only the documented "only letters and digits"
+    /// fields and the IDs of a new group keep the strict rule.
+    #[test]
+    fn only_strict_fields_refuse_dashes_and_underscores() {
+        let delete = DeleteGroupRequest {
+            app_id: "app_1".into(),
+            group_id: "c-1-1-0".into(),
+            operator_id: Some("mod1".into()),
+            data_center: None,
+        };
+        assert!(delete.validate().is_ok());
+        let bad_operator = DeleteGroupRequest {
+            operator_id: Some("mod_1".into()),
+            ..delete
+        };
+        assert_eq!(bad_operator.validate().unwrap_err().field, "OperatorId");
+
+        let send = SendMessageRequest {
+            app_id: "demo".into(),
+            group_id: "c-1-1-0".into(),
+            sender_id: "user_77".into(),
+            ..Default::default()
+        };
+        assert!(send.validate().is_ok());
+        let too_long = SendMessageRequest {
+            group_id: "-".repeat(65),
+            ..send.clone()
+        };
+        assert_eq!(too_long.validate().unwrap_err().field, "GroupId");
+        let empty = SendMessageRequest {
+            sender_id: String::new(),
+            ..send
+        };
+        assert_eq!(empty.validate().unwrap_err().problem, Problem::Missing);
+
+        let mut list = ListGroupsRequest::new("app-1");
+        assert!(list.validate().is_ok());
+        list.app_id = String::new();
+        assert_eq!(list.validate().unwrap_err().field, "AppId");
+    }
+
+    #[test]
+    fn a_new_group_needs_portable_ids_unless_the_user_overrides() {
+        let create = CreateGroupRequest {
+            app_id: "demo".into(),
+            group_id: "c-1-1-0".into(),
+            administrators: vec!["user_77".into()],
+            creator_id: Some("user_77".into()),
+            ..Default::default()
+        };
+        assert_eq!(create.validate().unwrap_err().field, "GroupId");
+        let portable = CreateGroupRequest {
+            group_id: "c110".into(),
+            ..create.clone()
+        };
+        assert_eq!(portable.validate().unwrap_err().field, "Administrators");
+        let any = CreateGroupAnyId(create.clone());
+        assert!(any.validate().is_ok());
+        assert_eq!(any.params(), create.params());
+        let too_long = CreateGroupAnyId(CreateGroupRequest {
+            group_id: "x".repeat(65),
+            ..create
+        });
+        assert_eq!(too_long.validate().unwrap_err().field, "GroupId");
     }
 
     #[test]

@@ -256,7 +256,11 @@ fn is_public(ip: std::net::IpAddr) -> bool {
             let mapped_private = v6
                 .to_ipv4_mapped()
                 .is_some_and(|v4| !is_public(std::net::IpAddr::V4(v4)));
-            !(v6.is_loopback() || v6.is_unspecified() || unique_local || link_local || mapped_private)
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || unique_local
+                || link_local
+                || mapped_private)
         }
     }
 }
@@ -368,7 +372,10 @@ mod tests {
                 actual: 11
             }
         );
-        assert_eq!(id_list("UserIds", &[], 10).unwrap_err().problem, Problem::Missing);
+        assert_eq!(
+            id_list("UserIds", &[], 10).unwrap_err().problem,
+            Problem::Missing
+        );
         assert!(optional_id_list("ExceptUsers", &[], 30).is_ok());
         let with_empty = vec!["a".to_string(), String::new()];
         assert_eq!(

@@ -185,6 +185,14 @@ fn verify_v3(
             )));
         }
     }
+    // An empty nonce is no nonce (as V2's empty SignatureNonce): accepting it
+    // would let every empty-nonce request share one replay slot, or worse.
+    if req
+        .header("x-acs-signature-nonce")
+        .is_none_or(|n| n.trim().is_empty())
+    {
+        return Err(ApiFault::missing("x-acs-signature-nonce"));
+    }
     let secret = keys.secret(&auth.access_key_id)?;
     let date = req.header("x-acs-date").unwrap_or_default();
     let timestamp = check_timestamp("x-acs-date", date, now)?;

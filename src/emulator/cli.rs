@@ -52,6 +52,10 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = faults::parse_rate)]
     pub fault_rate: f64,
 
+    /// Probability of processing a request, committing it, then answering HTTP 500 ServerError.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = faults::parse_rate)]
+    pub late_fault_rate: f64,
+
     /// Probability of processing a request, then resetting the connection without a reply.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = faults::parse_rate)]
     pub reset_rate: f64,
@@ -86,6 +90,15 @@ pub struct EmulatorArgs {
     /// rate limit off. Refused unless --listen is a loopback address.
     #[arg(long)]
     pub load_test: bool,
+
+    /// Most connections open at once [default: a quarter of the open-file limit, 16 to 4096].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+
+    /// Seconds a client may take to send a request head (and an idle keep-alive connection stays open).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
 }
 
 impl EmulatorArgs {
@@ -130,6 +143,7 @@ impl EmulatorArgs {
             extra_access_keys: Vec::new(),
             faults: FaultOptions {
                 fault_rate: self.fault_rate,
+                late_fault_rate: self.late_fault_rate,
                 reset_rate: self.reset_rate,
                 throttle_rate: self.throttle_rate,
                 latency: self.latency,
@@ -138,6 +152,8 @@ impl EmulatorArgs {
             generate_groups: self.generate_groups,
             generate_messages: self.generate_messages,
             load_test: self.load_test,
+            max_connections: self.max_connections.map(|n| n as usize),
+            header_read_timeout: std::time::Duration::from_secs(self.header_timeout),
         })
     }
 }
@@ -168,6 +184,10 @@ pub async fn run(args: EmulatorArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before the listening line, so whoever reads that line has seen it.
+    if let Some(warning) = super::exposure_warning(emulator.addr()) {
+        eprintln!("livemod emulator: {warning}");
+    }
     let url = emulator.url();
     let shown = url.as_str().trim_end_matches('/');
     let mut stdout = std::io::stdout().lock();
@@ -196,15 +216,18 @@ pub async fn run(args: EmulatorArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The shutdown line: `served N requests, throttled=M, rate_limited=K, faults=F, resets=R`.
+/// The shutdown line: `served N requests, throttled=M, rate_limited=K, faults=F, resets=R,
+/// late_faults=L, malformed=X`.
 pub fn summary(stats: &Stats) -> String {
     format!(
-        "served {} requests, throttled={}, rate_limited={}, faults={}, resets={}",
+        "served {} requests, throttled={}, rate_limited={}, faults={}, resets={}, late_faults={}, malformed={}",
         stats.requests.values().sum::<u64>(),
         stats.throttled,
         stats.rate_limited,
         stats.faults,
-        stats.resets
+        stats.resets,
+        stats.late_faults,
+        stats.malformed
     )
 }
 
@@ -281,6 +304,12 @@ mod tests {
             "0.1",
             "--reset-rate",
             "0.2",
+            "--late-fault-rate",
+            "0.4",
+            "--max-connections",
+            "64",
+            "--header-timeout",
+            "3",
             "--latency",
             "5..20",
             "--throttle-rate",
@@ -324,6 +353,9 @@ mod tests {
         );
         assert_eq!(opts.faults.seed, Some(7));
         assert_eq!(opts.faults.reset_rate, 0.2);
+        assert_eq!(opts.faults.late_fault_rate, 0.4);
+        assert_eq!(opts.max_connections, Some(64));
+        assert_eq!(opts.header_read_timeout, std::time::Duration::from_secs(3));
         assert_eq!(opts.generate_groups, 5000);
         assert_eq!(opts.generate_messages, 100_000);
         assert!(opts.load_test);
@@ -368,7 +400,7 @@ mod tests {
         stats.rate_limited = 2;
         assert_eq!(
             summary(&stats),
-            "served 103 requests, throttled=4, rate_limited=2, faults=0, resets=0"
+            "served 103 requests, throttled=4, rate_limited=2, faults=0, resets=0, late_faults=0, malformed=0"
         );
     }
 
@@ -378,6 +410,9 @@ mod tests {
         assert!(parse(&["--app", "bad-id"]).is_err());
         assert!(parse(&["--app", "a:mars"]).is_err());
         assert!(parse(&["--fault-rate", "2"]).is_err());
+        assert!(parse(&["--late-fault-rate", "1.1"]).is_err());
+        assert!(parse(&["--max-connections", "0"]).is_err());
+        assert!(parse(&["--header-timeout", "0"]).is_err());
         assert!(parse(&["--latency", "9..1"]).is_err());
         let args = parse(&[]).unwrap();
         assert!(

@@ -1,4 +1,5 @@
-//! Fault injection for chaos tests: injected 500s, connection resets after a
+//! Fault injection for chaos tests: injected 500s before processing ("early")
+//! and after the change was committed ("late"), connection resets after a
 //! request was processed, random latency and random throttling.
 //!
 //! Every request draws all of its random numbers at once, in a fixed order, from
@@ -52,6 +53,10 @@ impl FromStr for LatencyRange {
 pub struct FaultOptions {
     /// HTTP 500 ServerError before the request is processed.
     pub fault_rate: f64,
+    /// Process the request, commit, then answer HTTP 500 ServerError: the
+    /// service documents 500 as "unknown error", which may come after the
+    /// change was made, so a client must not take it as "not processed".
+    pub late_fault_rate: f64,
     /// Process the request, commit, then reset the TCP connection instead of replying.
     pub reset_rate: f64,
     /// Random Throttling.User (before processing), on top of the real rate limit.
@@ -65,6 +70,7 @@ pub struct FaultOptions {
 impl FaultOptions {
     pub fn is_active(&self) -> bool {
         self.fault_rate > 0.0
+            || self.late_fault_rate > 0.0
             || self.reset_rate > 0.0
             || self.throttle_rate > 0.0
             || self.latency.is_some_and(|l| l.max_ms > 0)
@@ -75,6 +81,7 @@ impl FaultOptions {
 pub fn check(options: &FaultOptions) -> Result<(), String> {
     for (name, rate) in [
         ("fault rate", options.fault_rate),
+        ("late fault rate", options.late_fault_rate),
         ("reset rate", options.reset_rate),
         ("throttle rate", options.throttle_rate),
     ] {
@@ -104,6 +111,8 @@ pub struct FaultPlan {
     pub server_error: bool,
     pub throttle: bool,
     pub reset: bool,
+    /// Answer 500 ServerError after the change was committed.
+    pub late_error: bool,
 }
 
 #[derive(Debug)]
@@ -130,7 +139,8 @@ impl FaultInjector {
             return FaultPlan::default();
         }
         let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-        // Always four draws in this order, so a seed replays identically.
+        // Always five draws in this order, so a seed replays identically (the
+        // late fault is drawn last, so older seeds keep their first four draws).
         let delay_ms = match self.options.latency {
             Some(l) => rng.random_range(l.min_ms..=l.max_ms),
             None => {
@@ -141,11 +151,13 @@ impl FaultInjector {
         let server_error = rng.random::<f64>() < self.options.fault_rate;
         let throttle = rng.random::<f64>() < self.options.throttle_rate;
         let reset = rng.random::<f64>() < self.options.reset_rate;
+        let late_error = rng.random::<f64>() < self.options.late_fault_rate;
         FaultPlan {
             delay: Duration::from_millis(delay_ms),
             server_error,
             throttle,
             reset,
+            late_error,
         }
     }
 }
@@ -186,6 +198,7 @@ mod tests {
     fn a_seed_reproduces_the_plan() {
         let options = FaultOptions {
             fault_rate: 0.3,
+            late_fault_rate: 0.3,
             reset_rate: 0.3,
             throttle_rate: 0.3,
             latency: Some(LatencyRange {
@@ -201,6 +214,8 @@ mod tests {
         assert_eq!(plans_a, plans_b);
         assert!(plans_a.iter().any(|p| p.server_error));
         assert!(plans_a.iter().any(|p| !p.server_error));
+        assert!(plans_a.iter().any(|p| p.late_error));
+        assert!(plans_a.iter().any(|p| !p.late_error));
     }
 
     #[test]

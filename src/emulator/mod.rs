@@ -37,12 +37,19 @@
 //! | 413 | InputInvalid | body over 256 KB |
 //! | 400 | ErrorTooManyGroups / ErrorTooManyMsgTypes | 5,000 live groups per app / 30 message types per group |
 //! | 404 | ResourceNotExist | unknown app, or a send/join/leave on an unknown or deleted group |
-//! | 500 | ServerError | injected (`--fault-rate`), or a storage failure |
+//! | 500 | ServerError | injected (`--fault-rate` before processing, `--late-fault-rate` after committing), or a storage failure |
+//! | 400/414/431 | MalformedRequest | the request is not parsable HTTP/1.1 (see [`malformed`]) |
+//!
+//! Connections: at most [`EmulatorOptions::max_connections`] are open at once
+//! and a request head must arrive within [`EmulatorOptions::header_read_timeout`]
+//! (also between keep-alive requests), so idle clients cannot exhaust file handles.
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod faults;
+pub mod malformed;
 pub mod ops;
 pub mod rules;
 pub mod server;
@@ -152,6 +159,47 @@ pub struct EmulatorOptions {
     /// [`LOAD_TEST_ACCESS_KEY_ID`]) and the rate limit is off. Signed requests
     /// are still verified. [`Emulator::start`] refuses it on a non-loopback address.
     pub load_test: bool,
+    /// Most connections open at once; `None` derives it from the process's
+    /// file-handle limit (each connection holds two handles).
+    pub max_connections: Option<usize>,
+    /// How long a client may take to send a request head, and how long an
+    /// idle keep-alive connection stays open.
+    pub header_read_timeout: Duration,
+}
+
+/// Default [`EmulatorOptions::header_read_timeout`].
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connection cap when none is given: a quarter of the file-handle limit
+/// (two handles per connection leaves half for SQLite, logs and the rest),
+/// between 16 and 4,096.
+pub fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit only writes into the struct we pass.
+        let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+        if ok {
+            let soft = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX);
+            return (soft / 4).clamp(16, 4096);
+        }
+    }
+    1024
+}
+
+/// The warning printed when the emulator listens beyond loopback: it accepts
+/// the well-known demo key pair and is a fake service.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "WARNING: the emulator listens on {addr}, beyond loopback: anyone who can reach this \
+             address can call it (with the demo key pair unless you set your own). It is a test \
+             fake, not a service; use --listen 127.0.0.1:PORT unless you mean it."
+        )
+    })
 }
 
 impl Default for EmulatorOptions {
@@ -169,6 +217,8 @@ impl Default for EmulatorOptions {
             generate_groups: 0,
             generate_messages: 0,
             load_test: false,
+            max_connections: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -195,6 +245,8 @@ impl fmt::Debug for EmulatorOptions {
             .field("generate_groups", &self.generate_groups)
             .field("generate_messages", &self.generate_messages)
             .field("load_test", &self.load_test)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -298,10 +350,18 @@ pub struct Stats {
     pub throttled: u64,
     /// Of those, how many the rate limit (not `--throttle-rate`) produced.
     pub rate_limited: u64,
-    /// Injected `ServerError` replies.
+    /// Injected `ServerError` replies before processing.
     pub faults: u64,
+    /// Injected `ServerError` replies after the change was committed.
+    pub late_faults: u64,
     /// Connections reset after the request was processed.
     pub resets: u64,
+    /// Requests hyper could not parse, answered with an error body.
+    pub malformed: u64,
+    /// Connections open now.
+    pub open_connections: u64,
+    /// Most connections open at once since start.
+    pub peak_connections: u64,
     /// Messages delivered (all deliveries in the state, stored or not).
     pub delivered: u64,
     /// Every delivery, oldest first; a MsgTid seen twice in a group appears twice.
@@ -357,16 +417,22 @@ impl Emulator {
         check_generation_and_load_test(&options)?;
         let apps = options.effective_apps();
         let store = store::Store::open(&options.state).await?;
+        let started = chrono::Utc::now().timestamp();
+        store.ensure_apps(apps.clone(), started).await?;
         if options.demo_data {
-            let groups = demo::demo_groups(chrono::Utc::now().timestamp());
-            let added = store.import_groups(DEMO_APP_ID.to_string(), groups).await?;
+            let groups = demo::demo_groups(started);
+            let added = store
+                .import_groups(DEMO_APP_ID.to_string(), groups, options.audience, started)
+                .await?;
             tracing::info!(added, "demo data seeded into app demo");
         }
         if options.generate_groups > 0 {
             let app_id = apps[0].id.clone();
-            let now = chrono::Utc::now().timestamp();
+            let now = started;
             let groups = generated_groups(options.generate_groups, now);
-            let added = store.import_groups(app_id.clone(), groups).await?;
+            let added = store
+                .import_groups(app_id.clone(), groups, options.audience, now)
+                .await?;
             let messages = store
                 .generate_messages(
                     app_id.clone(),
@@ -394,11 +460,26 @@ impl Emulator {
                 addr: options.listen,
                 source,
             })?;
-        let shared = Arc::new(server::Shared::new(&options, apps, store));
+        if let Some(warning) = exposure_warning(addr) {
+            tracing::warn!("{warning}");
+        }
+        let shared = Arc::new(server::Shared::new(&options, store));
         let router = server::router(shared.clone());
         let (shutdown, rx) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, router.clone(), rx));
-        tracing::info!(%addr, "emulator listening");
+        let limits = server::ConnectionLimits {
+            max_connections: options
+                .max_connections
+                .unwrap_or_else(default_max_connections),
+            header_read_timeout: options.header_read_timeout,
+        };
+        let task = tokio::spawn(server::serve(
+            listener,
+            router.clone(),
+            shared.clone(),
+            limits,
+            rx,
+        ));
+        tracing::info!(%addr, ?limits, "emulator listening");
         Ok(Emulator {
             addr,
             shared,
@@ -500,7 +581,12 @@ impl Emulator {
     ) -> Result<usize, EmulatorError> {
         self.shared
             .store
-            .import_groups(app_id.to_string(), groups)
+            .import_groups(
+                app_id.to_string(),
+                groups,
+                self.shared.default_audience,
+                self.shared.clock.now().timestamp(),
+            )
             .await
             .map_err(EmulatorError::from)
     }

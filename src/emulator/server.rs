@@ -30,20 +30,22 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt as _;
 
 use super::auth::{self, KeyRing, NonceCache};
+use super::clock::ServiceClock;
 use super::faults::FaultInjector;
+use super::malformed::MalformedReplies;
 use super::rules::{self, Action};
 use super::store::{Delivery, Store};
 use super::wire::{self, ApiFault, Incoming, MAX_BODY_BYTES};
-use super::{AppSpec, EmulatorOptions, Stats};
+use super::{EmulatorOptions, Stats};
 use crate::api::client::CALLS_PER_SECOND;
-use crate::api::model::{API_VERSION, DataCenter};
+use crate::api::model::API_VERSION;
 
 /// Counters since start.
 #[derive(Debug, Default)]
@@ -52,7 +54,11 @@ pub struct Counters {
     throttled: AtomicU64,
     rate_limited: AtomicU64,
     faults: AtomicU64,
+    late_faults: AtomicU64,
     resets: AtomicU64,
+    malformed: AtomicU64,
+    open_connections: AtomicU64,
+    peak_connections: AtomicU64,
 }
 
 impl Counters {
@@ -82,7 +88,11 @@ impl Counters {
             throttled: self.throttled.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
+            late_faults: self.late_faults.load(Ordering::Relaxed),
             resets: self.resets.load(Ordering::Relaxed),
+            malformed: self.malformed.load(Ordering::Relaxed),
+            open_connections: self.open_connections.load(Ordering::Relaxed),
+            peak_connections: self.peak_connections.load(Ordering::Relaxed),
             delivered: deliveries.len() as u64,
             deliveries,
         }
@@ -92,25 +102,35 @@ impl Counters {
 /// State shared by every request.
 pub struct Shared {
     pub store: Store,
-    pub apps: HashMap<String, DataCenter>,
     pub default_audience: u32,
     pub counters: Counters,
+    pub clock: ServiceClock,
     keys: KeyRing,
     nonces: Mutex<NonceCache>,
-    limiter: DefaultKeyedRateLimiter<(String, Action)>,
+    /// One GCRA limiter per rate (50/s and 10/s), keyed by (AccessKeyId, operation).
+    limiters: HashMap<u32, DefaultKeyedRateLimiter<(String, Action)>>,
     faults: FaultInjector,
     /// Benchmarks on loopback: unsigned requests pass, no rate limit.
     load_test: bool,
 }
 
 impl Shared {
-    pub fn new(options: &EmulatorOptions, apps: Vec<AppSpec>, store: Store) -> Self {
-        let rate = NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero");
+    pub fn new(options: &EmulatorOptions, store: Store) -> Self {
+        let limiters = Action::ALL
+            .iter()
+            .filter_map(|a| a.calls_per_second())
+            .filter_map(NonZeroU32::new)
+            .map(|rate| {
+                // A burst as large as the rate, as the service allows.
+                let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate));
+                (rate.get(), limiter)
+            })
+            .collect();
         Self {
             store,
-            apps: apps.into_iter().map(|a| (a.id, a.data_center)).collect(),
             default_audience: options.audience,
             counters: Counters::default(),
+            clock: ServiceClock::default(),
             keys: KeyRing::new(
                 std::iter::once((
                     options.access_key_id.clone(),
@@ -119,8 +139,7 @@ impl Shared {
                 .chain(options.extra_access_keys.iter().cloned()),
             ),
             nonces: Mutex::new(NonceCache::default()),
-            // GCRA, 50 per second with a burst of 50, per (AccessKeyId, operation).
-            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate)),
+            limiters,
             faults: FaultInjector::new(options.faults.clone()),
             load_test: options.load_test,
         }
@@ -176,6 +195,16 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         reset.0.notify_one();
         std::future::pending::<()>().await;
     }
+    let result = match result {
+        Ok(_) if plan.is_some_and(|p| p.late_error) => {
+            // Processed and committed: now claim an unknown error.
+            shared.counters.late_faults.fetch_add(1, Ordering::Relaxed);
+            Err(ApiFault::server_error(
+                "The request processing has failed due to some unknown error (injected by the emulator after the request was processed).",
+            ))
+        }
+        other => other,
+    };
     tracing::debug!(
         request_id,
         action = action_name.as_deref().unwrap_or_default(),
@@ -277,10 +306,12 @@ async fn verified_call(
     } else {
         auth::verify(incoming, &shared.keys, &shared.nonces, now)?
     };
+    let limiter = action
+        .calls_per_second()
+        .and_then(|rate| shared.limiters.get(&rate));
     if !shared.load_test
-        && let Err(not_until) = shared
-            .limiter
-            .check_key(&(who.access_key_id.clone(), action))
+        && let Some(limiter) = limiter
+        && let Err(not_until) = limiter.check_key(&(who.access_key_id.clone(), action))
     {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
         shared.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
@@ -294,35 +325,72 @@ async fn verified_call(
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
         return Err(ApiFault::throttled(1000 / u64::from(CALLS_PER_SECOND)));
     }
-    let command = rules::parse(action, &incoming.params)?;
     let shared2 = shared.clone();
     let request_id = request_id.to_string();
+    let params = incoming.params.clone();
     shared
         .store
         .run(move |conn| {
             let ctx = rules::Context {
-                apps: &shared2.apps,
                 default_audience: shared2.default_audience,
                 request_id: &request_id,
-                now,
+                now: shared2.clock.now(),
+                clock: &shared2.clock,
             };
-            rules::apply(conn, &ctx, command)
+            rules::handle(conn, &ctx, action, &params)
         })
         .await
         .map_err(|e| ApiFault::server_error(format!("{e}.")))?
 }
 
+/// How many connections the emulator holds open at once, and how long a
+/// connection may take to send a request head (also between keep-alive requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+}
+
 /// Serves `router` on `listener` until `shutdown` turns true, then finishes
 /// requests in flight (up to 5 s).
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+///
+/// At most `limits.max_connections` connections are open at once: past that
+/// the loop stops accepting (new clients wait in the kernel's backlog, costing
+/// no file handle here) until one closes. With the header-read timeout, idle
+/// or stalled clients free their place within that time, so ~10,000 idle
+/// connections cannot exhaust the process's file handles.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shared: Arc<Shared>,
+    limits: ConnectionLimits,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+                continue;
+            }
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => connection(stream, peer, router.clone(), &graceful),
+                Ok((stream, peer)) => {
+                    let slot = Slot::new(permit, shared.clone());
+                    connection(stream, peer, router.clone(), &graceful, limits, slot);
+                }
                 Err(e) => {
                     // Out of file descriptors and the like: back off, keep serving.
                     tracing::warn!(error = %e, "accept failed");
+                    drop(permit);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
@@ -342,11 +410,46 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
     }
 }
 
+/// One open connection's place under the cap; counted while it lives.
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, shared: Arc<Shared>) -> Self {
+        let open = shared
+            .counters
+            .open_connections
+            .fetch_add(1, Ordering::Relaxed)
+            + 1;
+        shared
+            .counters
+            .peak_connections
+            .fetch_max(open, Ordering::Relaxed);
+        Self {
+            _permit: permit,
+            shared,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.shared
+            .counters
+            .open_connections
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 fn connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     router: Router,
     graceful: &GracefulShutdown,
+    limits: ConnectionLimits,
+    slot: Slot,
 ) {
     let _ = stream.set_nodelay(true);
     // A second descriptor for the same socket, kept to set SO_LINGER 0 at reset time.
@@ -372,11 +475,18 @@ fn connection(
                 response
             }
         });
+    let shared = slot.shared.clone();
+    let io = MalformedReplies::new(stream, move || {
+        shared.counters.malformed.fetch_add(1, Ordering::Relaxed);
+    });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .serve_connection(TokioIo::new(io), service);
     let conn = graceful.watch(conn);
     tokio::spawn(async move {
+        let _slot = slot;
         tokio::select! {
             biased;
             () = reset.notified() => {

@@ -8,6 +8,16 @@
 //! last ones). Statements go through `prepare_cached`, and lists are served
 //! from the index `(app_id, deleted, createtime, seq)` / `(app_id, createtime, seq)`.
 
+pub mod apps;
+pub mod members;
+pub mod messages;
+pub mod mutes;
+
+pub use apps::*;
+pub use members::*;
+pub use messages::*;
+pub use mutes::*;
+
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -16,10 +26,7 @@ use super::{EmulatorError, StateLocation};
 use crate::api::model::{Group, GroupStatus, SortType};
 use crate::api::validate::{self, limits};
 
-/// Messages kept in a group's "latest messages" cache.
-pub const CACHE_LEN: i64 = 100;
-
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS groups (
@@ -99,6 +106,83 @@ CREATE TABLE IF NOT EXISTS cache (
 CREATE INDEX IF NOT EXISTS cache_by_group ON cache (app_id, group_id, seq);
 ";
 
+/// Version 2: the whole LiveMessage family. Online users become rows with a
+/// join sequence and user info; messages get per-group sequence numbers and
+/// recalls; groups get mute state, the super-group flag and counters; apps,
+/// mutes and one-to-one messages get tables of their own.
+const MIGRATION_2: &str = "
+ALTER TABLE groups ADD COLUMN banned_all INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN super_large INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN next_join INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE groups ADD COLUMN next_msg INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE groups ADD COLUMN total_times INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN stored_live INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN join_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN user_info TEXT NOT NULL DEFAULT '';
+ALTER TABLE msg_types ADD COLUMN amount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE msg_types ADD COLUMN stored_live INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN group_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN recalled INTEGER NOT NULL DEFAULT 0;
+UPDATE members SET join_seq = (
+    SELECT COUNT(*) FROM members m2
+    WHERE m2.app_id = members.app_id AND m2.group_id = members.group_id
+      AND (m2.joined_at, m2.user_id) <= (members.joined_at, members.user_id));
+UPDATE groups SET next_join = 1 + (
+    SELECT COUNT(*) FROM members m WHERE m.app_id = groups.app_id AND m.group_id = groups.group_id);
+UPDATE messages SET group_seq = (
+    SELECT COUNT(*) FROM deliveries d
+    WHERE d.app_id = messages.app_id AND d.group_id = messages.group_id AND d.seq <= messages.seq);
+UPDATE msg_types SET stored_live = (
+    SELECT COUNT(*) FROM messages m
+    WHERE m.app_id = msg_types.app_id AND m.group_id = msg_types.group_id AND m.msg_type = msg_types.msg_type);
+UPDATE groups SET
+    next_msg = 1 + (SELECT COUNT(*) FROM deliveries d WHERE d.app_id = groups.app_id AND d.group_id = groups.group_id),
+    total_times = (SELECT COUNT(*) FROM deliveries d WHERE d.app_id = groups.app_id AND d.group_id = groups.group_id),
+    stored_live = (SELECT COUNT(*) FROM messages m WHERE m.app_id = groups.app_id AND m.group_id = groups.group_id);
+CREATE INDEX members_by_join ON members (app_id, group_id, join_seq);
+CREATE INDEX members_by_user ON members (app_id, user_id);
+CREATE INDEX messages_by_group_seq ON messages (app_id, group_id, group_seq);
+CREATE INDEX messages_by_tid ON messages (app_id, group_id, msg_tid);
+CREATE TABLE mutes (
+    app_id   TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    kind     INTEGER NOT NULL,
+    user_id  TEXT NOT NULL,
+    ord      INTEGER NOT NULL,
+    PRIMARY KEY (app_id, group_id, kind, user_id)
+) WITHOUT ROWID;
+CREATE TABLE apps (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id         TEXT NOT NULL UNIQUE,
+    app_key        TEXT NOT NULL,
+    app_sign       TEXT NOT NULL,
+    app_name       TEXT NOT NULL,
+    data_center    TEXT NOT NULL,
+    audit_type     INTEGER NOT NULL DEFAULT 0,
+    audit_url      TEXT NOT NULL DEFAULT '',
+    callback_url   TEXT NOT NULL DEFAULT '',
+    msg_life_cycle INTEGER NOT NULL DEFAULT 0,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    create_time    INTEGER NOT NULL,
+    modify_time    INTEGER NOT NULL
+);
+CREATE INDEX apps_by_time ON apps (data_center, create_time, seq);
+CREATE TABLE user_messages (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id      TEXT NOT NULL,
+    msg_tid     TEXT NOT NULL,
+    sender_id   TEXT NOT NULL,
+    sender_info TEXT NOT NULL,
+    receiver_id TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    msg_type    INTEGER NOT NULL,
+    stored      INTEGER NOT NULL,
+    recalled    INTEGER NOT NULL DEFAULT 0,
+    sent_at     INTEGER NOT NULL
+);
+CREATE INDEX user_messages_by_tid ON user_messages (app_id, msg_tid);
+";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("SQLite: {0}")]
@@ -137,6 +221,10 @@ pub struct Message {
     pub statics_increase: i64,
     pub weight: i64,
     pub sent_at_ms: i64,
+    /// The per-group `SeqNumber` (from 1, every accepted message).
+    pub group_seq: i64,
+    /// Recalled with DeleteLiveMessageGroupMessage (never listed again).
+    pub recalled: bool,
 }
 
 /// A group to add directly (demo data, test set-up).
@@ -170,11 +258,30 @@ pub struct GroupState {
     pub msg_types: Vec<i64>,
 }
 
-/// The few facts about a group the rules need.
+/// One group's record, as the rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRow {
+    /// Creation number (emulator-wide, increasing): the token order of ListLiveMessageGroups.
+    pub seq: i64,
+    /// Name, info, creator, admins, Createtime and Delete.
+    pub group: Group,
     pub deleted: bool,
+    pub delete_time: Option<i64>,
+    pub deletor: Option<String>,
     pub audience: Option<u32>,
+    pub banned_all: bool,
+    pub super_large: bool,
+    /// Accepted messages (TotalTimes).
+    pub total_times: i64,
+    /// Stored messages not recalled.
+    pub stored_live: i64,
+}
+
+impl GroupRow {
+    /// Admins and the creator are never muted.
+    pub fn is_privileged(&self, user_id: &str) -> bool {
+        self.group.creator_id == user_id || self.group.admin_list.iter().any(|a| a == user_id)
+    }
 }
 
 /// A new group from CreateLiveMessageGroup.
@@ -185,22 +292,6 @@ pub struct NewGroup<'a> {
     pub creator_id: &'a str,
     pub administrators: &'a [String],
     pub createtime: i64,
-}
-
-/// A message from SendLiveMessageGroup.
-pub struct NewMessage<'a> {
-    pub app_id: &'a str,
-    pub group_id: &'a str,
-    pub msg_tid: &'a str,
-    pub sender_id: &'a str,
-    pub sender_meta_info: &'a str,
-    pub body: &'a str,
-    pub msg_type: i64,
-    pub statics_increase: i64,
-    pub weight: i64,
-    pub store: bool,
-    pub cache: bool,
-    pub sent_at_ms: i64,
 }
 
 #[derive(Clone)]
@@ -251,12 +342,16 @@ impl Store {
         .map_err(|e| StoreError::Task(e.to_string()))
     }
 
+    /// Adds groups (existing IDs left alone); each new live group gets its
+    /// audience (its own, or `default_audience`) as online users at `now`.
     pub async fn import_groups(
         &self,
         app_id: String,
         groups: Vec<SeedGroup>,
+        default_audience: u32,
+        now: i64,
     ) -> Result<usize, StoreError> {
-        self.run(move |conn| import_groups(conn, &app_id, &groups))
+        self.run(move |conn| import_groups(conn, &app_id, &groups, default_audience, now))
             .await?
     }
 
@@ -274,6 +369,19 @@ impl Store {
         }
         self.run(move |conn| generate_messages(conn, &app_id, groups, n, now_ms))
             .await?
+    }
+
+    /// The apps given at start exist (created when missing).
+    pub async fn ensure_apps(&self, apps: Vec<super::AppSpec>, now: i64) -> Result<(), StoreError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            for app in &apps {
+                apps::ensure_app(&tx, &app.id, app.data_center, now)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await?
     }
 
     pub async fn deliveries(
@@ -342,6 +450,11 @@ fn migrate(conn: &Connection) -> Result<(), String> {
         ));
     }
     conn.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+    if version < 2 {
+        // One transaction: a failure mid-way leaves version 1 intact.
+        conn.execute_batch(&format!("BEGIN; {MIGRATION_2} COMMIT;"))
+            .map_err(|e| format!("upgrading the state to schema 2: {e}"))?;
+    }
     conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
         .map_err(|e| e.to_string())?;
     Ok(())
@@ -354,16 +467,98 @@ pub fn find_group(
     app_id: &str,
     group_id: &str,
 ) -> rusqlite::Result<Option<GroupRow>> {
-    conn.prepare_cached("SELECT deleted, audience FROM groups WHERE app_id = ?1 AND group_id = ?2")?
-        .query_row(params![app_id, group_id], |r| {
-            Ok(GroupRow {
-                deleted: r.get::<_, i64>(0)? != 0,
-                audience: r
-                    .get::<_, Option<i64>>(1)?
-                    .map(|a| u32::try_from(a.max(0)).unwrap_or(u32::MAX)),
-            })
-        })
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {GROUP_COLUMNS}, seq, deletetime, deletor, audience, banned_all, super_large,
+                total_times, stored_live
+         FROM groups WHERE app_id = ?1 AND group_id = ?2"
+    ))?
+    .query_row(params![app_id, group_id], group_row)
+    .optional()
+}
+
+fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GroupRow> {
+    let group = group_from_row(r)?;
+    Ok(GroupRow {
+        deleted: group.delete,
+        group,
+        seq: r.get(7)?,
+        delete_time: r.get(8)?,
+        deletor: r.get(9)?,
+        audience: r
+            .get::<_, Option<i64>>(10)?
+            .map(|a| u32::try_from(a.max(0)).unwrap_or(u32::MAX)),
+        banned_all: r.get::<_, i64>(11)? != 0,
+        super_large: r.get::<_, i64>(12)? != 0,
+        total_times: r.get(13)?,
+        stored_live: r.get(14)?,
+    })
+}
+
+/// Groups of an app in creation-number order from `token` (inclusive), at most `limit`.
+pub fn groups_by_seq(
+    conn: &Connection,
+    app_id: &str,
+    sort: SortType,
+    status: GroupStatus,
+    token: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<GroupRow>> {
+    let filter = match status {
+        GroupStatus::All => "",
+        GroupStatus::Existing => " AND deleted = 0",
+        GroupStatus::Deleted => " AND deleted = 1",
+    };
+    let (cmp, order) = match sort {
+        SortType::Asc => (">=", "ASC"),
+        SortType::Desc => ("<=", "DESC"),
+    };
+    let start = token.unwrap_or(match sort {
+        SortType::Asc => i64::MIN,
+        SortType::Desc => i64::MAX,
+    });
+    conn.prepare_cached(&format!(
+        "SELECT {GROUP_COLUMNS}, seq, deletetime, deletor, audience, banned_all, super_large,
+                total_times, stored_live
+         FROM groups WHERE app_id = ?1 AND seq {cmp} ?2{filter} ORDER BY seq {order} LIMIT ?3"
+    ))?
+    .query_map(params![app_id, start, i64::from(limit)], group_row)?
+    .collect()
+}
+
+/// Restores a deleted group (Recover): not deleted, no deletion record.
+pub fn mark_recovered(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE groups SET deleted = 0, deletetime = NULL, deletor = NULL
+             WHERE app_id = ?1 AND group_id = ?2 AND deleted = 1",
+        )?
+        .execute(params![app_id, group_id])?;
+    if changed > 0 {
+        bump_counts(conn, app_id, 1, -1)?;
+    }
+    Ok(())
+}
+
+/// ModifyLiveMessageGroup: the admin list and/or the info.
+pub fn update_group(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+    admins: Option<&[String]>,
+    info: Option<&str>,
+) -> rusqlite::Result<()> {
+    if let Some(admins) = admins {
+        let admins = serde_json::to_string(admins).unwrap_or_else(|_| "[]".into());
+        conn.prepare_cached("UPDATE groups SET admins = ?3 WHERE app_id = ?1 AND group_id = ?2")?
+            .execute(params![app_id, group_id, admins])?;
+    }
+    if let Some(info) = info {
+        conn.prepare_cached(
+            "UPDATE groups SET group_info = ?3 WHERE app_id = ?1 AND group_id = ?2",
+        )?
+        .execute(params![app_id, group_id, info])?;
+    }
+    Ok(())
 }
 
 /// (live, deleted) groups of an app.
@@ -423,8 +618,7 @@ pub fn mark_deleted(
     if changed > 0 {
         bump_counts(conn, app_id, -1, 1)?;
         // Everyone in a deleted group is told it closed: nobody stays online.
-        conn.prepare_cached("DELETE FROM members WHERE app_id = ?1 AND group_id = ?2")?
-            .execute(params![app_id, group_id])?;
+        members::clear_members(conn, app_id, group_id)?;
     }
     Ok(())
 }
@@ -482,11 +676,17 @@ fn import_groups(
     conn: &mut Connection,
     app_id: &str,
     groups: &[SeedGroup],
+    default_audience: u32,
+    now: i64,
 ) -> Result<usize, StoreError> {
     validate::id("AppId", app_id).map_err(|e| StoreError::Invalid(e.to_string()))?;
     for g in groups {
         check_seed(g).map_err(|e| StoreError::Invalid(format!("group {:?}: {e}", g.group_id)))?;
     }
+    // Numbered in creation-time order, so token paging (by creation number)
+    // agrees with the creation-time order of the page-number list.
+    let mut groups: Vec<&SeedGroup> = groups.iter().collect();
+    groups.sort_by_key(|g| g.createtime);
     let tx = conn.transaction()?;
     let mut added = 0;
     {
@@ -516,6 +716,8 @@ fn import_groups(
                     deleted += 1;
                 } else {
                     live += 1;
+                    let audience = g.audience.unwrap_or(default_audience);
+                    members::add_audience(&tx, app_id, &g.group_id, audience, now)?;
                 }
             }
         }
@@ -537,9 +739,6 @@ fn generate_messages(
         let group_id = super::generated_group_id(i % groups + 1);
         let msg_tid = format!("gen-{i}");
         let body = format!("synthetic message {i}: hello from the benchmark audience");
-        if i < groups {
-            add_msg_type(&tx, app_id, &group_id, 0)?;
-        }
         deliver(
             &tx,
             &NewMessage {
@@ -578,195 +777,6 @@ fn check_seed(g: &SeedGroup) -> Result<(), validate::ValidationError> {
     Ok(())
 }
 
-// ------------------------------------------------------------------ members
-
-pub fn joined_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM members WHERE app_id = ?1 AND group_id = ?2")?
-        .query_row(params![app_id, group_id], |r| r.get::<_, i64>(0))
-        .map(|n| n.max(0) as u64)
-}
-
-/// Adds a user; false when they were already in the group.
-pub fn join(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    user_id: &str,
-    now: i64,
-) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO members (app_id, group_id, user_id, joined_at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![app_id, group_id, user_id, now])?;
-    Ok(n > 0)
-}
-
-/// Removes a user; false when they were not in the group.
-pub fn leave(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    user_id: &str,
-) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached("DELETE FROM members WHERE app_id = ?1 AND group_id = ?2 AND user_id = ?3")?
-        .execute(params![app_id, group_id, user_id])?;
-    Ok(n > 0)
-}
-
-// ------------------------------------------------------------------ messages
-
-pub fn msg_type_known(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    msg_type: i64,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM msg_types WHERE app_id = ?1 AND group_id = ?2 AND msg_type = ?3",
-    )?
-    .query_row(params![app_id, group_id, msg_type], |_| Ok(()))
-    .optional()
-    .map(|r| r.is_some())
-}
-
-pub fn msg_type_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM msg_types WHERE app_id = ?1 AND group_id = ?2")?
-        .query_row(params![app_id, group_id], |r| r.get::<_, i64>(0))
-        .map(|n| n.max(0) as u64)
-}
-
-pub fn add_msg_type(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    msg_type: i64,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO msg_types (app_id, group_id, msg_type) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![app_id, group_id, msg_type])?;
-    Ok(())
-}
-
-/// Logs the delivery, stores the message unless NoStorage, caches it unless
-/// NoCache (trimming the cache to [`CACHE_LEN`]). Returns the delivery's seq.
-pub fn deliver(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO deliveries (app_id, group_id, msg_tid, sender_id, msg_type, stored, cached, sent_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        m.app_id,
-        m.group_id,
-        m.msg_tid,
-        m.sender_id,
-        m.msg_type,
-        i64::from(m.store),
-        i64::from(m.cache),
-        m.sent_at_ms
-    ])?;
-    let seq = conn.last_insert_rowid();
-    let content = params![
-        seq,
-        m.app_id,
-        m.group_id,
-        m.msg_tid,
-        m.sender_id,
-        m.sender_meta_info,
-        m.body,
-        m.msg_type,
-        m.statics_increase,
-        m.weight,
-        m.sent_at_ms
-    ];
-    if m.store {
-        conn.prepare_cached(
-            "INSERT INTO messages (seq, app_id, group_id, msg_tid, sender_id, sender_meta_info, body,
-             msg_type, statics_increase, weight, sent_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?
-        .execute(content)?;
-    }
-    if m.cache {
-        conn.prepare_cached(
-            "INSERT INTO cache (seq, app_id, group_id, msg_tid, sender_id, sender_meta_info, body,
-             msg_type, statics_increase, weight, sent_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?
-        .execute(content)?;
-        conn.prepare_cached(
-            "DELETE FROM cache WHERE app_id = ?1 AND group_id = ?2 AND seq <=
-             (SELECT seq FROM cache WHERE app_id = ?1 AND group_id = ?2 ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
-        )?
-        .execute(params![m.app_id, m.group_id, CACHE_LEN])?;
-    }
-    Ok(seq)
-}
-
-fn deliveries(
-    conn: &Connection,
-    group: Option<&(String, String)>,
-) -> Result<Vec<Delivery>, StoreError> {
-    let map = |r: &rusqlite::Row<'_>| {
-        Ok(Delivery {
-            seq: r.get(0)?,
-            app_id: r.get(1)?,
-            group_id: r.get(2)?,
-            msg_tid: r.get(3)?,
-            sender_id: r.get(4)?,
-            msg_type: r.get(5)?,
-            stored: r.get::<_, i64>(6)? != 0,
-            cached: r.get::<_, i64>(7)? != 0,
-            sent_at_ms: r.get(8)?,
-        })
-    };
-    const COLUMNS: &str =
-        "seq, app_id, group_id, msg_tid, sender_id, msg_type, stored, cached, sent_at_ms";
-    let rows = match group {
-        Some((app, gid)) => conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM deliveries WHERE app_id = ?1 AND group_id = ?2 ORDER BY seq"
-            ))?
-            .query_map(params![app, gid], map)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-        None => conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries ORDER BY seq"))?
-            .query_map([], map)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-    };
-    Ok(rows)
-}
-
-fn messages(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    cache: bool,
-) -> Result<Vec<Message>, StoreError> {
-    let table = if cache { "cache" } else { "messages" };
-    let sql = format!(
-        "SELECT seq, msg_tid, sender_id, sender_meta_info, body, msg_type, statics_increase, weight, sent_at_ms
-         FROM {table} WHERE app_id = ?1 AND group_id = ?2 ORDER BY seq"
-    );
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![app_id, group_id], |r| {
-            Ok(Message {
-                seq: r.get(0)?,
-                msg_tid: r.get(1)?,
-                sender_id: r.get(2)?,
-                sender_meta_info: r.get(3)?,
-                body: r.get(4)?,
-                msg_type: r.get(5)?,
-                statics_increase: r.get(6)?,
-                weight: r.get(7)?,
-                sent_at_ms: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
 fn group_state(
     conn: &Connection,
     app_id: &str,
@@ -792,7 +802,7 @@ fn group_state(
     let audience = audience.map(|a| u32::try_from(a.max(0)).unwrap_or(u32::MAX));
     let joined_users = conn
         .prepare_cached(
-            "SELECT user_id FROM members WHERE app_id = ?1 AND group_id = ?2 ORDER BY user_id",
+            "SELECT user_id FROM members WHERE app_id = ?1 AND group_id = ?2 ORDER BY join_seq",
         )?
         .query_map(params![app_id, group_id], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -805,11 +815,8 @@ fn group_state(
     let deliveries: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM deliveries WHERE app_id = ?1 AND group_id = ?2")?
         .query_row(params![app_id, group_id], |r| r.get(0))?;
-    let online_users = if group.delete {
-        0
-    } else {
-        u64::from(audience.unwrap_or(default_audience)) + joined_users.len() as u64
-    };
+    let _ = default_audience; // the audience is rows in `members` since schema 2
+    let online_users = joined_users.len() as u64;
     Ok(Some(GroupState {
         group,
         delete_time,
@@ -820,6 +827,12 @@ fn group_state(
         deliveries: deliveries.max(0) as u64,
         msg_types,
     }))
+}
+
+/// A fresh in-memory state with the current schema, for unit tests.
+#[cfg(test)]
+pub(crate) fn open_for_tests() -> Connection {
+    open_connection(&StateLocation::InMemory).expect("in-memory SQLite opens")
 }
 
 #[cfg(test)]

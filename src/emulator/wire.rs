@@ -59,6 +59,11 @@ impl ApiFault {
         )
     }
 
+    /// 403 NoAuth: the caller may not do this (a disabled app, a muted user).
+    pub fn no_auth(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "NoAuth", message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "ResourceNotExist", message)
     }
@@ -149,6 +154,15 @@ impl Params {
                 "{name} is {v:?}; allowed values: true, false"
             ))),
         }
+    }
+
+    /// Whether any flat element `Name.N` of an array is given (non-empty).
+    pub fn has_flat(&self, name: &str) -> bool {
+        let prefix = format!("{name}.");
+        self.map
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .any(|(_, v)| !v.is_empty())
     }
 
     /// An array parameter in any of the three forms clients send: comma-joined
@@ -305,8 +319,8 @@ pub fn success(format: Format, action: &str, request_id: &str, body: &Value) -> 
 }
 
 /// The error body `{"RequestId","HostId","Code","Message","Recommend"}`.
-pub fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
-    let body = serde_json::json!({
+pub fn error_body(request_id: &str, fault: &ApiFault) -> Value {
+    serde_json::json!({
         "RequestId": request_id,
         "HostId": HOST_ID,
         "Code": fault.code,
@@ -315,7 +329,12 @@ pub fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
             "https://api.aliyun.com/troubleshoot?q={}&product=live&requestId={request_id}",
             fault.code
         ),
-    });
+    })
+}
+
+/// An error reply with the documented body.
+pub fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
+    let body = error_body(request_id, fault);
     reply(
         fault.status,
         format,
@@ -341,7 +360,8 @@ fn reply(
             "application/json;charset=utf-8",
             serde_json::to_string(body).unwrap_or_else(|_| body.to_string()),
         ),
-        Format::Xml => ("text/xml;charset=utf-8", to_xml(root, body)),
+        // The documentation's XML example is served as application/xml.
+        Format::Xml => ("application/xml;charset=utf-8", to_xml(root, body)),
     };
     let mut response = (status, text).into_response();
     let headers = response.headers_mut();

@@ -40,6 +40,10 @@ mod oracle {
     pub fn id_ok(v: &str) -> bool {
         !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric())
     }
+    /// IDs livemod did not make (#9): only emptiness and the 64-byte limit.
+    pub fn any_id_ok(v: &str) -> bool {
+        !v.is_empty() && v.len() <= 64
+    }
     /// Optional IDs: absent (or empty, which is sent as absent) is fine.
     pub fn opt_id_ok(v: &Option<String>) -> bool {
         v.as_deref().is_none_or(|v| v.is_empty() || id_ok(v))
@@ -129,7 +133,7 @@ proptest! {
             data_center: None,
         };
         judge(req.validate(), &[
-            ("AppId", oracle::id_ok(&req.app_id)),
+            ("AppId", oracle::any_id_ok(&req.app_id)),
             ("GroupId", oracle::id_ok(&req.group_id)),
             ("GroupName", oracle::opt_bytes_ok(&req.group_name, 128)),
             ("GroupInfo", oracle::opt_bytes_ok(&req.group_info, 32768)),
@@ -147,8 +151,8 @@ proptest! {
     ) {
         let req = DeleteGroupRequest { app_id, group_id, operator_id, data_center: None };
         judge(req.validate(), &[
-            ("AppId", oracle::id_ok(&req.app_id)),
-            ("GroupId", oracle::id_ok(&req.group_id)),
+            ("AppId", oracle::any_id_ok(&req.app_id)),
+            ("GroupId", oracle::any_id_ok(&req.group_id)),
             ("OperatorId", oracle::opt_id_ok(&req.operator_id)),
         ])?;
     }
@@ -170,7 +174,7 @@ proptest! {
             data_center: None,
         };
         judge(req.validate(), &[
-            ("AppId", oracle::id_ok(&req.app_id)),
+            ("AppId", oracle::any_id_ok(&req.app_id)),
             ("PageSize", (1..=50).contains(&req.page_size)),
             ("PageNumber", (1..=10_000).contains(&req.page_number)),
         ])?;
@@ -192,9 +196,9 @@ proptest! {
             ..Default::default()
         };
         judge(req.validate(), &[
-            ("AppId", oracle::id_ok(&req.app_id)),
-            ("GroupId", oracle::id_ok(&req.group_id)),
-            ("SenderId", oracle::id_ok(&req.sender_id)),
+            ("AppId", oracle::any_id_ok(&req.app_id)),
+            ("GroupId", oracle::any_id_ok(&req.group_id)),
+            ("SenderId", oracle::any_id_ok(&req.sender_id)),
             ("SenderMetaInfo", oracle::opt_bytes_ok(&req.sender_meta_info, 512)),
             ("Body", oracle::opt_bytes_ok(&req.body, 15360)),
             ("MsgTid", oracle::opt_id_ok(&req.msg_tid)),

@@ -18,15 +18,15 @@ use serde_json::Value;
 
 // ------------------------------------------------------------------ helpers
 
-async fn start(options: EmulatorOptions) -> Emulator {
+pub(crate) async fn start(options: EmulatorOptions) -> Emulator {
     Emulator::start(options).await.expect("emulator starts")
 }
 
-async fn start_default() -> Emulator {
+pub(crate) async fn start_default() -> Emulator {
     start(EmulatorOptions::default()).await
 }
 
-fn client_with(
+pub(crate) fn client_with(
     emu: &Emulator,
     signature: SignatureVersion,
     key: (&str, &str),
@@ -46,7 +46,7 @@ fn client_with(
     .unwrap()
 }
 
-fn client(emu: &Emulator) -> Client {
+pub(crate) fn client(emu: &Emulator) -> Client {
     client_with(
         emu,
         SignatureVersion::V3,
@@ -55,7 +55,7 @@ fn client(emu: &Emulator) -> Client {
     )
 }
 
-fn create(group_id: &str) -> CreateGroupRequest {
+pub(crate) fn create(group_id: &str) -> CreateGroupRequest {
     CreateGroupRequest {
         app_id: "demo".into(),
         group_id: group_id.into(),
@@ -63,7 +63,7 @@ fn create(group_id: &str) -> CreateGroupRequest {
     }
 }
 
-fn send(group_id: &str) -> SendMessageRequest {
+pub(crate) fn send(group_id: &str) -> SendMessageRequest {
     SendMessageRequest {
         app_id: "demo".into(),
         group_id: group_id.into(),
@@ -73,7 +73,7 @@ fn send(group_id: &str) -> SendMessageRequest {
     }
 }
 
-fn join(group_id: &str, user: &str) -> JoinGroupRequest {
+pub(crate) fn join(group_id: &str, user: &str) -> JoinGroupRequest {
     JoinGroupRequest {
         app_id: "demo".into(),
         group_id: group_id.into(),
@@ -82,7 +82,7 @@ fn join(group_id: &str, user: &str) -> JoinGroupRequest {
     }
 }
 
-fn list(sort: SortType, size: u32, page: u32, status: GroupStatus) -> ListGroupsRequest {
+pub(crate) fn list(sort: SortType, size: u32, page: u32, status: GroupStatus) -> ListGroupsRequest {
     ListGroupsRequest {
         sort_type: sort,
         page_size: size,
@@ -92,14 +92,14 @@ fn list(sort: SortType, size: u32, page: u32, status: GroupStatus) -> ListGroups
     }
 }
 
-fn service_code(err: &ApiError) -> (u16, String) {
+pub(crate) fn service_code(err: &ApiError) -> (u16, String) {
     let s = err
         .service()
         .unwrap_or_else(|| panic!("not a service error: {err}"));
     (s.status, s.code.clone())
 }
 
-fn seed(id: &str, createtime: i64) -> SeedGroup {
+pub(crate) fn seed(id: &str, createtime: i64) -> SeedGroup {
     SeedGroup {
         group_id: id.into(),
         createtime,
@@ -109,20 +109,20 @@ fn seed(id: &str, createtime: i64) -> SeedGroup {
 
 /// A raw reply.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
-    fn code(&self) -> String {
+    pub(crate) fn code(&self) -> String {
         self.json()["Code"].as_str().unwrap_or_default().to_string()
     }
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         self.json()["Message"]
             .as_str()
             .unwrap_or_default()
@@ -130,15 +130,15 @@ impl Reply {
     }
 }
 
-fn now_stamp() -> String {
+pub(crate) fn now_stamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn nonce() -> String {
+pub(crate) fn nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -146,12 +146,12 @@ fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// V2 request parameters (common + business), signed for `method`.
-struct V2 {
-    key: String,
-    secret: String,
-    timestamp: String,
-    nonce: String,
-    omit: Option<&'static str>,
+pub(crate) struct V2 {
+    pub(crate) key: String,
+    pub(crate) secret: String,
+    pub(crate) timestamp: String,
+    pub(crate) nonce: String,
+    pub(crate) omit: Option<&'static str>,
 }
 
 impl Default for V2 {
@@ -167,7 +167,12 @@ impl Default for V2 {
 }
 
 impl V2 {
-    fn sign(&self, method: &str, action: &str, business: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn sign(
+        &self,
+        method: &str,
+        action: &str,
+        business: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
         let mut params = owned(business);
         params.extend(owned(&[
             ("Action", action),
@@ -189,13 +194,13 @@ impl V2 {
     }
 }
 
-fn encode(params: &[(String, String)]) -> String {
+pub(crate) fn encode(params: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
         .finish()
 }
 
-async fn execute(req: reqwest::RequestBuilder) -> Reply {
+pub(crate) async fn execute(req: reqwest::RequestBuilder) -> Reply {
     let resp = req.send().await.expect("request sent");
     Reply {
         status: resp.status().as_u16(),
@@ -205,12 +210,16 @@ async fn execute(req: reqwest::RequestBuilder) -> Reply {
 }
 
 /// V2 GET with everything in the query string.
-async fn v2_get(emu: &Emulator, action: &str, business: &[(&str, &str)]) -> Reply {
+pub(crate) async fn v2_get(emu: &Emulator, action: &str, business: &[(&str, &str)]) -> Reply {
     let params = V2::default().sign("GET", action, business);
     v2_send_query(emu, "GET", &params).await
 }
 
-async fn v2_send_query(emu: &Emulator, method: &str, params: &[(String, String)]) -> Reply {
+pub(crate) async fn v2_send_query(
+    emu: &Emulator,
+    method: &str,
+    params: &[(String, String)],
+) -> Reply {
     let url = format!("{}?{}", emu.url(), encode(params));
     let http = reqwest::Client::new();
     let req = match method {
@@ -221,7 +230,7 @@ async fn v2_send_query(emu: &Emulator, method: &str, params: &[(String, String)]
 }
 
 /// V2 POST with everything in a form body (as the old core SDK sends it).
-async fn v2_post_form(emu: &Emulator, action: &str, business: &[(&str, &str)]) -> Reply {
+pub(crate) async fn v2_post_form(emu: &Emulator, action: &str, business: &[(&str, &str)]) -> Reply {
     let params = V2::default().sign("POST", action, business);
     execute(
         reqwest::Client::new()
@@ -233,15 +242,15 @@ async fn v2_post_form(emu: &Emulator, action: &str, business: &[(&str, &str)]) -
 }
 
 /// A V3 request: business parameters in the query and/or a form body.
-struct V3 {
-    key: String,
-    secret: String,
-    date: String,
-    nonce: String,
+pub(crate) struct V3 {
+    pub(crate) key: String,
+    pub(crate) secret: String,
+    pub(crate) date: String,
+    pub(crate) nonce: String,
     /// Claimed body hash instead of the real one.
-    claimed_hash: Option<String>,
+    pub(crate) claimed_hash: Option<String>,
     /// Signed header names (lower case); default: host and every x-acs-* header.
-    signed: Option<Vec<&'static str>>,
+    pub(crate) signed: Option<Vec<&'static str>>,
 }
 
 impl Default for V3 {
@@ -258,7 +267,7 @@ impl Default for V3 {
 }
 
 impl V3 {
-    async fn send(
+    pub(crate) async fn send(
         &self,
         emu: &Emulator,
         method: &str,
@@ -618,6 +627,19 @@ async fn unknown_apps_and_foreign_data_centers() {
     assert!(!ok.already_exists);
     // Apps are separate namespaces.
     assert!(!c.call(&create("g")).await.unwrap().already_exists);
+    // DataCenter defaults to cn-shanghai before it is compared: an app in
+    // ap-southeast-1 called without it is refused.
+    let err = c.call(&ListGroupsRequest::new("sgapp")).await.unwrap_err();
+    assert_eq!(service_code(&err), (400, "InputInvalid".into()));
+    assert!(err.to_string().contains("cn-shanghai"), "{err}");
+    let ok = c
+        .call(&ListGroupsRequest {
+            data_center: Some(DataCenter::ApSoutheast1),
+            ..ListGroupsRequest::new("sgapp")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ok.total_count, 1);
 
     let r = v2_get(
         &emu,
@@ -1256,7 +1278,13 @@ async fn xml_replies_when_asked() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert!(r.headers["content-type"].to_str().unwrap().contains("xml"));
+    // Exactly the documented media type (the example says application/xml).
+    let media_type = r.headers["content-type"].to_str().unwrap();
+    assert_eq!(
+        media_type.split(';').next().unwrap().trim(),
+        "application/xml",
+        "{media_type}"
+    );
     assert!(r.text.starts_with("<?xml"), "{}", r.text);
     assert!(
         r.text.contains("<ListLiveMessageGroupByPageResponse>"),
@@ -1752,7 +1780,9 @@ async fn injected_server_errors_change_nothing() {
     );
     let err = c.call(&create("g")).await.unwrap_err();
     assert_eq!(service_code(&err), (500, "ServerError".into()));
-    assert!(err.provably_not_processed());
+    // The emulator failed before processing, but a client cannot know that
+    // from a 500: its outcome is unknown (#8).
+    assert!(!err.provably_not_processed() && err.outcome_unknown());
     assert!(emu.group("demo", "g").await.unwrap().is_none());
     assert_eq!(emu.stats().await.unwrap().faults, 1);
 }

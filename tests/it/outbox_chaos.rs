@@ -84,6 +84,7 @@ async fn thousand_sends_through_faults_are_never_delivered_twice() {
                 max_ms: 5,
             }),
             seed: Some(20240611),
+            ..Default::default()
         },
         ..Default::default()
     })

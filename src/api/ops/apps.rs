@@ -530,10 +530,8 @@ mod tests {
             serde_json::from_str(r#"{"RequestId":"R","HasMore":false,"AppList":[]}"#).unwrap();
         assert!(next.next_page(&last).unwrap().is_none());
         assert!(
-            serde_json::from_str::<ListAppsResponse>(
-                r#"{"AppList":[{"Disable":"maybe"}]}"#
-            )
-            .is_err()
+            serde_json::from_str::<ListAppsResponse>(r#"{"AppList":[{"Disable":"maybe"}]}"#)
+                .is_err()
         );
     }
 

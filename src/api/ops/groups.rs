@@ -352,7 +352,10 @@ mod tests {
             data_center: Some(DataCenter::ApSoutheast1),
         };
         assert!(recover.validate().is_ok());
-        assert_eq!(param(&recover.params(), "DataCenter"), Some("ap-southeast-1"));
+        assert_eq!(
+            param(&recover.params(), "DataCenter"),
+            Some("ap-southeast-1")
+        );
         let describe = DescribeGroupRequest {
             app_id: "demo".into(),
             group_id: "x".repeat(65),
@@ -384,7 +387,12 @@ mod tests {
         let last: ListGroupsByTokenResponse =
             serde_json::from_str(r#"{"RequestId":"R","GroupList":[],"Hasmore":false}"#).unwrap();
         assert!(next.next_page(&last).unwrap().is_none());
-        assert!(serde_json::to_value(&last).unwrap().get("NextpageToken").is_none());
+        assert!(
+            serde_json::to_value(&last)
+                .unwrap()
+                .get("NextpageToken")
+                .is_none()
+        );
 
         let broken = ListGroupsByTokenResponse {
             has_more: true,

@@ -444,7 +444,10 @@ mod tests {
             data_center: None,
         };
         assert!(req.validate().is_ok());
-        assert_eq!(param(&req.params(), "UserMetaInfo").map(str::len), Some(512));
+        assert_eq!(
+            param(&req.params(), "UserMetaInfo").map(str::len),
+            Some(512)
+        );
         req.user_meta_info = Some("m".repeat(513));
         assert_eq!(req.validate().unwrap_err().field, "UserMetaInfo");
         let reply: ModifyUserInfoResponse = serde_json::from_str(

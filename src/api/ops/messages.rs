@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::members::next_by_int_token;
 use super::{Ack, Wire};
 use crate::api::error::ApiError;
-use crate::api::model::{
-    DataCenter, Method, Operation, Param, SortType, opt_bytes, opt_strict_id,
-};
+use crate::api::model::{DataCenter, Method, Operation, Param, SortType, opt_bytes, opt_strict_id};
 use crate::api::paging::Paged;
 use crate::api::validate::{self, Problem, ValidationError, limits};
 

@@ -10,6 +10,9 @@ pub mod members;
 pub mod messages;
 pub mod mutes;
 
+#[cfg(test)]
+mod every_op;
+
 use serde::{Deserialize, Serialize};
 
 use super::model::{DataCenter, Param};

@@ -260,7 +260,11 @@ mod tests {
             data_center: None,
         };
         assert!(req.validate().is_ok());
-        assert!(param(&req.params(), "ExceptUsers").unwrap().starts_with("u0,u1,"));
+        assert!(
+            param(&req.params(), "ExceptUsers")
+                .unwrap()
+                .starts_with("u0,u1,")
+        );
         req.except_users = ids("u", 31);
         too_many(req.validate().unwrap_err(), "ExceptUsers");
         req.except_users.clear();

@@ -1,0 +1,2 @@
+//! Apps: CreateLiveMessageApp, DescribeLiveMessageApp, ListLiveMessageApps,
+//! ModifyLiveMessageAppAudit, ModifyLiveMessageAppCallback, ModifyLiveMessageAppDisable.

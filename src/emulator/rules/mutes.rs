@@ -1,0 +1,2 @@
+//! Mutes: BanLiveMessageGroup, UnbanLiveMessageGroup, AddLiveMessageGroupBand,
+//! RemoveLiveMessageGroupBand, ModifyLiveMessageGroupBand, DescribeLiveMessageGroupBand.
