@@ -12,6 +12,9 @@ impl App {
                 out.push((key, what));
             }
         };
+        if let Some(room) = &self.rooms.open {
+            return room.hints();
+        }
         if self.browser.filter_editing {
             add(Action::Open, "keep filter");
             add(Action::Back, "clear filter");

@@ -8,6 +8,7 @@ mod hints;
 mod outbox_keys;
 mod pending;
 mod replies;
+mod room;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -161,6 +162,8 @@ pub struct App {
     pub drafts: Option<DraftStore>,
     /// The outbox pane (entries come from the worker).
     pub outbox_pane: OutboxState,
+    /// The live room when one is open, and the polling they share.
+    pub rooms: super::panes::room::Rooms,
 }
 
 impl App {
@@ -215,6 +218,7 @@ impl App {
             spinner: 0,
             drafts,
             outbox_pane: OutboxState::default(),
+            rooms: Default::default(),
             ctx,
         })
     }
@@ -305,6 +309,7 @@ impl App {
                 }
             },
             Msg::Terminate => self.quit = true,
+            Msg::RoomPoll => self.poll_rooms(),
         }
     }
 
@@ -324,6 +329,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.rooms.open.is_some() && self.room_key(&key, ev) {
             return;
         }
         // The status line says "esc cancels" while a bulk run is in flight:
@@ -412,7 +420,12 @@ impl App {
             matches!(action, Action::Delete | Action::Compose) && !self.browser.marked.is_empty();
         if matches!(
             action,
-            Action::Mark | Action::Open | Action::CopyId | Action::Delete | Action::Compose
+            Action::Mark
+                | Action::Open
+                | Action::OpenRoom
+                | Action::CopyId
+                | Action::Delete
+                | Action::Compose
         ) && !on_marks
             && self.rows_are_stale()
         {
@@ -495,6 +508,8 @@ impl App {
                 self.focus = Focus::Browser;
                 self.browser.filter_editing = true;
             }
+            Action::Open if in_detail => self.open_selected_room(),
+            Action::OpenRoom => self.open_selected_room(),
             Action::Open => {
                 if self.focus == Focus::Browser && self.browser.selected_group().is_some() {
                     self.focus = Focus::Detail;
@@ -619,6 +634,9 @@ impl App {
 
     /// Runs one `:` command line.
     pub fn run_command(&mut self, line: &str) {
+        if let Some(id) = room::open_command(line) {
+            return self.open_room(id);
+        }
         match command::parse(line) {
             Ok(cmd) => match cmd {
                 command::Command::Page(n) => {
@@ -704,7 +722,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, ev: crossterm::event::MouseEvent) {
-        if !self.ctx.mouse || self.overlay.is_some() {
+        if !self.ctx.mouse || self.overlay.is_some() || self.rooms.open.is_some() {
             return;
         }
         let in_detail = {
