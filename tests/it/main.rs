@@ -17,5 +17,6 @@ mod pacing;
 mod read_only;
 mod secrets;
 mod tui_emulator;
+mod tui_room;
 #[cfg(unix)]
 mod tui_pty;
