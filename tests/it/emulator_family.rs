@@ -835,3 +835,37 @@ async fn the_five_mute_writers_are_limited_to_ten_calls_per_second() {
         assert_eq!(r.status, 200, "{}", r.text);
     }
 }
+
+#[tokio::test]
+async fn chatter_fills_active_rooms_with_a_few_lines_to_remove() {
+    let emu = start(EmulatorOptions {
+        audience: 2,
+        chatter: 50.0,
+        ..Default::default()
+    })
+    .await;
+    let c = client(&emu);
+    c.call(&create("live")).await.unwrap();
+    let mut stored = Vec::new();
+    for _ in 0..500 {
+        stored = emu.stored_messages("demo", "live").await.unwrap();
+        if stored.len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(stored.len() >= 10, "only {} chatter lines", stored.len());
+    assert!(
+        stored
+            .iter()
+            .all(|m| m.sender_id == "viewer1" || m.sender_id == "viewer2")
+    );
+    assert!(
+        stored
+            .iter()
+            .any(|m| livemod::emulator::chatter::BAD_LINES.contains(&m.body.as_str()))
+    );
+    // The lines are ordinary stored messages, listable like any other.
+    let page = c.call(&messages("live", 10, SortType::Asc)).await.unwrap();
+    assert_eq!(page.message_list.len(), 10);
+}
