@@ -202,8 +202,10 @@ pub enum Lane {
     Every,
 }
 
-/// A request from the UI.
+/// A request from the UI. Short-lived (queued, then moved into a job), so
+/// the size difference between variants does not matter.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Call one operation; the reply is [`Event::Reply`] with this id.
     Call {
@@ -263,8 +265,9 @@ impl Command {
     }
 }
 
-/// A reply from the worker.
+/// A reply from the worker. Short-lived, like [`Command`].
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// The answer to [`Command::Call`] `id`: on success, the operation's response.
     Reply {

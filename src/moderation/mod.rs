@@ -9,12 +9,14 @@ pub mod poll;
 mod repeat;
 pub mod room;
 pub mod rules;
+pub mod watch;
 
 pub use flags::{FlagEntry, FlagId, FlagQueue};
 pub use index::GroupIndex;
 pub use poll::{PollBudget, PollPolicy, PollState, RoomKind};
 pub use room::{Room, RoomMessage};
 pub use rules::{Action, Flag, Reason, RuleSet, RulesError};
+pub use watch::{Polled, WatchRow, Watched, Watcher};
 
 /// One group message as ListLiveMessageGroupMessages lists it (its `MessageList[]`
 /// item, [`crate::api::GroupMessage`]), plus the room it was read from.

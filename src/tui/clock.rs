@@ -70,15 +70,24 @@ impl Clock {
             10..=59 => format!("{d} s"),
             60..=3599 => format!("{} min", d / 60),
             3600..=86_399 => format!("{} h", d / 3600),
-            86_400..=2_591_999 => format!("{} days", d / 86_400),
-            2_592_000..=31_535_999 => format!("{} months", d / 2_592_000),
-            _ => format!("{} years", d / 31_536_000),
+            86_400..=2_591_999 => plural(d / 86_400, "day"),
+            2_592_000..=31_535_999 => plural(d / 2_592_000, "month"),
+            _ => plural(d / 31_536_000, "year"),
         };
         if future {
             format!("in {text}")
         } else {
             format!("{text} ago")
         }
+    }
+}
+
+/// "1 month", "3 months".
+fn plural(n: u64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 
@@ -95,5 +104,9 @@ mod tests {
         assert_eq!(c.relative(1_700_000_000 - 3), "just now");
         assert_eq!(c.relative(1_700_000_000 + 7200), "in 2 h");
         assert_eq!(c.relative(1_700_000_000 - 86_400 * 3), "3 days ago");
+        assert_eq!(c.relative(1_700_000_000 - 86_400), "1 day ago");
+        assert_eq!(c.relative(1_700_000_000 - 2_592_000 * 1), "1 month ago");
+        assert_eq!(c.relative(1_700_000_000 - 2_592_000 * 5), "5 months ago");
+        assert_eq!(c.relative(1_700_000_000 - 31_536_000), "1 year ago");
     }
 }

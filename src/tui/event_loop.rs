@@ -93,7 +93,7 @@ async fn event_loop(
         for effect in app.take_effects() {
             match effect {
                 Effect::Copy(text) => {
-                    let _ = terminal::copy_osc52(&mut stdout(), &text);
+                    let _ = terminal::copy_osc52(&mut stdout(), &text, app.ctx.multiplexer);
                 }
                 Effect::EditBody(text) => {
                     // Stop reading the terminal while the editor owns it.

@@ -293,6 +293,9 @@ impl std::error::Error for KeyMapError {}
 pub struct KeyMap {
     by_key: BTreeMap<Key, Action>,
     by_action: BTreeMap<Action, Vec<Key>>,
+    /// Read-only mode: the keys of the mutating actions left unbound, so a
+    /// press can be answered with why nothing happened.
+    disabled: BTreeMap<Key, Action>,
 }
 
 impl KeyMap {
@@ -338,7 +341,13 @@ impl KeyMap {
             }
             by_action.insert(action, keys);
         }
+        let mut disabled = BTreeMap::new();
         if read_only {
+            for (action, keys) in by_action.iter().filter(|(a, _)| a.is_mutating()) {
+                for key in keys {
+                    disabled.insert(*key, *action);
+                }
+            }
             by_action.retain(|a, _| !a.is_mutating());
         }
         let mut by_key = BTreeMap::new();
@@ -355,7 +364,17 @@ impl KeyMap {
                 }
             }
         }
-        Ok(Self { by_key, by_action })
+        disabled.retain(|key, _| !by_key.contains_key(key));
+        Ok(Self {
+            by_key,
+            by_action,
+            disabled,
+        })
+    }
+
+    /// The mutating action `key` would trigger if this were not read-only.
+    pub fn disabled(&self, key: &Key) -> Option<Action> {
+        self.disabled.get(key).copied()
     }
 
     pub fn action(&self, key: &Key) -> Option<Action> {

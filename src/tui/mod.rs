@@ -48,6 +48,7 @@ impl Context {
             catalogue,
             data_dir: Some(session.paths.data_dir.clone()),
             audit: session.client.options().audit.clone(),
+            multiplexer: terminal::Multiplexer::detect(|k| std::env::var(k).ok()),
         })
     }
 }

@@ -66,7 +66,7 @@ pub async fn render_with<A: DynApi>(ctx: Context, api: A, args: &RenderArgs) -> 
     app.start();
     load_pending_pages(&mut app, &api).await;
     focus(&mut app, args.pane);
-    Ok(frame_text(&mut app, args.width, args.height))
+    Ok(frame_text(&app, args.width, args.height))
 }
 
 /// Answers the page loads the app asked for (at most a couple of rounds).
@@ -101,7 +101,7 @@ pub fn focus(app: &mut App, pane: Pane) {
 }
 
 /// Draws the app into a `width`×`height` test terminal and returns the text.
-pub fn frame_text(app: &mut App, width: u16, height: u16) -> String {
+pub fn frame_text(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal
         .draw(|f| ui::draw(f, app))

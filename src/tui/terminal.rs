@@ -92,11 +92,47 @@ pub fn install_panic_hook() {
     });
 }
 
-/// Writes an OSC 52 "set clipboard" sequence for `text`.
-pub fn copy_osc52(out: &mut impl Write, text: &str) -> io::Result<()> {
+/// A terminal multiplexer between livemod and the terminal: it swallows an
+/// OSC 52 sequence unless the sequence is wrapped for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Multiplexer {
+    #[default]
+    None,
+    Tmux,
+    Screen,
+}
+
+impl Multiplexer {
+    /// From the environment (`TMUX` is set inside tmux, `STY` inside screen).
+    pub fn detect(var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+        if set("TMUX") {
+            Multiplexer::Tmux
+        } else if set("STY") {
+            Multiplexer::Screen
+        } else {
+            Multiplexer::None
+        }
+    }
+}
+
+/// The OSC 52 "set clipboard" sequence for `text`, wrapped in a DCS
+/// passthrough when a multiplexer sits in between (tmux also wants every ESC
+/// inside doubled).
+pub fn osc52_sequence(text: &str, via: Multiplexer) -> String {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    let osc = format!("\x1b]52;c;{encoded}\x07");
+    match via {
+        Multiplexer::None => osc,
+        Multiplexer::Tmux => format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+        Multiplexer::Screen => format!("\x1bP{osc}\x1b\\"),
+    }
+}
+
+/// Writes the OSC 52 "set clipboard" sequence for `text` (see [`osc52_sequence`]).
+pub fn copy_osc52(out: &mut impl Write, text: &str, via: Multiplexer) -> io::Result<()> {
+    out.write_all(osc52_sequence(text, via).as_bytes())?;
     out.flush()
 }
 
@@ -142,7 +178,36 @@ mod tests {
     #[test]
     fn osc52_encodes_base64() {
         let mut out = Vec::new();
-        copy_osc52(&mut out, "room42").unwrap();
+        copy_osc52(&mut out, "room42", Multiplexer::None).unwrap();
         assert_eq!(out, b"\x1b]52;c;cm9vbTQy\x07");
+    }
+
+    #[test]
+    fn osc52_is_wrapped_for_tmux_and_screen() {
+        assert_eq!(
+            osc52_sequence("room42", Multiplexer::Tmux),
+            "\x1bPtmux;\x1b\x1b]52;c;cm9vbTQy\x07\x1b\\"
+        );
+        assert_eq!(
+            osc52_sequence("room42", Multiplexer::Screen),
+            "\x1bP\x1b]52;c;cm9vbTQy\x07\x1b\\"
+        );
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Multiplexer::detect(env(&[("TMUX", "/tmp/tmux-0/default,1,0")])),
+            Multiplexer::Tmux
+        );
+        assert_eq!(
+            Multiplexer::detect(env(&[("STY", "1.pts")])),
+            Multiplexer::Screen
+        );
+        assert_eq!(Multiplexer::detect(env(&[("TMUX", "")])), Multiplexer::None);
     }
 }

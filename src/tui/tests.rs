@@ -606,7 +606,14 @@ fn read_only_does_not_bind_mutations() {
     let mut a = app_with(ctx);
     a.start();
     answer_pages(&mut a, 10);
-    keys(&mut a, &["c", "d", "m"]);
+    press(&mut a, "c");
+    // The disabled key says why nothing happened, once.
+    let toast = a.status.toast.clone().unwrap().text;
+    assert_eq!(toast, "read-only: create is disabled");
+    a.status.toast = None;
+    press(&mut a, "c");
+    assert!(a.status.toast.is_none(), "said once");
+    keys(&mut a, &["d", "m"]);
     assert!(a.overlay.is_none());
     assert_eq!(a.focus, Focus::Browser);
     keys(&mut a, &["tab", "tab"]);
@@ -627,7 +634,22 @@ fn copy_id_emits_osc52_effect() {
     let mut a = loaded(3);
     let id = selected_id(&a);
     press(&mut a, "y");
-    assert_eq!(a.take_effects(), vec![Effect::Copy(id)]);
+    assert_eq!(a.take_effects(), vec![Effect::Copy(id.clone())]);
+    // It says what was done, not what was hoped (the terminal may ignore it).
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(!toast.contains("Copied"), "{toast}");
+    assert!(
+        toast.contains(&format!("Asked the terminal to copy GroupId {id} (OSC 52)")),
+        "{toast}"
+    );
+    let mut ctx = Context::demo();
+    ctx.multiplexer = super::terminal::Multiplexer::Tmux;
+    let mut a = app_with(ctx);
+    a.start();
+    answer_pages(&mut a, 3);
+    press(&mut a, "y");
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(toast.contains("wrapped for tmux"), "{toast}");
 }
 
 #[test]
@@ -1486,6 +1508,11 @@ fn row_keys_wait_while_another_page_loads() {
     let old_first = selected_id(&a);
     press(&mut a, "pgdn");
     assert!(a.rows_are_stale());
+    // The rows on screen stay labelled as the page they are.
+    assert_eq!(a.browser.page_label(), "page 1/3 · 45 groups");
+    let text = frame_text(&mut a, 200, 50);
+    assert!(text.contains("Groups page 1/3 · 45 groups"), "{text}");
+    assert!(text.contains("loading page 2…"), "{text}");
     // Space, Enter, d, y and m would act on rows about to leave the screen.
     keys(&mut a, &["space", "enter", "d", "y", "m"]);
     assert!(
@@ -1510,4 +1537,64 @@ fn row_keys_wait_while_another_page_loads() {
     assert!(!a.rows_are_stale());
     press(&mut a, "enter");
     assert_eq!(a.focus, Focus::Detail);
+}
+
+#[test]
+fn help_and_quit_are_pinned_right_and_hints_follow_the_dialog() {
+    for w in [80u16, 120, 200] {
+        let mut a = loaded(45);
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(last.trim_end().ends_with("? help  q quit"), "{w}: {last:?}");
+        assert!(last.contains("enter detail"), "{last}");
+        // A dialog's own keys, not the browser's.
+        press(&mut a, "c");
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(last.contains("enter create"), "{last}");
+        assert!(!last.contains("next page"), "{last}");
+        assert!(last.trim_end().ends_with("esc close"), "{last:?}");
+        press(&mut a, "esc");
+        // In compose, q is text: Esc and ctrl-c are what leave.
+        press(&mut a, "m");
+        let text = frame_text(&mut a, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(
+            last.trim_end().ends_with("esc back  ctrl-c quit"),
+            "{last:?}"
+        );
+    }
+}
+
+#[test]
+fn compose_says_priority_and_stats_and_why_a_key_was_refused() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    keys(&mut a, &["tab", "tab", "tab", "tab", "tab"]);
+    assert_eq!(a.compose.field, Field::Weight);
+    press(&mut a, "x");
+    assert_eq!(a.compose.weight.value(), "1", "refused");
+    let text = frame_text(&mut a, 80, 24);
+    assert!(text.contains("Weight/priority"), "{text}");
+    assert!(
+        text.contains("StaticsIncrease/counts toward stats"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NoCache"),
+        "nothing cut off at 80 columns: {text}"
+    );
+    // Beside the browser at 120 columns the labels go on their own lines.
+    let wide = frame_text(&mut a, 120, 40);
+    assert!(
+        wide.contains("StaticsIncrease/counts toward stats"),
+        "{wide}"
+    );
+    assert!(
+        text.contains("Weight (priority) takes a number: 'x' was not typed"),
+        "{text}"
+    );
+    press(&mut a, "2");
+    assert_eq!(a.compose.weight.value(), "12");
+    assert!(!frame_text(&mut a, 80, 24).contains("was not typed"));
 }

@@ -17,7 +17,12 @@ pub const MIN_HEIGHT: u16 = 24;
 /// From this width on, the browser and the detail/compose pane sit side by side.
 pub const WIDE: u16 = 120;
 
-pub fn draw(frame: &mut Frame, app: &mut App) {
+/// Draws one frame from the app state; panes record this frame's hit-test
+/// areas (and scroll offsets) as they draw.
+pub fn draw(frame: &mut Frame, app: &App) {
+    // Areas are per frame: a pane not drawn this time cannot be clicked.
+    app.browser.rows_area.set(Rect::default());
+    app.detail.area.set(Rect::default());
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = vec![
@@ -62,8 +67,6 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     let sending = app.pending.sending();
     let send_key = app.keymap.first(Action::Send);
     if app.focus == Focus::Outbox {
-        app.browser.rows_area = Rect::default();
-        app.detail.area = Rect::default();
         let k = |a: Action, what: &str| app.keymap.first(a).map(|k| format!("{k} {what}"));
         let hint: Vec<String> = [
             k(Action::RetryNow, "retry now"),
@@ -83,7 +86,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         outbox::draw(
             frame,
             main,
-            &mut app.outbox_pane,
+            &app.outbox_pane,
             &app.theme,
             &app.clock,
             true,
@@ -96,18 +99,17 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         browser::draw(
             frame,
             left,
-            &mut app.browser,
+            &app.browser,
             &app.theme,
             &app.clock,
             app.focus == Focus::Browser,
             page_busy,
         );
         if app.focus == Focus::Compose {
-            app.detail.area = Rect::default();
             compose::draw(
                 frame,
                 right,
-                &mut app.compose,
+                &app.compose,
                 &app.ctx.catalogue,
                 &app.theme,
                 &app.clock,
@@ -121,7 +123,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             detail::draw(
                 frame,
                 right,
-                &mut app.detail,
+                &app.detail,
                 g.as_ref(),
                 &app.theme,
                 &app.clock,
@@ -131,11 +133,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     } else {
         match app.focus {
             Focus::Browser | Focus::Outbox => {
-                app.detail.area = Rect::default();
                 browser::draw(
                     frame,
                     main,
-                    &mut app.browser,
+                    &app.browser,
                     &app.theme,
                     &app.clock,
                     true,
@@ -143,12 +144,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 );
             }
             Focus::Detail => {
-                app.browser.rows_area = Rect::default();
                 let g = app.browser.selected_group().cloned();
                 detail::draw(
                     frame,
                     main,
-                    &mut app.detail,
+                    &app.detail,
                     g.as_ref(),
                     &app.theme,
                     &app.clock,
@@ -156,12 +156,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 );
             }
             Focus::Compose => {
-                app.browser.rows_area = Rect::default();
-                app.detail.area = Rect::default();
                 compose::draw(
                     frame,
                     main,
-                    &mut app.compose,
+                    &app.compose,
                     &app.ctx.catalogue,
                     &app.theme,
                     &app.clock,
@@ -188,10 +186,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         );
     } else {
         let hints = app.hints();
-        status::draw(frame, bottom, &app.status, &hints, &app.theme);
+        let pinned = app.pinned_hints();
+        status::draw(frame, bottom, &app.status, &hints, &pinned, &app.theme);
     }
 
-    match &mut app.overlay {
+    match &app.overlay {
         Some(Overlay::Help { scroll }) => {
             help::draw(
                 frame,
@@ -199,7 +198,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 &app.keymap,
                 &app.theme,
                 app.ctx.read_only,
-                scroll,
+                *scroll,
             );
         }
         Some(Overlay::Create(form)) => {
@@ -222,7 +221,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                 frame,
                 main,
                 &app.compose.sent,
-                scroll,
+                *scroll,
                 &app.theme,
                 &app.clock,
             );

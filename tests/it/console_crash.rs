@@ -1,9 +1,6 @@
 //! The console under abuse, in a pseudo-terminal: killed with -9 mid-compose,
 //! and run with a known secret through success and failure.
 
-
-
-
 use std::process::Command;
 use std::time::Duration;
 
@@ -21,8 +18,8 @@ fn a_draft_survives_kill_9_in_the_middle_of_compose() {
     c.wait_for("Compose");
     c.send(" crashproof42");
     c.wait_for("crashproof42");
-    // Past the drafts' debounce interval, then no chance to clean up.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Once the debounced save has written the draft, no chance to clean up.
+    wait_for_file_containing(home.path(), "crashproof42");
     let pid = c.pid.expect("child pid");
     assert!(
         Command::new("kill")
@@ -41,9 +38,35 @@ fn a_draft_survives_kill_9_in_the_middle_of_compose() {
     c.wait_for("Compose");
     c.wait_for("crashproof42");
     c.send(ESC);
-    std::thread::sleep(Duration::from_millis(600));
+    c.wait_for("Groups page");
     c.send("q");
     assert!(c.wait_exit().success());
+}
+
+/// Waits (bounded) until a drafts file under `dir` contains `needle`.
+fn wait_for_file_containing(dir: &std::path::Path, needle: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        // Only drafts files: the log must not count as the draft being saved.
+        let drafts = files_under(dir).into_iter().filter(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("draft"))
+        });
+        let found = drafts.into_iter().any(|f| {
+            std::fs::read(f)
+                .map(|data| String::from_utf8_lossy(&data).contains(needle))
+                .unwrap_or(false)
+        });
+        if found {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no file under {} holds {needle:?}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
 }
 
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -102,15 +125,16 @@ fn the_secret_never_reaches_the_screen_or_the_data_directory() {
     c.send(ENTER);
     c.wait_for("GroupInfo");
     c.send(ESC);
-    std::thread::sleep(Duration::from_millis(600));
+    c.wait_for("Groups page");
     c.send("f");
-    c.wait_for("existing");
+    // The existing groups' page has loaded (row keys wait for it).
+    c.wait_for("groups · existing");
     c.send("m");
     c.wait_for("Compose");
     c.send(CTRL_S);
     c.wait_for("InputInvalid");
     c.send(ESC);
-    std::thread::sleep(Duration::from_millis(600));
+    c.wait_for("Groups page");
     c.send("q");
     assert!(c.wait_exit().success());
     assert_secret_absent(&c, home.path());

@@ -10,6 +10,7 @@ mod client;
 mod console_crash;
 mod crash;
 mod emulator;
+mod emulator_family;
 mod emulator_hardening;
 mod official_sdk;
 mod outbox_chaos;

@@ -11,10 +11,15 @@ use axum::http::StatusCode;
 use rusqlite::Connection;
 use serde_json::Value;
 
-use super::{Context, data_center_param, reply, text};
+use super::{
+    Context, data_center_param, existing_group, live_group, page_token, reply, sort_type, text,
+};
 use crate::api::model::{
     CreateGroupRequest, DeleteGroupRequest, GroupStatus, ListGroupsRequest, ListGroupsResponse,
     Operation, SortType,
+};
+use crate::api::ops::groups::{
+    DescribeGroupRequest, ListGroupsByTokenRequest, ModifyGroupRequest, RecoverGroupRequest,
 };
 use crate::api::validate::{self, limits};
 use crate::emulator::store::{self, NewGroup, members};
@@ -167,4 +172,147 @@ pub fn list_by_page(
         group_list,
     })
     .map_err(|e| ApiFault::server_error(format!("{e}.")))
+}
+
+/// Groups per page of ListLiveMessageGroups (no page-size parameter).
+pub const TOKEN_PAGE_GROUPS: u32 = 20;
+
+pub fn describe(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+    let req = DescribeGroupRequest {
+        app_id: text(p, "AppId"),
+        group_id: text(p, "GroupId"),
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    let row = existing_group(conn, &req.app_id, &req.group_id)?;
+    let g = &row.group;
+    let mut body = serde_json::json!({
+        "GroupId": g.group_id,
+        "GroupName": g.group_name,
+        "GroupInfo": g.group_info,
+        "CreatorId": g.creator_id,
+        "AdminList": g.admin_list,
+        "Createtime": g.createtime,
+        "Delete": row.deleted,
+        "SuperLargeGroup": row.super_large,
+    });
+    if row.deleted {
+        body["Deletatime"] = row.delete_time.unwrap_or_default().into();
+        body["Deletor"] = row.deletor.clone().unwrap_or_default().into();
+    } else {
+        let amounts: serde_json::Map<String, Value> =
+            store::msg_amounts(conn, &req.app_id, &req.group_id)?
+                .into_iter()
+                .map(|(t, n)| (t.to_string(), n.into()))
+                .collect();
+        body["OnlineUserCounts"] = members::online_count(conn, &req.app_id, &req.group_id)?.into();
+        body["MsgAmount"] = Value::Object(amounts);
+        body["TotalTimes"] = row.total_times.into();
+    }
+    reply(ctx, body)
+}
+
+pub fn modify(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+    let req = ModifyGroupRequest {
+        app_id: text(p, "AppId"),
+        group_id: text(p, "GroupId"),
+        modify_admin: p.boolean("ModifyAdmin")?.unwrap_or(false),
+        admin_list: p.list("AdminList")?,
+        modify_info: p.boolean("ModifyInfo")?.unwrap_or(false),
+        group_info: p.string("GroupInfo"),
+        data_center: data_center_param(p)?,
+    };
+    // Values are checked whether or not their flag is set (4 admins are refused either way).
+    req.validate()?;
+    let tx = conn.transaction()?;
+    live_group(&tx, &req.app_id, &req.group_id)?;
+    // A flag set with its value absent empties that part.
+    store::update_group(
+        &tx,
+        &req.app_id,
+        &req.group_id,
+        req.modify_admin.then_some(req.admin_list.as_slice()),
+        req.modify_info
+            .then(|| req.group_info.as_deref().unwrap_or_default()),
+    )?;
+    tx.commit()?;
+    reply(ctx, serde_json::json!({}))
+}
+
+pub fn recover(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+    let req = RecoverGroupRequest {
+        app_id: text(p, "AppId"),
+        group_id: text(p, "GroupId"),
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    let tx = conn.transaction()?;
+    let row = existing_group(&tx, &req.app_id, &req.group_id)?;
+    if row.deleted {
+        let now = ctx.now.timestamp();
+        let deleted_at = row.delete_time.unwrap_or(now);
+        if now - deleted_at > RECOVERY_WINDOW_SECONDS {
+            return Err(ApiFault::not_found(format!(
+                "The group {:?} was deleted more than 30 days ago and cannot be recovered.",
+                req.group_id
+            )));
+        }
+        let (live, _) = store::counts(&tx, &req.app_id)?;
+        if live >= limits::GROUPS_PER_APP as u64 {
+            return Err(too_many_groups(&req.app_id, live));
+        }
+        store::mark_recovered(&tx, &req.app_id, &req.group_id)?;
+        members::add_audience(&tx, &req.app_id, &req.group_id, ctx.default_audience, now)?;
+        tx.commit()?;
+    }
+    reply(ctx, serde_json::json!({ "GroupId": req.group_id }))
+}
+
+pub fn list_by_token(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
+    let req = ListGroupsByTokenRequest {
+        app_id: text(p, "AppId"),
+        sort_type: sort_type(p)?,
+        group_status: match p.integer("GroupStatus")? {
+            Some(code) => GroupStatus::from_code(code)?,
+            None => GroupStatus::All,
+        },
+        next_page_token: page_token(p)?,
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    let mut rows = store::groups_by_seq(
+        conn,
+        &req.app_id,
+        req.sort_type,
+        req.group_status,
+        req.next_page_token,
+        TOKEN_PAGE_GROUPS + 1,
+    )?;
+    let next =
+        (rows.len() > TOKEN_PAGE_GROUPS as usize).then(|| rows[TOKEN_PAGE_GROUPS as usize].seq);
+    rows.truncate(TOKEN_PAGE_GROUPS as usize);
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "GroupId": r.group.group_id,
+                "GroupName": r.group.group_name,
+                "GroupInfo": r.group.group_info,
+                "CreatorId": r.group.creator_id,
+                "AdminList": r.group.admin_list,
+                "Createtime": r.group.createtime,
+                "Delete": r.deleted,
+            })
+        })
+        .collect();
+    let mut body = serde_json::json!({ "GroupList": list, "Hasmore": next.is_some() });
+    if let Some(next) = next {
+        // Lower-case p and a string, as the SDK has it.
+        body["NextpageToken"] = next.to_string().into();
+    }
+    reply(ctx, body)
 }

@@ -16,11 +16,20 @@ use axum::http::StatusCode;
 use rusqlite::Connection;
 use serde_json::Value;
 
-use super::{Context, data_center_param, live_group, reply, text};
+use super::{
+    Context, data_center_param, existing_group, live_group, page_token, reply, sort_type, text,
+    user_id,
+};
 use crate::api::model::{Operation, SendMessageRequest, new_msg_tid};
+use crate::api::ops::messages::{
+    DeleteGroupMessageRequest, DeleteUserMessageRequest, ListGroupMessagesRequest,
+    SendUserMessageRequest,
+};
 use crate::api::validate::{self, limits};
 use crate::emulator::ops::UserSendRequest;
-use crate::emulator::store::{self, GroupRow, NewMessage, members, mutes};
+use crate::emulator::store::{
+    self, AppRecord, GroupRow, MessageQuery, NewMessage, NewUserMessage, members, mutes,
+};
 use crate::emulator::wire::{ApiFault, Params};
 
 /// Checks the 30-types limit and records a new type.
@@ -161,4 +170,176 @@ pub fn user_send(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result
     )?;
     tx.commit()?;
     reply(ctx, serde_json::json!({ "MsgTid": msg_tid }))
+}
+
+pub fn list(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    app: &AppRecord,
+    p: &Params,
+) -> Result<Value, ApiFault> {
+    let page_size = p.integer("PageSize")?.unwrap_or_default();
+    validate::range(
+        "PageSize",
+        page_size,
+        limits::TOKEN_PAGE_SIZE_MIN.into(),
+        limits::TOKEN_PAGE_SIZE_MAX.into(),
+    )?;
+    let req = ListGroupMessagesRequest {
+        app_id: text(p, "AppId"),
+        group_id: text(p, "GroupId"),
+        page_size: page_size as u32,
+        sort_type: sort_type(p)?,
+        msg_type: p.integer("MsgType")?,
+        begin_time: p.integer("BeginTime")?,
+        end_time: p.integer("EndTime")?,
+        next_page_token: page_token(p)?,
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    let group = existing_group(conn, &req.app_id, &req.group_id)?;
+    let now = ctx.now.timestamp();
+    // Messages stay readable for 30 days after the group was deleted, then are purged.
+    if group.deleted
+        && now - group.delete_time.unwrap_or(now) > super::groups::RECOVERY_WINDOW_SECONDS
+    {
+        return Err(ApiFault::not_found(format!(
+            "The group {:?} was deleted more than 30 days ago; its messages are gone.",
+            req.group_id
+        )));
+    }
+    let query = MessageQuery {
+        sort: req.sort_type,
+        msg_type: req.msg_type,
+        from_ms: req.begin_time.map(|t| t.saturating_mul(1000)),
+        // Inclusive to the end of that second.
+        until_ms: req
+            .end_time
+            .map(|t| t.saturating_mul(1000).saturating_add(999)),
+        retention_cutoff_ms: ctx.now.timestamp_millis() - app.retention_seconds() * 1000,
+        token: req.next_page_token,
+        limit: req.page_size + 1,
+    };
+    let mut page = store::messages_page(conn, &req.app_id, &req.group_id, &query)?;
+    let next =
+        (page.len() > req.page_size as usize).then(|| page[req.page_size as usize].group_seq);
+    page.truncate(req.page_size as usize);
+    let total = if page.is_empty() {
+        0
+    } else {
+        store::messages_total(conn, &req.app_id, &req.group_id, &query)?
+    };
+    let list: Vec<Value> = page
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "MsgTid": m.msg_tid,
+                "MsgType": m.msg_type,
+                "Body": m.body,
+                "Sender": { "UserId": m.sender_id, "UserInfo": m.sender_meta_info },
+                "SeqNumber": m.group_seq,
+                "Timestamp": m.sent_at_ms.div_euclid(1000),
+                "TotalMessages": total,
+            })
+        })
+        .collect();
+    reply(
+        ctx,
+        serde_json::json!({
+            "GroupId": req.group_id,
+            "MessageList": list,
+            "Hasmore": next.is_some(),
+            "NextPageToken": next.unwrap_or(0),
+        }),
+    )
+}
+
+/// DeleteLiveMessageGroupMessage: recalls every stored message of the group
+/// with that MsgTid; an unknown one answers 200 all the same.
+pub fn recall(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+    let req = DeleteGroupMessageRequest {
+        app_id: text(p, "AppId"),
+        group_id: text(p, "GroupId"),
+        message_id: text(p, "MessageId"),
+        deleter_id: p.string("DeleterId"),
+        deleter_info: p.string("DeleterInfo"),
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    let tx = conn.transaction()?;
+    live_group(&tx, &req.app_id, &req.group_id)?;
+    store::recall(&tx, &req.app_id, &req.group_id, &req.message_id)?;
+    tx.commit()?;
+    reply(
+        ctx,
+        serde_json::json!({ "GroupId": req.group_id, "MessageId": req.message_id }),
+    )
+}
+
+/// SendLiveMessageUser: the receiver must be online in the app (else 400
+/// InputInvalid: the ID is fine, its state refuses the call); mutes do not
+/// apply; simulated receivers always acknowledge.
+pub fn send_user(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+    let req = SendUserMessageRequest {
+        app_id: text(p, "AppId"),
+        receiver_id: text(p, "ReceiverId"),
+        sender_id: text(p, "SenderId"),
+        sender_info: p.string("SenderInfo"),
+        body: p.string("Body"),
+        msg_type: p.integer("MsgType")?,
+        msg_tid: p.string("MsgTid"),
+        high_reliability: p.boolean("HighReliability")?,
+        storage: p.boolean("Storage")?,
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    user_id("ReceiverId", &req.receiver_id)?;
+    user_id("SenderId", &req.sender_id)?;
+    let tx = conn.transaction()?;
+    if !members::online_in_app(&tx, &req.app_id, &req.receiver_id)? {
+        return Err(ApiFault::input_invalid(format!(
+            "The receiver {:?} is not online.",
+            req.receiver_id
+        )));
+    }
+    let msg_tid = req.msg_tid.clone().unwrap_or_else(new_msg_tid);
+    store::insert_user_message(
+        &tx,
+        &NewUserMessage {
+            app_id: &req.app_id,
+            msg_tid: &msg_tid,
+            sender_id: &req.sender_id,
+            sender_info: req.sender_info.as_deref().unwrap_or_default(),
+            receiver_id: &req.receiver_id,
+            body: req.body.as_deref().unwrap_or_default(),
+            msg_type: req.msg_type.unwrap_or(0),
+            store: req.storage.unwrap_or(false),
+            sent_at: ctx.now.timestamp(),
+        },
+    )?;
+    tx.commit()?;
+    reply(ctx, serde_json::json!({ "MsgTid": msg_tid }))
+}
+
+/// DeleteLiveMessageUserMessage: DeleterId is required in practice (400
+/// InputInvalid without it); an unknown MessageId answers 200.
+pub fn recall_user(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
+    let req = DeleteUserMessageRequest {
+        app_id: text(p, "AppId"),
+        message_id: text(p, "MessageId"),
+        receiver_id: text(p, "ReceiverId"),
+        deleter_id: text(p, "DeleterId"),
+        deleter_info: p.string("DeleterInfo"),
+        data_center: data_center_param(p)?,
+    };
+    req.validate()?;
+    user_id("ReceiverId", &req.receiver_id)?;
+    let tx = conn.transaction()?;
+    store::recall_user_message(&tx, &req.app_id, &req.message_id)?;
+    tx.commit()?;
+    reply(ctx, serde_json::json!({}))
 }

@@ -39,18 +39,47 @@ use super::store::{self, AppRecord, GroupRow};
 use super::wire::{ApiFault, Params};
 use crate::api::model::DataCenter;
 
-/// The operations the emulator serves, with their wire names.
+/// The operations the emulator serves (29 LiveMessage operations and four
+/// emulator-only actions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     // groups
     CreateGroup,
     DeleteGroup,
     ListGroups,
+    DescribeGroup,
+    ModifyGroup,
+    RecoverGroup,
+    ListGroupsByToken,
     // members
+    ListGroupUsers,
+    KickGroupUser,
+    CheckUsersInGroup,
+    CheckUsersOnline,
+    ModifyUserInfo,
+    // messages
     SendMessage,
+    ListGroupMessages,
+    DeleteGroupMessage,
+    SendUserMessage,
+    DeleteUserMessage,
+    // mutes
+    BanGroup,
+    UnbanGroup,
+    AddGroupBand,
+    RemoveGroupBand,
+    ModifyGroupBand,
+    DescribeGroupBand,
+    // apps
+    CreateApp,
+    DescribeApp,
+    ListApps,
+    ModifyAppAudit,
+    ModifyAppCallback,
+    ModifyAppDisable,
+    // emulator-only
     JoinGroup,
     LeaveGroup,
-    // emulator-only
     UserSend,
     AdvanceClock,
 }
@@ -66,12 +95,40 @@ pub enum AppScope {
     EvenDisabled,
 }
 
+/// The five mute-writing operations: 10 calls per second.
+pub const MUTE_CALLS_PER_SECOND: u32 = 10;
+
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 33] = [
         Action::CreateGroup,
         Action::DeleteGroup,
         Action::ListGroups,
+        Action::DescribeGroup,
+        Action::ModifyGroup,
+        Action::RecoverGroup,
+        Action::ListGroupsByToken,
+        Action::ListGroupUsers,
+        Action::KickGroupUser,
+        Action::CheckUsersInGroup,
+        Action::CheckUsersOnline,
+        Action::ModifyUserInfo,
         Action::SendMessage,
+        Action::ListGroupMessages,
+        Action::DeleteGroupMessage,
+        Action::SendUserMessage,
+        Action::DeleteUserMessage,
+        Action::BanGroup,
+        Action::UnbanGroup,
+        Action::AddGroupBand,
+        Action::RemoveGroupBand,
+        Action::ModifyGroupBand,
+        Action::DescribeGroupBand,
+        Action::CreateApp,
+        Action::DescribeApp,
+        Action::ListApps,
+        Action::ModifyAppAudit,
+        Action::ModifyAppCallback,
+        Action::ModifyAppDisable,
         Action::JoinGroup,
         Action::LeaveGroup,
         Action::UserSend,
@@ -79,10 +136,7 @@ impl Action {
     ];
 
     pub fn name(self) -> &'static str {
-        use crate::api::model::{
-            CreateGroupRequest, DeleteGroupRequest, ListGroupsRequest, Operation,
-            SendMessageRequest,
-        };
+        use crate::api::*;
         use crate::emulator::ops::{
             AdvanceClockRequest, JoinGroupRequest, LeaveGroupRequest, UserSendRequest,
         };
@@ -90,7 +144,32 @@ impl Action {
             Action::CreateGroup => CreateGroupRequest::ACTION,
             Action::DeleteGroup => DeleteGroupRequest::ACTION,
             Action::ListGroups => ListGroupsRequest::ACTION,
+            Action::DescribeGroup => DescribeGroupRequest::ACTION,
+            Action::ModifyGroup => ModifyGroupRequest::ACTION,
+            Action::RecoverGroup => RecoverGroupRequest::ACTION,
+            Action::ListGroupsByToken => ListGroupsByTokenRequest::ACTION,
+            Action::ListGroupUsers => ListGroupUsersRequest::ACTION,
+            Action::KickGroupUser => KickGroupUserRequest::ACTION,
+            Action::CheckUsersInGroup => CheckUsersInGroupRequest::ACTION,
+            Action::CheckUsersOnline => CheckUsersOnlineRequest::ACTION,
+            Action::ModifyUserInfo => ModifyUserInfoRequest::ACTION,
             Action::SendMessage => SendMessageRequest::ACTION,
+            Action::ListGroupMessages => ListGroupMessagesRequest::ACTION,
+            Action::DeleteGroupMessage => DeleteGroupMessageRequest::ACTION,
+            Action::SendUserMessage => SendUserMessageRequest::ACTION,
+            Action::DeleteUserMessage => DeleteUserMessageRequest::ACTION,
+            Action::BanGroup => BanGroupRequest::ACTION,
+            Action::UnbanGroup => UnbanGroupRequest::ACTION,
+            Action::AddGroupBand => AddGroupBandRequest::ACTION,
+            Action::RemoveGroupBand => RemoveGroupBandRequest::ACTION,
+            Action::ModifyGroupBand => ModifyGroupBandRequest::ACTION,
+            Action::DescribeGroupBand => DescribeGroupBandRequest::ACTION,
+            Action::CreateApp => CreateAppRequest::ACTION,
+            Action::DescribeApp => DescribeAppRequest::ACTION,
+            Action::ListApps => ListAppsRequest::ACTION,
+            Action::ModifyAppAudit => ModifyAppAuditRequest::ACTION,
+            Action::ModifyAppCallback => ModifyAppCallbackRequest::ACTION,
+            Action::ModifyAppDisable => ModifyAppDisableRequest::ACTION,
             Action::JoinGroup => JoinGroupRequest::ACTION,
             Action::LeaveGroup => LeaveGroupRequest::ACTION,
             Action::UserSend => UserSendRequest::ACTION,
@@ -105,10 +184,37 @@ impl Action {
     /// The required parameters, in the documented order (MissingParameter
     /// names the first one absent). Arrays count in any of their forms.
     pub fn required(self) -> &'static [&'static str] {
+        const APP_GROUP: &[&str] = &["AppId", "GroupId"];
         match self {
-            Action::CreateGroup | Action::DeleteGroup => &["AppId", "GroupId"],
-            Action::ListGroups => &["AppId", "SortType"],
+            Action::CreateGroup
+            | Action::DeleteGroup
+            | Action::DescribeGroup
+            | Action::ModifyGroup
+            | Action::RecoverGroup
+            | Action::BanGroup
+            | Action::UnbanGroup
+            | Action::ModifyGroupBand
+            | Action::DescribeGroupBand => APP_GROUP,
+            Action::ListGroups | Action::ListGroupsByToken => &["AppId", "SortType"],
+            Action::ListGroupUsers | Action::ListGroupMessages => {
+                &["AppId", "GroupId", "PageSize", "SortType"]
+            }
+            Action::KickGroupUser => &["AppId", "GroupId", "KickoffUser"],
+            Action::CheckUsersInGroup => &["AppId", "GroupId", "UserIds"],
+            Action::CheckUsersOnline => &["AppId", "UserIds"],
+            Action::ModifyUserInfo => &["AppId", "UserId"],
             Action::SendMessage => &["AppId", "GroupId", "SenderId"],
+            Action::DeleteGroupMessage => &["AppId", "GroupId", "MessageId"],
+            Action::SendUserMessage => &["AppId", "ReceiverId", "SenderId"],
+            Action::DeleteUserMessage => &["AppId", "MessageId", "ReceiverId"],
+            Action::AddGroupBand => &["AppId", "GroupId", "BannedUsers"],
+            Action::RemoveGroupBand => &["AppId", "GroupId", "UnbannedUsers"],
+            Action::CreateApp => &[],
+            Action::ListApps => &["SortType"],
+            Action::DescribeApp
+            | Action::ModifyAppAudit
+            | Action::ModifyAppCallback
+            | Action::ModifyAppDisable => &["AppId"],
             Action::JoinGroup | Action::LeaveGroup | Action::UserSend => {
                 &["AppId", "GroupId", "UserId"]
             }
@@ -118,7 +224,11 @@ impl Action {
 
     pub fn app_scope(self) -> AppScope {
         match self {
-            Action::AdvanceClock => AppScope::None,
+            Action::CreateApp | Action::ListApps | Action::AdvanceClock => AppScope::None,
+            Action::DescribeApp
+            | Action::ModifyAppAudit
+            | Action::ModifyAppCallback
+            | Action::ModifyAppDisable => AppScope::EvenDisabled,
             _ => AppScope::Enabled,
         }
     }
@@ -130,6 +240,11 @@ impl Action {
             Action::JoinGroup | Action::LeaveGroup | Action::UserSend | Action::AdvanceClock => {
                 None
             }
+            Action::BanGroup
+            | Action::UnbanGroup
+            | Action::AddGroupBand
+            | Action::RemoveGroupBand
+            | Action::ModifyGroupBand => Some(MUTE_CALLS_PER_SECOND),
             _ => Some(crate::api::client::CALLS_PER_SECOND),
         }
     }
@@ -242,6 +357,43 @@ pub fn live_group(conn: &Connection, app_id: &str, group_id: &str) -> Result<Gro
     Ok(group)
 }
 
+/// A user ID under the service's rule (api-family.md §1): letters and
+/// digits, 1–64 bytes, else 400 InputInvalid.
+pub(crate) fn user_id(field: &'static str, value: &str) -> Result<(), ApiFault> {
+    crate::api::validate::id(field, value).map_err(|e| ApiFault::input_invalid(e.to_string()))
+}
+
+/// A list of user IDs: each under [`user_id`]; duplicates collapsed, first
+/// occurrence order kept.
+pub(crate) fn user_list(field: &'static str, ids: Vec<String>) -> Result<Vec<String>, ApiFault> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        user_id(field, &id)?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// A `NextPageToken`: absent, 0 or -1 mean the first page; below -1 is refused.
+pub(crate) fn page_token(p: &Params) -> Result<Option<i64>, ApiFault> {
+    match p.integer("NextPageToken")? {
+        None | Some(0) | Some(-1) => Ok(None),
+        Some(t) if t < -1 => Err(ApiFault::input_invalid(format!(
+            "NextPageToken is {t}; it must be -1, 0 or a token from a previous page"
+        ))),
+        Some(t) => Ok(Some(t)),
+    }
+}
+
+/// A `SortType` code (1 ascending, 2 descending).
+pub(crate) fn sort_type(p: &Params) -> Result<crate::api::model::SortType, ApiFault> {
+    Ok(crate::api::model::SortType::from_code(
+        p.integer("SortType")?.unwrap_or_default(),
+    )?)
+}
+
 pub(crate) fn text(p: &Params, name: &str) -> String {
     p.string(name).unwrap_or_default()
 }
@@ -263,16 +415,44 @@ pub fn handle(
     p: &Params,
 ) -> Result<Value, ApiFault> {
     check_required(p, action.required())?;
-    let _app = check_app(conn, p, action.app_scope())?;
-    match action {
-        Action::CreateGroup => groups::create(conn, ctx, p),
-        Action::DeleteGroup => groups::delete(conn, ctx, p),
-        Action::ListGroups => groups::list_by_page(conn, ctx, p),
-        Action::SendMessage => messages::send(conn, ctx, p),
-        Action::JoinGroup => members::join(conn, ctx, p),
-        Action::LeaveGroup => members::leave(conn, ctx, p),
-        Action::UserSend => messages::user_send(conn, ctx, p),
-        Action::AdvanceClock => advance_clock(ctx, p),
+    let app = check_app(conn, p, action.app_scope())?;
+    match (action, app) {
+        (Action::CreateGroup, _) => groups::create(conn, ctx, p),
+        (Action::DeleteGroup, _) => groups::delete(conn, ctx, p),
+        (Action::ListGroups, _) => groups::list_by_page(conn, ctx, p),
+        (Action::DescribeGroup, _) => groups::describe(conn, ctx, p),
+        (Action::ModifyGroup, _) => groups::modify(conn, ctx, p),
+        (Action::RecoverGroup, _) => groups::recover(conn, ctx, p),
+        (Action::ListGroupsByToken, _) => groups::list_by_token(conn, ctx, p),
+        (Action::ListGroupUsers, _) => members::list_users(conn, ctx, p),
+        (Action::KickGroupUser, _) => members::kick(conn, ctx, p),
+        (Action::CheckUsersInGroup, _) => members::check_in_group(conn, ctx, p),
+        (Action::CheckUsersOnline, _) => members::check_online(conn, ctx, p),
+        (Action::ModifyUserInfo, _) => members::modify_user_info(conn, ctx, p),
+        (Action::SendMessage, _) => messages::send(conn, ctx, p),
+        (Action::ListGroupMessages, Some(app)) => messages::list(conn, ctx, &app, p),
+        (Action::DeleteGroupMessage, _) => messages::recall(conn, ctx, p),
+        (Action::SendUserMessage, _) => messages::send_user(conn, ctx, p),
+        (Action::DeleteUserMessage, _) => messages::recall_user(conn, ctx, p),
+        (Action::BanGroup, _) => mutes::ban(conn, ctx, p),
+        (Action::UnbanGroup, _) => mutes::unban(conn, ctx, p),
+        (Action::AddGroupBand, _) => mutes::add(conn, ctx, p),
+        (Action::RemoveGroupBand, _) => mutes::remove(conn, ctx, p),
+        (Action::ModifyGroupBand, _) => mutes::modify(conn, ctx, p),
+        (Action::DescribeGroupBand, _) => mutes::describe(conn, ctx, p),
+        (Action::CreateApp, _) => apps::create(conn, ctx, p),
+        (Action::ListApps, _) => apps::list(conn, ctx, p),
+        (Action::DescribeApp, Some(app)) => apps::describe(ctx, &app),
+        (Action::ModifyAppAudit, Some(app)) => apps::modify_audit(conn, ctx, app, p),
+        (Action::ModifyAppCallback, Some(app)) => apps::modify_callback(conn, ctx, app, p),
+        (Action::ModifyAppDisable, Some(app)) => apps::modify_disable(conn, ctx, app, p),
+        (Action::JoinGroup, _) => members::join(conn, ctx, p),
+        (Action::LeaveGroup, _) => members::leave(conn, ctx, p),
+        (Action::UserSend, _) => messages::user_send(conn, ctx, p),
+        (Action::AdvanceClock, _) => advance_clock(ctx, p),
+        (action, None) => Err(ApiFault::server_error(format!(
+            "{action} needs its app record (an emulator bug)."
+        ))),
     }
 }
 

@@ -6,28 +6,23 @@ use super::*;
 impl App {
     pub(super) fn overlay_key(&mut self, overlay: Overlay, key: Key, ev: KeyEvent) {
         match overlay {
-            Overlay::Help { mut scroll } => match self.keymap.action(&key) {
-                Some(Action::Quit | Action::Back | Action::Help) => {}
-                Some(Action::Down) => {
-                    scroll += 1;
-                    self.overlay = Some(Overlay::Help { scroll });
-                }
-                Some(Action::Up) => {
-                    scroll = scroll.saturating_sub(1);
-                    self.overlay = Some(Overlay::Help { scroll });
-                }
-                Some(Action::PageDown) => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll + 10,
-                    });
-                }
-                Some(Action::PageUp) => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(10),
-                    });
-                }
-                _ => self.overlay = Some(Overlay::Help { scroll }),
-            },
+            Overlay::Help { scroll } => {
+                // Scrolling stops at the last line (drawing shows what fits).
+                let last = super::super::panes::help::lines(&self.keymap, &self.theme, 100)
+                    .len()
+                    .saturating_sub(1);
+                let scroll = match self.keymap.action(&key) {
+                    Some(Action::Quit | Action::Back | Action::Help) => return,
+                    Some(Action::Down) => scroll + 1,
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::PageDown) => scroll + 10,
+                    Some(Action::PageUp) => scroll.saturating_sub(10),
+                    _ => scroll,
+                };
+                self.overlay = Some(Overlay::Help {
+                    scroll: scroll.min(last),
+                });
+            }
             Overlay::Create(mut form) => {
                 match self.text_action(&key) {
                     Some(Action::Back) => return, // closed; the form is dropped
@@ -49,7 +44,9 @@ impl App {
                         Action::PageDown => 10,
                         _ => -10,
                     };
-                    scroll = scroll.saturating_add_signed(d);
+                    scroll = scroll
+                        .saturating_add_signed(d)
+                        .min(self.compose.sent.len().saturating_sub(1));
                     self.overlay = Some(Overlay::SentLog { scroll });
                 }
                 _ => self.overlay = Some(Overlay::SentLog { scroll }),

@@ -3,7 +3,9 @@
 use super::*;
 
 impl App {
-    /// Key hints for the status bar, from the key map in force.
+    /// Key hints for the status bar, from the key map in force: those of the
+    /// dialog on top, else of the focused pane. [`App::pinned_hints`] go
+    /// after them, always visible.
     pub fn hints(&self) -> Vec<(String, &'static str)> {
         let k = |a: Action| self.keymap.first(a);
         let mut out = Vec::new();
@@ -12,6 +14,38 @@ impl App {
                 out.push((key, what));
             }
         };
+        match &self.overlay {
+            Some(Overlay::Help { .. } | Overlay::SentLog { .. }) => {
+                add(Action::Down, "scroll");
+                add(Action::PageDown, "page");
+                return out;
+            }
+            Some(Overlay::Create(_)) => {
+                add(Action::Open, "create");
+                add(Action::NextPane, "next field");
+                return out;
+            }
+            Some(Overlay::Confirm(d)) => {
+                add(
+                    Action::Open,
+                    if d.typed.is_some() {
+                        "confirm once typed"
+                    } else {
+                        "press button"
+                    },
+                );
+                add(Action::NextPane, "switch button");
+                return out;
+            }
+            Some(Overlay::BulkSummary(s)) => {
+                if !s.failed_sends.is_empty() || !s.unknown_sends.is_empty() {
+                    add(Action::Queue, "keep unsent in outbox");
+                }
+                add(Action::Open, "close");
+                return out;
+            }
+            None => {}
+        }
         if let Some(room) = &self.rooms.open {
             return room.hints();
         }
@@ -26,16 +60,14 @@ impl App {
                 add(Action::Filter, "filter");
                 add(Action::PageDown, "next page");
                 add(Action::PageUp, "prev");
-                add(Action::Sort, "sort");
-                add(Action::Status, "status");
-                add(Action::Create, "create");
-                add(Action::Delete, "delete");
                 add(Action::Compose, "compose");
                 add(Action::Mark, "mark");
+                add(Action::Delete, "delete");
+                add(Action::Create, "create");
+                add(Action::Sort, "sort");
+                add(Action::Status, "status");
                 add(Action::Outbox, "outbox");
                 add(Action::CommandLine, "cmd");
-                add(Action::Help, "help");
-                add(Action::Quit, "quit");
             }
             Focus::Detail => {
                 add(Action::Down, "scroll");
@@ -43,8 +75,6 @@ impl App {
                 add(Action::CopyId, "copy id");
                 add(Action::Compose, "compose");
                 add(Action::Delete, "delete");
-                add(Action::Help, "help");
-                add(Action::Quit, "quit");
             }
             Focus::Outbox => {
                 add(Action::RetryNow, "retry now");
@@ -52,16 +82,37 @@ impl App {
                 add(Action::Discard, "discard");
                 add(Action::ResendAnyway, "resend unknown");
                 add(Action::Back, "back");
-                add(Action::Help, "help");
             }
             Focus::Compose => {
                 add(Action::Send, "send");
                 add(Action::NextPane, "next field");
-                add(Action::Back, "back");
                 add(Action::EditExternal, "$EDITOR");
                 add(Action::Queue, "outbox");
                 add(Action::NewTid, "new MsgTid");
             }
+        }
+        out
+    }
+
+    /// The hints pinned at the right of the status bar: how to get help and
+    /// how to leave, as they work where the focus is (in a text field `q` is
+    /// text, so Esc and ctrl-c are what leave).
+    pub fn pinned_hints(&self) -> Vec<(String, &'static str)> {
+        let k = |a: Action| self.keymap.first(a);
+        let mut out = Vec::new();
+        let typing = self.command.is_some()
+            || self.browser.filter_editing
+            || self.focus == Focus::Compose && self.overlay.is_none()
+            || matches!(&self.overlay, Some(Overlay::Create(_)))
+            || matches!(&self.overlay, Some(Overlay::Confirm(d)) if d.typed.is_some());
+        if self.overlay.is_some() {
+            out.extend(k(Action::Back).map(|key| (key, "close")));
+        } else if typing {
+            out.extend(k(Action::Back).map(|key| (key, "back")));
+            out.push(("ctrl-c".to_string(), "quit"));
+        } else {
+            out.extend(k(Action::Help).map(|key| (key, "help")));
+            out.extend(k(Action::Quit).map(|key| (key, "quit")));
         }
         out
     }

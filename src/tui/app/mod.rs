@@ -71,6 +71,8 @@ pub struct Context {
     pub data_dir: Option<PathBuf>,
     /// The audit log the outbox records person-initiated actions in.
     pub audit: Option<Arc<AuditLog>>,
+    /// The multiplexer OSC 52 must be wrapped for (tmux, screen), if any.
+    pub multiplexer: super::terminal::Multiplexer,
 }
 
 impl Context {
@@ -92,6 +94,7 @@ impl Context {
             catalogue: Catalogue::builtin(),
             data_dir: None,
             audit: None,
+            multiplexer: super::terminal::Multiplexer::None,
         }
     }
 }
@@ -164,6 +167,8 @@ pub struct App {
     pub outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
+    /// Read-only: the disabled actions the user was already told about.
+    said_read_only: std::collections::BTreeSet<Action>,
 }
 
 impl App {
@@ -219,6 +224,7 @@ impl App {
             drafts,
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
+            said_read_only: Default::default(),
             ctx,
         })
     }
@@ -341,6 +347,19 @@ impl App {
         }
         if self.browser.filter_editing {
             self.filter_key(key, ev);
+            return;
+        }
+        if self.keymap.action(&key).is_none()
+            && let Some(action) = self.keymap.disabled(&key)
+            && !matches!(self.focus, Focus::Compose)
+        {
+            // Said once per action: a second press needs no second reminder.
+            if self.said_read_only.insert(action) {
+                self.status.flash(
+                    ToastKind::Warning,
+                    format!("read-only: {} is disabled", action.name().replace('_', " ")),
+                );
+            }
             return;
         }
         match self.focus {
@@ -519,8 +538,18 @@ impl App {
             Action::CopyId => match self.browser.selected_group() {
                 Some(g) => {
                     let id = g.group_id.clone();
-                    self.status
-                        .flash(ToastKind::Success, format!("Copied GroupId {id} (OSC 52)"));
+                    // Say what was done: the terminal may ignore the request.
+                    let via = match self.ctx.multiplexer {
+                        super::terminal::Multiplexer::None => "",
+                        super::terminal::Multiplexer::Tmux => ", wrapped for tmux",
+                        super::terminal::Multiplexer::Screen => ", wrapped for screen",
+                    };
+                    self.status.flash(
+                        ToastKind::Info,
+                        format!(
+                            "Asked the terminal to copy GroupId {id} (OSC 52{via}); some terminals ignore it"
+                        ),
+                    );
                     self.effects.push(Effect::Copy(id));
                 }
                 None => self.no_selection(),
@@ -726,7 +755,7 @@ impl App {
             return;
         }
         let in_detail = {
-            let a = self.detail.area;
+            let a = self.detail.area.get();
             ev.column >= a.x
                 && ev.column < a.x + a.width
                 && ev.row >= a.y

@@ -36,10 +36,12 @@ pub struct BrowserState {
     pub visible: Vec<usize>,
     /// Index into `visible`.
     pub selected: usize,
-    /// First visible row drawn (scroll position).
-    pub offset: usize,
-    /// Where the rows were drawn last (for mouse clicks).
-    pub rows_area: Rect,
+    /// First visible row drawn (scroll position; kept by drawing so the
+    /// selection stays in view).
+    pub offset: std::cell::Cell<usize>,
+    /// Where the rows were drawn in the last frame (for mouse clicks); reset
+    /// at the start of every frame.
+    pub rows_area: std::cell::Cell<Rect>,
     /// Select this group when the next page arrives (after a create).
     pub select_after_load: Option<String>,
     /// Marked groups (by GroupId), kept across pages: m and d act on them all.
@@ -60,8 +62,8 @@ impl BrowserState {
             filter_editing: false,
             visible: Vec::new(),
             selected: 0,
-            offset: 0,
-            rows_area: Rect::default(),
+            offset: std::cell::Cell::new(0),
+            rows_area: std::cell::Cell::new(Rect::default()),
             select_after_load: None,
             marked: Default::default(),
             applied_filter: None,
@@ -171,11 +173,11 @@ impl BrowserState {
 
     /// Selects the row drawn at screen row `y`, if there is one.
     pub fn click(&mut self, x: u16, y: u16) -> bool {
-        let a = self.rows_area;
+        let a = self.rows_area.get();
         if x < a.x || x >= a.x + a.width || y < a.y || y >= a.y + a.height {
             return false;
         }
-        let index = self.offset + usize::from(y - a.y);
+        let index = self.offset.get() + usize::from(y - a.y);
         if index < self.visible.len() {
             self.selected = index;
             true
@@ -184,10 +186,19 @@ impl BrowserState {
         }
     }
 
+    /// The query whose rows are on screen (the requested one before any loaded).
+    pub fn shown(&self) -> &ListGroupsRequest {
+        self.loaded.as_ref().unwrap_or(&self.query)
+    }
+
     /// "page 3/42 · 831 groups", or what is known so far.
+    /// The page on screen: the rows shown stay labelled as their own page
+    /// while another one loads.
     pub fn page_label(&self) -> String {
-        let page = self.query.page_number;
-        match (self.total, self.page_count()) {
+        let shown = self.shown();
+        let page = shown.page_number;
+        let pages = self.total.map(|t| page_count(t, shown.page_size));
+        match (self.total, pages) {
             (Some(total), Some(pages)) => {
                 let noun = if total == 1 { "group" } else { "groups" };
                 format!("page {page}/{pages} · {total} {noun}")
@@ -218,7 +229,7 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut BrowserState,
+    state: &BrowserState,
     theme: &Theme,
     clock: &Clock,
     focused: bool,
@@ -227,7 +238,7 @@ pub fn draw(
     if area.width < 3 || area.height < 3 {
         return;
     }
-    let q = &state.query;
+    let q = state.shown();
     let mut title = vec![
         Span::styled(" Groups ", theme.title()),
         Span::raw(state.page_label()),
@@ -252,7 +263,10 @@ pub fn draw(
         ));
     }
     if busy {
-        title.push(Span::styled("loading… ", theme.warning()));
+        title.push(Span::styled(
+            format!("loading page {}… ", state.query.page_number),
+            theme.warning(),
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -304,7 +318,6 @@ pub fn draw(
     }
 
     if state.loaded.is_none() {
-        state.rows_area = Rect::default();
         let text = if busy {
             "Loading groups…"
         } else {
@@ -314,7 +327,6 @@ pub fn draw(
         return;
     }
     if state.visible.is_empty() {
-        state.rows_area = Rect::default();
         let text = if state.groups.is_empty() {
             "No groups on this page. c creates one."
         } else {
@@ -326,24 +338,24 @@ pub fn draw(
 
     // Header row + the rows that fit.
     let rows_height = usize::from(table_area.height.saturating_sub(1));
-    state.selected = state.selected.min(state.visible.len() - 1);
+    let selected = state.selected.min(state.visible.len() - 1);
     if rows_height == 0 {
         return;
     }
-    if state.selected < state.offset {
-        state.offset = state.selected;
-    } else if state.selected >= state.offset + rows_height {
-        state.offset = state.selected + 1 - rows_height;
+    let mut offset = state.offset.get();
+    if selected < offset {
+        offset = selected;
+    } else if selected >= offset + rows_height {
+        offset = selected + 1 - rows_height;
     }
-    state.offset = state
-        .offset
-        .min(state.visible.len().saturating_sub(rows_height));
-    state.rows_area = Rect::new(
+    let offset = offset.min(state.visible.len().saturating_sub(rows_height));
+    state.offset.set(offset);
+    state.rows_area.set(Rect::new(
         table_area.x,
         table_area.y + 1,
         table_area.width,
         table_area.height - 1,
-    );
+    ));
 
     let wide = table_area.width >= 100;
     // Below 78 columns (the browser beside the detail pane) the date drops its year.
@@ -359,8 +371,8 @@ pub fn draw(
         Constraint::Length(created_w),
         Constraint::Length(8),
     ];
-    let end = (state.offset + rows_height).min(state.visible.len());
-    let rows: Vec<Row> = state.visible[state.offset..end]
+    let end = (offset + rows_height).min(state.visible.len());
+    let rows: Vec<Row> = state.visible[offset..end]
         .iter()
         .map(|&i| {
             let g = &state.groups[i];
@@ -410,7 +422,7 @@ pub fn draw(
         .header(header)
         .column_spacing(1)
         .row_highlight_style(selected_style);
-    let mut ts = TableState::default().with_selected(Some(state.selected - state.offset));
+    let mut ts = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut ts);
 }
 

@@ -132,6 +132,8 @@ pub struct ComposeState {
     /// may have reached the service (decides how the outbox keeps it).
     pub last_failure: Option<(String, LastError, Disposition)>,
     pub sent: Vec<SentEntry>,
+    /// Why the last typed character was refused (shown until the next key).
+    pub refused: Option<String>,
     /// A MsgType number that is not in the catalogue (from a draft or an outbox
     /// entry), kept as it is until the moderator picks a catalogue type.
     pub other_type: Option<i64>,
@@ -155,6 +157,7 @@ impl ComposeState {
             last_failure: None,
             sent: Vec::new(),
             other_type: None,
+            refused: None,
         };
         if let Some(t) = catalogue.types.first() {
             s.body.set_text(&t.body);
@@ -286,8 +289,16 @@ impl ComposeState {
                     && let KeyCode::Char(c) = ev.code
                     && !(c.is_ascii_digit() || c == '-')
                 {
-                    return true; // swallow: numbers only
+                    // Refused, and said so: a key that does nothing looks broken.
+                    let name = if self.field == Field::Weight {
+                        "Weight (priority)"
+                    } else {
+                        "StaticsIncrease (counts toward stats)"
+                    };
+                    self.refused = Some(format!("{name} takes a number: {c:?} was not typed"));
+                    return true;
                 }
+                self.refused = None;
                 let Some(input) = self.input_mut() else {
                     return false;
                 };
@@ -485,7 +496,7 @@ impl ComposeState {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut ComposeState,
+    state: &ComposeState,
     catalogue: &Catalogue,
     theme: &Theme,
     clock: &Clock,
@@ -651,19 +662,25 @@ pub fn draw(
         );
         y += 1;
     }
-    // Weight, StaticsIncrease and the two toggles share a line.
-    if y < bottom {
-        let mut spans = Vec::new();
-        let check = |b: bool| if b { "[x]" } else { "[ ]" };
-        for (name, f, value) in [
-            ("Weight ", Field::Weight, state.weight.value().to_string()),
+    // Weight and StaticsIncrease on one line, the two toggles on the next,
+    // each with the moderator's word beside the API name.
+    let check = |b: bool| if b { "[x]" } else { "[ ]" };
+    let rows = [
+        vec![
             (
-                "  Statics ",
+                "Weight/priority ",
+                Field::Weight,
+                state.weight.value().to_string(),
+            ),
+            (
+                "  StaticsIncrease/counts toward stats ",
                 Field::Statics,
                 state.statics.value().to_string(),
             ),
+        ],
+        vec![
             (
-                "  NoStorage ",
+                "NoStorage ",
                 Field::NoStorage,
                 check(state.no_storage).to_string(),
             ),
@@ -672,7 +689,39 @@ pub fn draw(
                 Field::NoCache,
                 check(state.no_cache).to_string(),
             ),
-        ] {
+        ],
+    ];
+    // Pack each row's items into lines that fit the pane (never cut a label).
+    let mut lines: Vec<Vec<(&str, Field, String)>> = Vec::new();
+    for row in rows {
+        let mut line: Vec<(&str, Field, String)> = Vec::new();
+        let mut used = 0usize;
+        for (name, f, value) in row {
+            let name = if line.is_empty() {
+                name.trim_start()
+            } else {
+                name
+            };
+            let item_w = name.chars().count() + value.chars().count().max(3);
+            if !line.is_empty() && used + item_w > usize::from(w) {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+                let name = name.trim_start();
+                used += name.chars().count() + value.chars().count().max(3);
+                line.push((name, f, value));
+                continue;
+            }
+            used += item_w;
+            line.push((name, f, value));
+        }
+        lines.push(line);
+    }
+    for line in lines {
+        if y >= bottom {
+            break;
+        }
+        let mut spans = Vec::new();
+        for (name, f, value) in line {
             spans.push(Span::styled(name, label_style(f)));
             let vs = if focused && state.field == f {
                 theme.selected()
@@ -731,6 +780,8 @@ pub fn draw(
     if result_rows > 0 && y < bottom {
         let line = if sending {
             Line::styled("Sending…", theme.warning())
+        } else if let Some(why) = state.refused.as_ref().filter(|_| focused) {
+            Line::styled(format!("! {why}"), theme.warning())
         } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
             Line::styled(format!("✗ {problem}"), theme.error())
         } else if let Some((ok, text)) = &state.last {

@@ -1,6 +1,8 @@
 //! Every field of the selected group; GroupInfo pretty-printed when it is JSON,
 //! scrollable when long (GroupInfo may be 32 KB).
 
+use std::cell::{Cell, RefCell};
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -16,14 +18,18 @@ use crate::tui::theme::Theme;
 pub struct DetailState {
     pub scroll: usize,
     /// Lines of content below the fixed fields, as last laid out.
-    pub content_len: usize,
+    pub content_len: Cell<usize>,
     /// Height of the scrolled area last drawn.
-    pub viewport: usize,
-    pub area: Rect,
+    pub viewport: Cell<usize>,
+    /// Where the pane was drawn in the last frame (for the mouse wheel);
+    /// reset at the start of every frame.
+    pub area: Cell<Rect>,
     /// GroupInfo laid out for (group id, info length, width): pretty-printing
     /// 32 KB of JSON on every frame would be wasted work.
-    cache: Option<(String, usize, u16, InfoKind, Vec<String>)>,
+    cache: RefCell<Option<InfoCache>>,
 }
+
+type InfoCache = (String, usize, u16, InfoKind, Vec<String>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InfoKind {
@@ -40,7 +46,7 @@ impl DetailState {
             .min(self.max_scroll());
     }
     pub fn page(&mut self, down: bool) {
-        let step = self.viewport.saturating_sub(1).max(1) as isize;
+        let step = self.viewport.get().saturating_sub(1).max(1) as isize;
         self.scroll_by(if down { step } else { -step });
     }
     pub fn top(&mut self) {
@@ -50,7 +56,7 @@ impl DetailState {
         self.scroll = self.max_scroll();
     }
     fn max_scroll(&self) -> usize {
-        self.content_len.saturating_sub(self.viewport)
+        self.content_len.get().saturating_sub(self.viewport.get())
     }
 }
 
@@ -151,13 +157,13 @@ pub fn reindent_json(json: &str) -> String {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut DetailState,
+    state: &DetailState,
     group: Option<&Group>,
     theme: &Theme,
     clock: &Clock,
     focused: bool,
 ) {
-    state.area = area;
+    state.area.set(area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
@@ -168,7 +174,7 @@ pub fn draw(
         return;
     }
     let Some(g) = group else {
-        state.content_len = 0;
+        state.content_len.set(0);
         frame.render_widget(
             Paragraph::new(Span::styled("No group selected.", theme.dim())),
             inner,
@@ -223,12 +229,13 @@ pub fn draw(
     ]));
 
     let width = inner.width.saturating_sub(2).max(1);
-    let stale = !matches!(&state.cache, Some((id, len, w, _, _)) if *id == g.group_id && *len == g.group_info.len() && *w == width);
+    let stale = !matches!(&*state.cache.borrow(), Some((id, len, w, _, _)) if *id == g.group_id && *len == g.group_info.len() && *w == width);
     if stale {
         let (kind, l) = info_lines(&g.group_info, width);
-        state.cache = Some((g.group_id.clone(), g.group_info.len(), width, kind, l));
+        *state.cache.borrow_mut() = Some((g.group_id.clone(), g.group_info.len(), width, kind, l));
     }
-    let (kind, info) = match &state.cache {
+    let cache = state.cache.borrow();
+    let (kind, info) = match &*cache {
         Some((_, _, _, kind, l)) => (*kind, l.as_slice()),
         None => (InfoKind::Empty, &[][..]),
     };
@@ -245,11 +252,11 @@ pub fn draw(
     // Fixed fields, then the scrolled GroupInfo; the scroll moves everything so
     // that a short terminal can still reach every field.
     let total = lines.len() + info.len();
-    state.content_len = total;
-    state.viewport = usize::from(inner.height);
-    state.scroll = state.scroll.min(total.saturating_sub(state.viewport));
-    let start = state.scroll;
-    let end = (start + state.viewport).min(total);
+    let viewport = usize::from(inner.height);
+    state.content_len.set(total);
+    state.viewport.set(viewport);
+    let start = state.scroll.min(total.saturating_sub(viewport));
+    let end = (start + viewport).min(total);
     let mut shown: Vec<Line> = Vec::with_capacity(end - start);
     for i in start..end {
         if i < lines.len() {
@@ -259,7 +266,7 @@ pub fn draw(
         }
     }
     frame.render_widget(Paragraph::new(shown), inner);
-    if total > state.viewport && inner.width > 12 {
+    if total > viewport && inner.width > 12 {
         let pos = format!(" {}-{}/{} ", start + 1, end, total);
         let w = pos.len() as u16;
         frame.render_widget(

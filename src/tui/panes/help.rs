@@ -67,7 +67,7 @@ pub fn draw(
     keymap: &KeyMap,
     theme: &Theme,
     read_only: bool,
-    scroll: &mut usize,
+    scroll: usize,
 ) {
     let rect = super::centered(area, 90, area.height.saturating_sub(2).max(3));
     frame.render_widget(Clear, rect);
@@ -90,10 +90,10 @@ pub fn draw(
     frame.render_widget(block, rect);
     let all = lines(keymap, theme, usize::from(inner.width));
     let max = all.len().saturating_sub(usize::from(inner.height));
-    *scroll = (*scroll).min(max);
+    let scroll = scroll.min(max);
     let shown: Vec<Line> = all
         .into_iter()
-        .skip(*scroll)
+        .skip(scroll)
         .take(usize::from(inner.height))
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);

@@ -21,7 +21,8 @@ pub struct OutboxState {
     /// False until the worker first answered (or when there is no outbox).
     pub loaded: bool,
     pub selected: usize,
-    pub offset: usize,
+    /// First row drawn (scroll position; kept by drawing).
+    pub offset: std::cell::Cell<usize>,
 }
 
 impl OutboxState {
@@ -102,7 +103,7 @@ fn state_label(state: State) -> &'static str {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    state: &mut OutboxState,
+    state: &OutboxState,
     theme: &Theme,
     clock: &Clock,
     focused: bool,
@@ -163,13 +164,15 @@ pub fn draw(
         return;
     }
     let n = state.snapshot.entries.len();
-    state.selected = state.selected.min(n - 1);
-    if state.selected < state.offset {
-        state.offset = state.selected;
-    } else if state.selected >= state.offset + rows_height {
-        state.offset = state.selected + 1 - rows_height;
+    let selected = state.selected.min(n - 1);
+    let mut offset = state.offset.get();
+    if selected < offset {
+        offset = selected;
+    } else if selected >= offset + rows_height {
+        offset = selected + 1 - rows_height;
     }
-    state.offset = state.offset.min(n.saturating_sub(rows_height));
+    let offset = offset.min(n.saturating_sub(rows_height));
+    state.offset.set(offset);
     let wide = table_area.width >= 110;
     let widths: Vec<Constraint> = if wide {
         vec![
@@ -194,8 +197,8 @@ pub fn draw(
             Constraint::Length(8),
         ]
     };
-    let end = (state.offset + rows_height).min(n);
-    let rows: Vec<Row> = state.snapshot.entries[state.offset..end]
+    let end = (offset + rows_height).min(n);
+    let rows: Vec<Row> = state.snapshot.entries[offset..end]
         .iter()
         .map(|e| {
             let body: String = e
@@ -268,6 +271,6 @@ pub fn draw(
         .header(header)
         .column_spacing(1)
         .row_highlight_style(selected_style);
-    let mut ts = TableState::default().with_selected(Some(state.selected - state.offset));
+    let mut ts = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut ts);
 }

@@ -16,7 +16,7 @@ pub fn draw(
     frame: &mut Frame,
     area: Rect,
     sent: &[SentEntry],
-    scroll: &mut usize,
+    scroll: usize,
     theme: &Theme,
     clock: &Clock,
 ) {
@@ -38,11 +38,11 @@ pub fn draw(
         return;
     }
     let rows_height = usize::from(inner.height.saturating_sub(1));
-    *scroll = (*scroll).min(sent.len().saturating_sub(rows_height.max(1)));
+    let scroll = scroll.min(sent.len().saturating_sub(rows_height.max(1)));
     let rows: Vec<Row> = sent
         .iter()
         .rev()
-        .skip(*scroll)
+        .skip(scroll)
         .take(rows_height)
         .map(|e| {
             Row::new(vec![

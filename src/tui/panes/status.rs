@@ -91,13 +91,41 @@ impl StatusState {
     }
 }
 
+/// The status bar: the last error, else a toast, else key hints, with
+/// `pinned` hints (help, quit) always at the right edge.
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
     s: &StatusState,
     hints: &[(String, &str)],
+    pinned: &[(String, &str)],
     theme: &Theme,
 ) {
+    let pinned_w: usize = pinned
+        .iter()
+        .map(|(k, what)| k.chars().count() + what.chars().count() + 3)
+        .sum();
+    // An error or a toast gets the whole line (an error's RequestId matters
+    // more than a hint); the pinned hints are back with the other hints.
+    let showing_hints = s.error.is_none() && s.toast.is_none();
+    let (area, right) = if showing_hints && pinned_w > 0 && usize::from(area.width) > pinned_w + 10
+    {
+        let w = pinned_w as u16;
+        (
+            Rect::new(area.x, area.y, area.width - w, 1),
+            Some(Rect::new(area.x + area.width - w, area.y, w, 1)),
+        )
+    } else {
+        (area, None)
+    };
+    if let Some(right) = right {
+        let mut spans = Vec::new();
+        for (keys, what) in pinned {
+            spans.push(Span::styled(format!(" {keys}"), theme.accent()));
+            spans.push(Span::styled(format!(" {what} "), theme.dim()));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), right);
+    }
     let w = usize::from(area.width);
     let line = if let Some(e) = &s.error {
         let mut text = format!("✗ {}: {}", e.code, e.message);
@@ -119,7 +147,7 @@ pub fn draw(
         let mut spans = Vec::new();
         let mut used = 0;
         for (keys, what) in hints {
-            let piece = keys.len() + what.len() + 3;
+            let piece = keys.chars().count() + what.chars().count() + 3;
             if used + piece > w {
                 break;
             }

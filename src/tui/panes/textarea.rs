@@ -17,7 +17,8 @@ pub struct TextArea {
     /// Cursor position in chars within the line.
     col: usize,
     /// First line shown.
-    top: usize,
+    /// The first line shown (scroll), kept by drawing so the cursor stays in view.
+    top: std::cell::Cell<usize>,
 }
 
 impl Default for TextArea {
@@ -36,7 +37,7 @@ impl TextArea {
             lines: vec![String::new()],
             row: 0,
             col: 0,
-            top: 0,
+            top: std::cell::Cell::new(0),
         };
         t.set_text(text);
         t
@@ -48,7 +49,7 @@ impl TextArea {
         self.lines = text.split('\n').map(str::to_string).collect();
         self.row = self.lines.len() - 1;
         self.col = self.lines[self.row].chars().count();
-        self.top = 0;
+        self.top.set(0);
     }
 
     pub fn text(&self) -> String {
@@ -207,15 +208,15 @@ impl TextArea {
     }
 
     /// Draws the visible part; places the cursor when `focused`.
-    pub fn draw(&mut self, frame: &mut Frame, area: Rect, style: Style, focused: bool) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, style: Style, focused: bool) {
         if area.width == 0 || area.height == 0 {
             return;
         }
         let h = usize::from(area.height);
-        if self.row < self.top {
-            self.top = self.row;
-        } else if self.row >= self.top + h {
-            self.top = self.row + 1 - h;
+        if self.row < self.top.get() {
+            self.top.set(self.row);
+        } else if self.row >= self.top.get() + h {
+            self.top.set(self.row + 1 - h);
         }
         // Horizontal scroll so the cursor column stays in view.
         let cursor_x: usize = self.lines[self.row]
@@ -228,7 +229,7 @@ impl TextArea {
         let shown: Vec<Line> = self
             .lines
             .iter()
-            .skip(self.top)
+            .skip(self.top.get())
             .take(h)
             .map(|l| {
                 let mut skipped = 0;
@@ -247,7 +248,7 @@ impl TextArea {
         frame.render_widget(Paragraph::new(shown), area);
         if focused {
             let x = area.x + (cursor_x - left).min(w - 1) as u16;
-            let y = area.y + (self.row - self.top) as u16;
+            let y = area.y + (self.row - self.top.get()) as u16;
             frame.set_cursor_position(Position::new(x, y));
         }
     }

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses a different part of it
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ pub struct Console {
     pub bytes: Arc<Mutex<Vec<u8>>>,
     pub writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Set by the reader thread once the terminal is closed and read to the end.
+    drained: Arc<AtomicBool>,
     _home: Option<tempfile::TempDir>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
@@ -66,9 +69,11 @@ impl Console {
             0,
         )));
         let bytes = Arc::new(Mutex::new(Vec::new()));
+        let drained = Arc::new(AtomicBool::new(false));
         {
             let parser = parser.clone();
             let bytes = bytes.clone();
+            let drained = drained.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 8192];
                 loop {
@@ -80,6 +85,7 @@ impl Console {
                         }
                     }
                 }
+                drained.store(true, Ordering::SeqCst);
             });
         }
         Self {
@@ -88,6 +94,7 @@ impl Console {
             bytes,
             writer,
             child,
+            drained,
             _home: None,
             _master: pair.master,
         }
@@ -99,32 +106,47 @@ impl Console {
 
     /// Waits until the screen shows `needle`, or fails with the screen.
     pub fn wait_for(&self, needle: &str) {
+        self.wait_until(&format!("{needle:?} on screen"), |s| s.contains(needle));
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    pub fn wait_gone(&self, needle: &str) {
+        self.wait_until(&format!("{needle:?} gone"), |s| !s.contains(needle));
+    }
+
+    /// Polls the screen (bounded) until `done` holds, or fails with the screen.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
-            if screen.contains(needle) {
+            if done(&screen) {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {needle:?}; the screen shows:\n{screen}");
+                panic!("timed out waiting for {what}; the screen shows:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(30));
         }
     }
 
+    /// Writes `bytes` to the console's terminal. Nothing waits here: a test
+    /// that needs a key handled before the next one (Esc before a letter,
+    /// which a terminal could otherwise read as Alt-letter) waits for what
+    /// that key changes on screen.
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
-        // Give the console a moment, as a person would.
-        std::thread::sleep(Duration::from_millis(60));
     }
 
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread drain the last bytes.
-                std::thread::sleep(Duration::from_millis(200));
+                // The last bytes are read once the reader thread saw the end.
+                while !self.drained.load(Ordering::SeqCst) {
+                    assert!(Instant::now() < deadline, "the terminal was not closed");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return status;
             }
             if Instant::now() > deadline {
