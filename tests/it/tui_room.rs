@@ -317,3 +317,101 @@ async fn read_only_refuses_every_room_action_without_calling() {
     assert!(r.listed().await.contains(&tid));
     assert!(r.muted().await.1.is_empty());
 }
+
+/// The real binary in a pty against an emulator process: a message a
+/// simulated user sends appears in the open room while it is open; `x` `y`
+/// recalls it and the service no longer lists it; `M` mutes its sender and
+/// the service lists them as muted.
+#[cfg(unix)]
+#[test]
+fn pty_room_follows_live_and_recalls_and_mutes_through_the_binary() {
+    use crate::support::emulator::{DEMO_SECRET, EmulatorProcess, KEY_ID};
+    use crate::support::pty::{Console, ESC};
+
+    let emu = EmulatorProcess::start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let audience = Client::new(
+        Credentials::new(KEY_ID, DEMO_SECRET, "test"),
+        ClientOptions {
+            endpoint: emu.url.parse().unwrap(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let send = |body: &str| {
+        rt.block_on(audience.call(&UserSendRequest {
+            app_id: "demo".into(),
+            group_id: "ptyroom".into(),
+            user_id: "viewer1".into(),
+            body: Some(body.into()),
+            ..Default::default()
+        }))
+        .unwrap()
+        .msg_tid
+    };
+    rt.block_on(async {
+        audience
+            .call(&CreateGroupRequest {
+                app_id: "demo".into(),
+                group_id: "ptyroom".into(),
+                group_name: None,
+                group_info: None,
+                administrators: Vec::new(),
+                creator_id: None,
+                data_center: None,
+            })
+            .await
+            .unwrap();
+        audience
+            .call(&JoinGroupRequest {
+                app_id: "demo".into(),
+                group_id: "ptyroom".into(),
+                user_id: "viewer1".into(),
+                data_center: None,
+            })
+            .await
+            .unwrap();
+    });
+    send("first words before opening");
+
+    let env = vec![
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID.to_string()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_SECRET.to_string()),
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Console::start_at(home.path(), &["--endpoint", &emu.url], &env);
+    c.wait_for("page 1/");
+    c.send(":open ptyroom\r");
+    c.wait_for("Room ptyroom");
+    c.wait_for("first words before opening");
+
+    // Sent while the room is open: it appears without a key press (polled).
+    let tid = send("live spam arrives");
+    c.wait_for("live spam arrives");
+
+    c.send("x");
+    c.wait_for("y recalls");
+    c.send("y");
+    c.wait_for("Recalled viewer1");
+    let listed = rt
+        .block_on(audience.call(&ListGroupMessagesRequest::new("demo", "ptyroom")))
+        .unwrap();
+    assert!(listed.message_list.iter().all(|m| m.msg_tid != tid));
+    assert!(!listed.message_list.is_empty(), "the other message is still listed");
+
+    c.send("M");
+    c.wait_for("Muted viewer1");
+    let band = rt
+        .block_on(audience.call(&DescribeGroupBandRequest {
+            app_id: "demo".into(),
+            group_id: "ptyroom".into(),
+            data_center: None,
+        }))
+        .unwrap();
+    assert_eq!(band.banned_user_list, vec!["viewer1"]);
+
+    c.send(ESC);
+    c.wait_gone("Room ptyroom");
+    c.send("q");
+    assert!(c.wait_exit().success());
+}

@@ -182,7 +182,7 @@ fn draw_messages(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>
     pane.offset.set(offset);
     let w = usize::from(area.width);
     let sender_w = (w / 6).clamp(8, 16);
-    let kind_w = (w / 10).clamp(6, 12);
+    let kind_w = (w / 8).clamp(8, 14);
     let rows: Vec<Line> = pane
         .room
         .iter()
