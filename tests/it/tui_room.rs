@@ -123,7 +123,11 @@ impl Rig {
     async fn open(&mut self) {
         self.press(":");
         for c in format!("open {ROOM}").chars() {
-            self.press(&if c == ' ' { "space".into() } else { c.to_string() });
+            self.press(&if c == ' ' {
+                "space".into()
+            } else {
+                c.to_string()
+            });
         }
         self.keys(&["enter"]).await;
         assert_eq!(self.pane().group_id(), ROOM);
@@ -214,16 +218,30 @@ async fn a_user_message_appears_and_recall_mute_kick_and_room_mute_reach_the_ser
     r.keys(&["x"]).await;
     assert!(r.pane().is_confirming());
     r.keys(&["y"]).await;
-    assert!(r.outcome().starts_with("✓ Recalled viewer1's message"), "{}", r.outcome());
+    assert!(
+        r.outcome().starts_with("✓ Recalled viewer1's message"),
+        "{}",
+        r.outcome()
+    );
     assert!(r.pane().room.selected().unwrap().recalled);
-    assert!(!r.listed().await.contains(&tid), "the service no longer lists it");
+    assert!(
+        !r.listed().await.contains(&tid),
+        "the service no longer lists it"
+    );
 
     // M mutes the selected message's sender; the service says so, and so
     // does the room's mute list (read again after the action).
     r.keys(&["M"]).await;
-    assert!(r.outcome().starts_with("✓ Muted viewer1"), "{}", r.outcome());
+    assert!(
+        r.outcome().starts_with("✓ Muted viewer1"),
+        "{}",
+        r.outcome()
+    );
     assert_eq!(r.muted().await.1, vec!["viewer1"]);
-    assert_eq!(r.pane().band.as_ref().unwrap().banned_user_list, vec!["viewer1"]);
+    assert_eq!(
+        r.pane().band.as_ref().unwrap().banned_user_list,
+        vec!["viewer1"]
+    );
     // A muted user cannot post any more (the emulator's client-side mute).
     let refused = r
         .client
@@ -254,7 +272,11 @@ async fn a_user_message_appears_and_recall_mute_kick_and_room_mute_reach_the_ser
     }
     assert_eq!(r.pane().selected_user().as_deref(), Some("viewer2"));
     r.keys(&["K", "y"]).await;
-    assert!(r.outcome().starts_with("✓ Kicked viewer2"), "{}", r.outcome());
+    assert!(
+        r.outcome().starts_with("✓ Kicked viewer2"),
+        "{}",
+        r.outcome()
+    );
     let left = r
         .client
         .call(&ListGroupUsersRequest::new("demo", ROOM))
@@ -312,7 +334,11 @@ async fn read_only_refuses_every_room_action_without_calling() {
     for key in ["x", "M", "K", "U", "B", "b"] {
         r.press(key);
         assert!(r.app.take_commands().is_empty(), "{key} made a call");
-        assert!(r.outcome().starts_with("read-only"), "{key}: {}", r.outcome());
+        assert!(
+            r.outcome().starts_with("read-only"),
+            "{key}: {}",
+            r.outcome()
+        );
     }
     assert!(r.listed().await.contains(&tid));
     assert!(r.muted().await.1.is_empty());
@@ -397,7 +423,10 @@ fn pty_room_follows_live_and_recalls_and_mutes_through_the_binary() {
         .block_on(audience.call(&ListGroupMessagesRequest::new("demo", "ptyroom")))
         .unwrap();
     assert!(listed.message_list.iter().all(|m| m.msg_tid != tid));
-    assert!(!listed.message_list.is_empty(), "the other message is still listed");
+    assert!(
+        !listed.message_list.is_empty(),
+        "the other message is still listed"
+    );
 
     c.send("M");
     c.wait_for("Muted viewer1");

@@ -2,10 +2,10 @@
 //! service would answer them) in, state and frames out.
 
 use crate::api::{
-    Ack, ApiError, DeleteGroupMessageRequest, DeleteGroupMessageResponse,
-    DescribeGroupBandRequest, DescribeGroupBandResponse, DescribeGroupRequest,
-    DescribeGroupResponse, GroupMessage, ListGroupMessagesRequest, ListGroupMessagesResponse,
-    ListGroupsRequest, ListGroupsResponse, MessageSender, ServiceError, SortType,
+    Ack, ApiError, DeleteGroupMessageRequest, DeleteGroupMessageResponse, DescribeGroupBandRequest,
+    DescribeGroupBandResponse, DescribeGroupRequest, DescribeGroupResponse, GroupMessage,
+    ListGroupMessagesRequest, ListGroupMessagesResponse, ListGroupsRequest, ListGroupsResponse,
+    MessageSender, ServiceError, SortType,
 };
 use crate::tui::action::Msg;
 use crate::tui::app::{App, Context, Overlay};
@@ -132,7 +132,10 @@ fn opening_reads_header_mutes_and_newest_messages_and_polls_only_while_open() {
     a.run_command("open room1");
     let cmds = a.take_commands();
     assert!(cmds.iter().any(|c| op::<DescribeGroupRequest>(c).is_some()));
-    assert!(cmds.iter().any(|c| op::<DescribeGroupBandRequest>(c).is_some()));
+    assert!(
+        cmds.iter()
+            .any(|c| op::<DescribeGroupBandRequest>(c).is_some())
+    );
     let (_, first) = cmds
         .iter()
         .find_map(op::<ListGroupMessagesRequest>)
@@ -143,7 +146,10 @@ fn opening_reads_header_mutes_and_newest_messages_and_polls_only_while_open() {
     answer_these(&mut a, cmds, &chat(), false);
     assert_eq!(pane(&a).room.len(), 4);
     assert!(pane(&a).room.is_following());
-    assert_eq!(pane(&a).describe.as_ref().unwrap().online_user_counts, Some(42));
+    assert_eq!(
+        pane(&a).describe.as_ref().unwrap().online_user_counts,
+        Some(42)
+    );
     assert!(a.next_room_poll().is_some(), "the open room is polled");
 
     // The next poll reads on from the newest message held, oldest first.
@@ -211,7 +217,14 @@ fn a_failed_poll_is_shown_and_backs_off() {
     });
     reply::<ListGroupMessagesResponse>(&mut a, id, Err(e));
     assert_eq!(pane(&a).poll_state().failures(), 1);
-    assert!(pane(&a).outcome.as_ref().unwrap().1.contains("following the room"));
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("following the room")
+    );
 }
 
 #[test]
@@ -243,10 +256,7 @@ fn keys_in_the_room_never_reach_the_browser_behind_it() {
     let mut a = app(false);
     a.start();
     let page = a.take_commands();
-    let (id, req) = page
-        .iter()
-        .find_map(op::<ListGroupsRequest>)
-        .unwrap();
+    let (id, req) = page.iter().find_map(op::<ListGroupsRequest>).unwrap();
     let groups = ListGroupsResponse {
         request_id: "rq".into(),
         total_count: 1,
@@ -322,17 +332,20 @@ fn room_frames() {
     let newer = vec![msg(5, "viewer5", 1, "arrived while scrolled up")];
     press(&mut a, "r");
     answer(&mut a, &newer, false);
-    let small = frame_text(&mut a, 80, 24);
+    let small = frame_text(&a, 80, 24);
     assert!(small.contains("1 new ↓"), "{small}");
     assert!(!small.contains('\x1b') && !small.contains('\u{202e}'));
     insta::assert_snapshot!("room_80x24", small);
     press(&mut a, "G");
-    insta::assert_snapshot!("room_120x40", frame_text(&mut a, 120, 40));
+    insta::assert_snapshot!("room_120x40", frame_text(&a, 120, 40));
     press(&mut a, "4");
-    let info = frame_text(&mut a, 80, 24);
-    assert!(info.contains("admin1") && info.contains("\"topic\": \"launch\""), "{info}");
+    let info = frame_text(&a, 80, 24);
+    assert!(
+        info.contains("admin1") && info.contains("\"topic\": \"launch\""),
+        "{info}"
+    );
     press(&mut a, "3");
-    let mutes = frame_text(&mut a, 80, 24);
+    let mutes = frame_text(&a, 80, 24);
     assert!(mutes.contains("troll9"), "{mutes}");
 }
 
@@ -343,6 +356,13 @@ fn read_only_says_so_and_calls_nothing() {
     for key in ["x", "M", "K", "U", "B", "b"] {
         press(&mut a, key);
         assert!(a.take_commands().is_empty(), "{key}");
-        assert!(pane(&a).outcome.as_ref().unwrap().1.starts_with("read-only"));
+        assert!(
+            pane(&a)
+                .outcome
+                .as_ref()
+                .unwrap()
+                .1
+                .starts_with("read-only")
+        );
     }
 }
