@@ -95,6 +95,9 @@ pub struct RoomPane {
     more: Option<i64>,
     /// The first (newest) page has been read.
     loaded: bool,
+    /// An older page is being read; `no_older`: the last one brought nothing.
+    older_in_flight: bool,
+    no_older: bool,
     pub describe: Option<DescribeGroupResponse>,
     pub band: Option<DescribeGroupBandResponse>,
     pub users: Vec<GroupUser>,
@@ -124,6 +127,8 @@ impl RoomPane {
             since: None,
             more: None,
             loaded: false,
+            older_in_flight: false,
+            no_older: false,
             describe: None,
             band: None,
             users: Vec::new(),
@@ -411,7 +416,19 @@ impl RoomPane {
 
     fn move_by(&mut self, delta: isize) -> Vec<Outgoing> {
         match self.tab {
-            Tab::Messages => self.room.scroll_by(delta),
+            Tab::Messages => {
+                self.room.scroll_by(delta);
+                // At the top of what is held: read the page before it.
+                if delta < 0
+                    && self.room.wants_older()
+                    && !self.older_in_flight
+                    && !self.no_older
+                    && let Some(oldest) = self.room.oldest()
+                {
+                    self.older_in_flight = true;
+                    return vec![self.target.older(oldest.sent_at_secs())];
+                }
+            }
             Tab::Users => {
                 let last = self.users.len().saturating_sub(1);
                 self.user_sel = self.user_sel.saturating_add_signed(delta).min(last);

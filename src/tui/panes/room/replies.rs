@@ -24,6 +24,22 @@ impl RoomPane {
             RoomRequest::Messages { newest_first } => {
                 self.on_messages(newest_first, result.map(downcast_reply), now)
             }
+            RoomRequest::Older => {
+                self.older_in_flight = false;
+                match result.map(downcast_reply::<ListGroupMessagesResponse>) {
+                    Ok(page) => {
+                        let group = self.target.group_id.clone();
+                        let inserted = self.room.insert(
+                            page.message_list
+                                .into_iter()
+                                .map(|m| Message::from_api(&group, m)),
+                        );
+                        self.no_older = inserted.added.is_empty();
+                    }
+                    Err(e) => self.failed("reading older messages", &e),
+                }
+                Vec::new()
+            }
             RoomRequest::Describe => {
                 match result.map(downcast_reply::<DescribeGroupResponse>) {
                     Ok(d) => self.describe = Some(d),
@@ -157,8 +173,10 @@ impl RoomPane {
 
     /// A call of this room crashed in the worker: nothing waits for it now.
     pub fn on_crash(&mut self, request: &RoomRequest, now: Instant) {
-        if matches!(request, RoomRequest::Messages { .. }) {
-            self.poll.failed(now);
+        match request {
+            RoomRequest::Messages { .. } => self.poll.failed(now),
+            RoomRequest::Older => self.older_in_flight = false,
+            _ => {}
         }
         self.outcome = Some((false, "✗ internal error; see the status line".into()));
     }

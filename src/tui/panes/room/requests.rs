@@ -19,6 +19,8 @@ pub enum RoomRequest {
     Messages {
         newest_first: bool,
     },
+    /// The page before the oldest message held (scrolled to the top).
+    Older,
     /// A page of ListLiveMessageGroupUsers; `append` adds to the list shown.
     Users {
         append: bool,
@@ -129,6 +131,21 @@ impl Target {
             op,
             format!("following {}", self.group_id),
             RoomRequest::Messages { newest_first },
+        )
+    }
+
+    /// The newest page sent at or before `before` (UNIX seconds): what comes
+    /// above the oldest message held.
+    pub fn older(&self, before: i64) -> Outgoing {
+        let mut op = ListGroupMessagesRequest::new(self.app_id.clone(), self.group_id.clone());
+        op.data_center = self.data_center;
+        op.page_size = limits::TOKEN_PAGE_SIZE_MAX;
+        op.sort_type = SortType::Desc;
+        op.end_time = Some(before);
+        self.out(
+            op,
+            format!("older messages of {}", self.group_id),
+            RoomRequest::Older,
         )
     }
 

@@ -366,3 +366,31 @@ fn read_only_says_so_and_calls_nothing() {
         );
     }
 }
+
+#[test]
+fn scrolling_to_the_top_reads_the_page_before_the_oldest_held() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "g");
+    let (id, older) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<ListGroupMessagesRequest>)
+        .expect("the top asks for older messages");
+    assert_eq!(
+        (older.sort_type, older.end_time),
+        (SortType::Desc, Some(NOW - 100 + 1))
+    );
+    // Only one at a time.
+    press(&mut a, "k");
+    assert!(a.take_commands().is_empty());
+    let page = ListGroupMessagesResponse {
+        message_list: vec![msg(0, "early", 1, "the first word")],
+        ..Default::default()
+    };
+    reply(&mut a, id, Ok(page));
+    assert_eq!(pane(&a).room.len(), 5);
+    assert_eq!(pane(&a).room.oldest().unwrap().body, "the first word");
+    // The selection stayed on the message it was on.
+    assert_eq!(pane(&a).room.selected().unwrap().message.msg_tid, "tid1");
+}
