@@ -56,14 +56,14 @@ fn frames(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
         // Start mid-list so the scroll offset is in play.
         app.browser.selected = n / 2;
-        terminal.draw(|f| ui::draw(f, &mut app)).unwrap();
+        terminal.draw(|f| ui::draw(f, &app)).unwrap();
         let mut i = 0usize;
         c.bench_function(name, |b| {
             b.iter(|| {
                 // A different selection every frame, so every frame changes cells.
                 i = i.wrapping_add(1);
                 app.browser.selected = n / 2 + i % 40;
-                terminal.draw(|f| ui::draw(f, black_box(&mut app))).unwrap();
+                terminal.draw(|f| ui::draw(f, black_box(&app))).unwrap();
             })
         });
     }

@@ -11,9 +11,13 @@ use super::panes::{
     browser, command, compose, confirm, create, detail, header, help, outbox, sentlog, status,
 };
 
-/// The smallest terminal the console lays out for.
+/// The size the full layout is made for; below it one pane is shown at a
+/// time (the focused one), which is also what happens below [`WIDE`].
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// Below this nothing useful fits: a notice says so.
+pub const TINY_WIDTH: u16 = 30;
+pub const TINY_HEIGHT: u16 = 6;
 /// From this width on, the browser and the detail/compose pane sit side by side.
 pub const WIDE: u16 = 120;
 
@@ -24,11 +28,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.browser.rows_area.set(Rect::default());
     app.detail.area.set(Rect::default());
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if area.width < TINY_WIDTH || area.height < TINY_HEIGHT {
         let text = vec![
             Line::styled("Terminal too small", app.theme.error()),
             Line::raw(format!(
-                "{}×{}; livemod needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                "{}×{}; livemod needs at least {TINY_WIDTH}×{TINY_HEIGHT} ({MIN_WIDTH}×{MIN_HEIGHT} for the full layout).",
                 area.width, area.height
             )),
             Line::styled("Enlarge the window, or press q to quit.", app.theme.dim()),

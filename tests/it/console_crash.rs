@@ -43,15 +43,15 @@ fn a_draft_survives_kill_9_in_the_middle_of_compose() {
     assert!(c.wait_exit().success());
 }
 
-/// Waits (bounded) until a drafts file under `dir` contains `needle`.
+/// Waits (bounded) until the drafts file under `dir` contains `needle`.
 fn wait_for_file_containing(dir: &std::path::Path, needle: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        // Only drafts files: the log must not count as the draft being saved.
-        let drafts = files_under(dir).into_iter().filter(|f| {
-            f.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("draft"))
-        });
+        // Only the drafts file itself: neither the log nor the temporary file
+        // of an atomic write in progress counts as the draft being saved.
+        let drafts = files_under(dir)
+            .into_iter()
+            .filter(|f| f.file_name().is_some_and(|n| n == "drafts.json"));
         let found = drafts.into_iter().any(|f| {
             std::fs::read(f)
                 .map(|data| String::from_utf8_lossy(&data).contains(needle))

@@ -13,7 +13,10 @@ use crate::outbox::{Entry, State};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
 
+use super::confirm::{ConfirmDialog, OnConfirm};
 use super::ellipsize;
+use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct OutboxState {
@@ -25,7 +28,109 @@ pub struct OutboxState {
     pub offset: std::cell::Cell<usize>,
 }
 
+/// What a key in the outbox pane asks of the console (the pane owns its
+/// selection; everything that reaches beyond it is an intent for the app).
+#[derive(Debug, Clone)]
+pub enum OutboxIntent {
+    /// Handled inside the pane (the selection moved).
+    Handled,
+    /// Not an outbox key: the app handles it as it would anywhere.
+    NotHandled,
+    /// Leave the pane.
+    Back,
+    Refresh,
+    /// Send this queued or failed entry now.
+    Retry(i64),
+    /// Ask before doing it (the dialog is ready).
+    Confirm(Box<ConfirmDialog>),
+    /// Edit the entry in compose; sending requeues it.
+    Edit(Box<Entry>),
+    /// Nothing to do, and why.
+    Refuse(String),
+}
+
 impl OutboxState {
+    /// One key, as the key map names it.
+    pub fn on_action(&mut self, action: Action, keymap: &KeyMap) -> OutboxIntent {
+        let entry = self.selected_entry().cloned();
+        let none = || OutboxIntent::Refuse("No entry selected".into());
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Top => self.top(),
+            Action::Bottom => self.bottom(),
+            Action::Open => {}
+            Action::Back => return OutboxIntent::Back,
+            Action::Refresh => return OutboxIntent::Refresh,
+            Action::RetryNow => {
+                return match entry {
+                    None => none(),
+                    Some(e) if e.state == State::OutcomeUnknown => {
+                        let k = keymap
+                            .first(Action::ResendAnyway)
+                            .map(|k| format!("; {k} resends it anyway"))
+                            .unwrap_or_default();
+                        OutboxIntent::Refuse(format!(
+                            "#{} may already have been delivered{k}",
+                            e.id
+                        ))
+                    }
+                    Some(e) if matches!(e.state, State::Queued | State::Failed) => {
+                        OutboxIntent::Retry(e.id)
+                    }
+                    Some(e) => {
+                        OutboxIntent::Refuse(format!("#{} is {}: nothing to retry", e.id, e.state))
+                    }
+                };
+            }
+            Action::ResendAnyway => {
+                return match entry {
+                    Some(e) if e.state == State::OutcomeUnknown => {
+                        OutboxIntent::Confirm(Box::new(resend_dialog(&e)))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}, not outcome unknown",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            Action::Discard => {
+                return match entry {
+                    Some(e)
+                        if matches!(
+                            e.state,
+                            State::Queued | State::Failed | State::OutcomeUnknown
+                        ) =>
+                    {
+                        OutboxIntent::Confirm(Box::new(discard_dialog(&e)))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}: it cannot be discarded",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            Action::EditEntry => {
+                return match entry {
+                    Some(e) if !matches!(e.state, State::Sending | State::Delivered) => {
+                        OutboxIntent::Edit(Box::new(e))
+                    }
+                    Some(e) => OutboxIntent::Refuse(format!(
+                        "#{} is {}: it cannot be edited",
+                        e.id, e.state
+                    )),
+                    None => none(),
+                };
+            }
+            _ => return OutboxIntent::NotHandled,
+        }
+        OutboxIntent::Handled
+    }
+
     pub fn apply(&mut self, snapshot: Snapshot) {
         let keep = self.selected_entry().map(|e| e.id);
         self.snapshot = snapshot;
@@ -273,4 +378,50 @@ pub fn draw(
         .row_highlight_style(selected_style);
     let mut ts = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut ts);
+}
+
+/// "Resend anyway?" for an entry whose outcome is unknown.
+fn resend_dialog(e: &Entry) -> ConfirmDialog {
+    let mut lines = vec![
+        format!(
+            "#{} to {} may already have been delivered.",
+            e.id, e.request.group_id
+        ),
+        format!("It is resent with the same MsgTid {}.", e.msg_tid()),
+    ];
+    if let Some(err) = &e.last_error {
+        lines.push(format!(
+            "Last error: {}{}",
+            err.code,
+            err.request_id
+                .as_deref()
+                .map(|r| format!(" · RequestId {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    ConfirmDialog::new(
+        "Resend anyway",
+        lines,
+        "Resend",
+        OnConfirm::ResendAnyway(e.id),
+    )
+}
+
+/// "Discard?" for an entry that has not been delivered.
+fn discard_dialog(e: &Entry) -> ConfirmDialog {
+    let lines = vec![
+        format!(
+            "Discard #{} to {} (MsgTid {})?",
+            e.id,
+            e.request.group_id,
+            e.msg_tid()
+        ),
+        "It will not be sent; it stays listed as discarded.".into(),
+    ];
+    ConfirmDialog::new(
+        "Discard message",
+        lines,
+        "Discard",
+        OnConfirm::Discard(e.id),
+    )
 }
