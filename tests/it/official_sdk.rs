@@ -97,6 +97,9 @@ fn family_actions() -> Vec<&'static str> {
         .collect()
 }
 
+/// One request to build: action, method, business parameters.
+type ToSign = (&'static str, Method, Vec<Param>);
+
 /// Inputs for check.py's `--sign` mode, taken from one request the client built.
 fn sign_case(request: &reqwest::Request, key_id: &str, secret: &str) -> serde_json::Value {
     let method = request.method().as_str().to_string();
@@ -186,7 +189,7 @@ async fn the_clients_signatures_equal_the_official_sdks() {
     }
     let (key_id, secret) = ("LTAIfixedkeyid", "fixed/secret+with=symbols");
     let tricky = "Evening show: 直播 & more *~+/ 100% \"quoted\"";
-    let requests: Vec<(&'static str, Method, Vec<(&'static str, String)>)> = vec![
+    let requests: Vec<ToSign> = vec![
         (
             ListGroupsRequest::ACTION,
             ListGroupsRequest::METHOD,
