@@ -1,12 +1,16 @@
-//! Per-request costs of the client: signing (V3, V2) and decoding a full list page.
+//! Per-request costs of the client: signing (V3, V2), decoding a full list page
+//! (by page number, and a 50-message page of ListLiveMessageGroupMessages), and
+//! reserving a slot in the cross-process pacing ledger.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
 use livemod::api::client::decode_reply;
+use livemod::api::pace::PaceLedger;
 use livemod::api::sign::SignatureVersion;
 use livemod::api::{
-    Client, ClientOptions, ListGroupsRequest, ListGroupsResponse, Method, Operation,
+    Client, ClientOptions, ListGroupMessagesResponse, ListGroupsRequest, ListGroupsResponse,
+    Method, Operation,
 };
 use livemod::credentials::Credentials;
 
@@ -71,5 +75,60 @@ fn parsing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, signing, parsing);
+/// A full 50-message page, as ListLiveMessageGroupMessages sends it.
+fn messages_reply() -> Vec<u8> {
+    let messages: Vec<_> = (0..50)
+        .map(|i| {
+            serde_json::json!({
+                "MsgTid": format!("tid{i:08}"),
+                "MsgType": i % 4,
+                "Body": format!("{{\"text\":\"message number {i} from the audience, with some words\"}}"),
+                "Sender": {"UserId": format!("viewer{i}"), "UserInfo": "{\"level\":3}"},
+                "SeqNumber": 1000 + i,
+                "Timestamp": 1_698_299_727 + i,
+                "TotalMessages": 100_000,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "RequestId": "B5D95365-5A46-1A6A-BBF5-C7B6BDED0000", "GroupId": "room1",
+        "MessageList": messages, "Hasmore": true, "NextPageToken": 1050,
+    }))
+    .unwrap()
+}
+
+fn message_page(c: &mut Criterion) {
+    let body = messages_reply();
+    c.bench_function("decode_messages_page_50", |b| {
+        b.iter(|| {
+            black_box(
+                decode_reply::<ListGroupMessagesResponse>(
+                    "ListLiveMessageGroupMessages",
+                    200,
+                    None,
+                    black_box(&body),
+                )
+                .unwrap(),
+            )
+        })
+    });
+}
+
+/// The per-call overhead of cross-process pacing (one immediate SQLite
+/// transaction); the rate is so high that no slot lies in the future.
+fn ledger(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = PaceLedger::new(dir.path().join("pace.sqlite3"));
+    c.bench_function("pace_ledger_reserve", |b| {
+        b.iter(|| {
+            black_box(
+                ledger
+                    .reserve("benchkey", "SendLiveMessageGroup", 1_000_000_000)
+                    .unwrap(),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, signing, parsing, message_page, ledger);
 criterion_main!(benches);

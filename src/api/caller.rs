@@ -26,11 +26,11 @@ pub trait Api: Send + Sync + 'static {
 }
 
 impl Api for Client {
-    fn call<O>(&self, op: O) -> impl Future<Output = Result<O::Response, ApiError>> + Send
+    async fn call<O>(&self, op: O) -> Result<O::Response, ApiError>
     where
         O: Operation + Send + Sync + 'static,
     {
-        async move { Client::call(self, &op).await }
+        Client::call(self, &op).await
     }
 
     fn client(&self) -> Option<Client> {

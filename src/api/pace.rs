@@ -73,8 +73,9 @@ pub struct PaceLedger {
     path: PathBuf,
     /// Opened on first use, so a read-only command never needs the file.
     conn: Mutex<Option<rusqlite::Connection>>,
-    /// Logged once when the ledger is unusable.
-    warned: std::sync::atomic::AtomicBool,
+    /// Set on the first failure: from then on this process paces alone (and
+    /// has said so once in the log) rather than retry a broken file per call.
+    unusable: std::sync::atomic::AtomicBool,
 }
 
 impl PaceLedger {
@@ -82,7 +83,7 @@ impl PaceLedger {
         Self {
             path: path.into(),
             conn: Mutex::new(None),
-            warned: Default::default(),
+            unusable: Default::default(),
         }
     }
 
@@ -144,6 +145,15 @@ impl PaceLedger {
         Ok(slot)
     }
 
+    /// Reserves the next slot for one `action` call with `key_id` at `rate`
+    /// calls per second, across every process sharing the ledger; returns when
+    /// the call may go (ns since the UNIX epoch). Blocking: a short SQLite
+    /// transaction.
+    pub fn reserve(&self, key_id: &str, action: &str, rate: u32) -> Result<i64, LedgerError> {
+        let interval = Duration::from_secs(1) / rate.max(1);
+        self.reserve_blocking(&ledger_key(key_id, action), interval)
+    }
+
     /// Waits for this process's turn among all processes sharing the ledger.
     pub(crate) async fn wait_turn(
         self: &Arc<Self>,
@@ -151,10 +161,9 @@ impl PaceLedger {
         action: &'static str,
         rate: u32,
     ) -> Result<(), LedgerError> {
-        let key = ledger_key(key_id, action);
-        let interval = Duration::from_secs(1) / rate.max(1);
         let this = self.clone();
-        let slot = tokio::task::spawn_blocking(move || this.reserve_blocking(&key, interval))
+        let key_id = key_id.to_string();
+        let slot = tokio::task::spawn_blocking(move || this.reserve(&key_id, action, rate))
             .await
             .map_err(|e| LedgerError::Task(e.to_string()))??;
         let wait = slot.saturating_sub(now_ns());
@@ -164,15 +173,21 @@ impl PaceLedger {
         Ok(())
     }
 
-    /// Paces one call: through the ledger, or in this process only when the
-    /// ledger cannot be used (logged once).
+    /// Paces one call: through the ledger, or in this process only once the
+    /// ledger has failed (logged once).
     pub(crate) async fn pace(self: &Arc<Self>, key_id: &str, action: &'static str, rate: u32) {
-        if let Err(e) = self.wait_turn(key_id, action, rate).await {
-            if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                tracing::warn!(error = %e, "pacing falls back to this process only");
+        use std::sync::atomic::Ordering::Relaxed;
+        if !self.unusable.load(Relaxed) {
+            match self.wait_turn(key_id, action, rate).await {
+                Ok(()) => return,
+                Err(e) => {
+                    if !self.unusable.swap(true, Relaxed) {
+                        tracing::warn!(error = %e, "pacing falls back to this process only");
+                    }
+                }
             }
-            in_process(key_id, action, rate).await;
         }
+        in_process(key_id, action, rate).await;
     }
 }
 
@@ -189,7 +204,7 @@ fn nanos(d: Duration) -> i64 {
 fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| nanos(d))
+        .map_or(0, nanos)
 }
 
 #[cfg(test)]
@@ -268,6 +283,8 @@ mod tests {
         let ledger = Arc::new(PaceLedger::new(dir.path()));
         assert!(ledger.wait_turn("k", "A", 1000).await.is_err());
         ledger.pace("k", "A", 1000).await;
-        assert!(ledger.warned.load(std::sync::atomic::Ordering::Relaxed));
+        assert!(ledger.unusable.load(std::sync::atomic::Ordering::Relaxed));
+        // Later calls go straight to in-process pacing.
+        ledger.pace("k", "A", 1000).await;
     }
 }

@@ -64,3 +64,116 @@ pub fn pages<A: Api, O: Paged>(
         Some((Ok(reply), next))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::sync::Mutex;
+
+    use futures::{StreamExt, TryStreamExt};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::api::{ListGroupMessagesRequest, ListGroupsByTokenRequest, Param};
+
+    /// Answers each call with the next scripted JSON reply and records what was asked.
+    #[derive(Default)]
+    struct Scripted {
+        replies: Mutex<VecDeque<Result<Value, ApiError>>>,
+        asked: Mutex<Vec<Vec<Param>>>,
+    }
+
+    impl Scripted {
+        fn new(replies: Vec<Result<Value, ApiError>>) -> Self {
+            Self {
+                replies: Mutex::new(replies.into()),
+                asked: Mutex::default(),
+            }
+        }
+        fn tokens(&self) -> Vec<Option<String>> {
+            self.asked
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .find(|(n, _)| *n == "NextPageToken")
+                        .map(|(_, v)| v.clone())
+                })
+                .collect()
+        }
+    }
+
+    impl Api for Scripted {
+        fn call<O>(&self, op: O) -> impl Future<Output = Result<O::Response, ApiError>> + Send
+        where
+            O: Operation + Send + Sync + 'static,
+        {
+            self.asked.lock().unwrap().push(op.params());
+            let next = self
+                .replies
+                .lock()
+                .unwrap()
+                .pop_front()
+                .expect("no more scripted replies");
+            async move { next.map(|v| serde_json::from_value(v).expect("scripted reply shape")) }
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_follow_the_tokens_to_the_last_page() {
+        let api = Scripted::new(vec![
+            Ok(
+                json!({"RequestId":"1","GroupList":[{"GroupId":"a"}],"Hasmore":true,"NextpageToken":"21"}),
+            ),
+            Ok(
+                json!({"RequestId":"2","GroupList":[{"GroupId":"b"}],"Hasmore":true,"NextpageToken":"41"}),
+            ),
+            Ok(json!({"RequestId":"3","GroupList":[{"GroupId":"c"}],"Hasmore":false})),
+        ]);
+        let replies: Vec<_> = pages(&api, ListGroupsByTokenRequest::new("demo"))
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<_> = replies
+            .iter()
+            .flat_map(|r| r.group_list.iter().map(|g| g.group_id.as_str()))
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(
+            api.tokens(),
+            [None, Some("21".to_string()), Some("41".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream_after_the_pages_before_it() {
+        let api = Scripted::new(vec![
+            Ok(json!({"RequestId":"1","Hasmore":true,"NextPageToken":51,"MessageList":[]})),
+            Err(ApiError::Transport {
+                phase: crate::api::error::TransportPhase::NotSent,
+                message: "refused".into(),
+            }),
+        ]);
+        let items: Vec<_> = pages(&api, ListGroupMessagesRequest::new("demo", "g"))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok() && items[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn a_token_that_does_not_advance_is_an_error_not_a_loop() {
+        let api = Scripted::new(vec![
+            Ok(json!({"RequestId":"1","Hasmore":true,"NextPageToken":51,"MessageList":[]})),
+            Ok(json!({"RequestId":"2","Hasmore":true,"NextPageToken":51,"MessageList":[]})),
+        ]);
+        let items: Vec<_> = pages(&api, ListGroupMessagesRequest::new("demo", "g"))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "stops after the repeat");
+        let err = items[1].as_ref().unwrap_err();
+        assert!(err.to_string().contains("repeats"), "{err}");
+    }
+}
