@@ -73,8 +73,9 @@ pub struct PaceLedger {
     path: PathBuf,
     /// Opened on first use, so a read-only command never needs the file.
     conn: Mutex<Option<rusqlite::Connection>>,
-    /// Logged once when the ledger is unusable.
-    warned: std::sync::atomic::AtomicBool,
+    /// Set on the first failure: from then on this process paces alone (and
+    /// has said so once in the log) rather than retry a broken file per call.
+    unusable: std::sync::atomic::AtomicBool,
 }
 
 impl PaceLedger {
@@ -82,7 +83,7 @@ impl PaceLedger {
         Self {
             path: path.into(),
             conn: Mutex::new(None),
-            warned: Default::default(),
+            unusable: Default::default(),
         }
     }
 
@@ -172,15 +173,21 @@ impl PaceLedger {
         Ok(())
     }
 
-    /// Paces one call: through the ledger, or in this process only when the
-    /// ledger cannot be used (logged once).
+    /// Paces one call: through the ledger, or in this process only once the
+    /// ledger has failed (logged once).
     pub(crate) async fn pace(self: &Arc<Self>, key_id: &str, action: &'static str, rate: u32) {
-        if let Err(e) = self.wait_turn(key_id, action, rate).await {
-            if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                tracing::warn!(error = %e, "pacing falls back to this process only");
+        use std::sync::atomic::Ordering::Relaxed;
+        if !self.unusable.load(Relaxed) {
+            match self.wait_turn(key_id, action, rate).await {
+                Ok(()) => return,
+                Err(e) => {
+                    if !self.unusable.swap(true, Relaxed) {
+                        tracing::warn!(error = %e, "pacing falls back to this process only");
+                    }
+                }
             }
-            in_process(key_id, action, rate).await;
         }
+        in_process(key_id, action, rate).await;
     }
 }
 
@@ -276,6 +283,8 @@ mod tests {
         let ledger = Arc::new(PaceLedger::new(dir.path()));
         assert!(ledger.wait_turn("k", "A", 1000).await.is_err());
         ledger.pace("k", "A", 1000).await;
-        assert!(ledger.warned.load(std::sync::atomic::Ordering::Relaxed));
+        assert!(ledger.unusable.load(std::sync::atomic::Ordering::Relaxed));
+        // Later calls go straight to in-process pacing.
+        ledger.pace("k", "A", 1000).await;
     }
 }

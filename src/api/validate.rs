@@ -180,7 +180,22 @@ pub fn optional_id_list(
     max: usize,
 ) -> Result<(), ValidationError> {
     max_items(field, ids, max)?;
-    ids.iter().try_for_each(|id| lenient_id(field, id))
+    ids.iter().try_for_each(|id| list_entry(field, id))
+}
+
+/// One ID of a list parameter: a [`lenient_id`] without a comma, because
+/// lists are sent comma-joined (`a,b` would reach the service as two IDs).
+pub fn list_entry(field: &'static str, id: &str) -> Result<(), ValidationError> {
+    lenient_id(field, id)?;
+    if id.contains(',') {
+        return Err(ValidationError::new(
+            field,
+            Problem::Rule {
+                rule: "an ID in a list cannot contain a comma (lists are sent comma-joined)",
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// A length in Unicode characters between `min` and `max`.
@@ -377,6 +392,9 @@ mod tests {
             Problem::Missing
         );
         assert!(optional_id_list("ExceptUsers", &[], 30).is_ok());
+        let comma = vec!["a,b".to_string()];
+        let err = optional_id_list("ExceptUsers", &comma, 30).unwrap_err();
+        assert!(matches!(err.problem, Problem::Rule { .. }), "{err:?}");
         let with_empty = vec!["a".to_string(), String::new()];
         assert_eq!(
             optional_id_list("ExceptUsers", &with_empty, 30)

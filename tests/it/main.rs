@@ -12,6 +12,7 @@ mod crash;
 mod emulator;
 mod emulator_family;
 mod emulator_hardening;
+mod emulator_props;
 mod official_sdk;
 mod outbox_chaos;
 mod pacing;

@@ -161,7 +161,11 @@ async fn thousand_sends_through_faults_are_never_delivered_twice() {
                 assert!(seen <= 1);
                 unknown_but_delivered += seen;
                 let err = e.last_error.as_ref().expect("a reason");
-                assert_eq!(err.code, "Network", "{err:?}");
+                // A reset, or a 500 (which may come after the commit, #8).
+                assert!(
+                    matches!(err.code.as_str(), "Network" | "ServerError"),
+                    "{err:?}"
+                );
             }
             other => panic!("entry {id} ended {other}: {:?}", e.last_error),
         }

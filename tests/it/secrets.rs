@@ -325,7 +325,9 @@ fn every_path(source: KeySource, signature: &'static str) {
             "send",
             "room1",
             "--sender",
-            "not valid",
+            // Over 64 bytes: refused before sending (any characters are the
+            // service's to judge, #9).
+            "a-sender-id-that-is-longer-than-the-documented-sixty-four-bytes-x",
             "--body",
             "x",
         ],

@@ -15,7 +15,25 @@ mod every_op;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{DataCenter, Param};
+use super::model::{DEFAULT_CALLS_PER_SECOND, DataCenter, MUTE_CALLS_PER_SECOND, Operation, Param};
+
+/// The documented calls per second for an action by its wire name (for a
+/// server that enforces the limits, such as the emulator): 10 for the five
+/// mute writers, 50 for everything else.
+pub fn documented_rate(action: &str) -> u32 {
+    let mute_writers = [
+        mutes::BanGroupRequest::ACTION,
+        mutes::UnbanGroupRequest::ACTION,
+        mutes::AddGroupBandRequest::ACTION,
+        mutes::RemoveGroupBandRequest::ACTION,
+        mutes::ModifyGroupBandRequest::ACTION,
+    ];
+    if mute_writers.contains(&action) {
+        MUTE_CALLS_PER_SECOND
+    } else {
+        DEFAULT_CALLS_PER_SECOND
+    }
+}
 
 /// The reply of the operations that answer with their RequestId only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

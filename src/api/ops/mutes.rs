@@ -249,6 +249,16 @@ mod tests {
         assert_eq!(RemoveGroupBandRequest::CALLS_PER_SECOND, 10);
         assert_eq!(ModifyGroupBandRequest::CALLS_PER_SECOND, 10);
         assert_eq!(DescribeGroupBandRequest::CALLS_PER_SECOND, 50);
+        assert_eq!(
+            super::super::documented_rate("ModifyLiveMessageGroupBand"),
+            10
+        );
+        assert_eq!(super::super::documented_rate("UnbanLiveMessageGroup"), 10);
+        assert_eq!(
+            super::super::documented_rate("DescribeLiveMessageGroupBand"),
+            50
+        );
+        assert_eq!(super::super::documented_rate("SendLiveMessageGroup"), 50);
     }
 
     #[test]
