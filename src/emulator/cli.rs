@@ -95,6 +95,11 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
 
+    /// Simulated audience chat: lines per second in every active group, a few of them
+    /// lines a moderator would remove (0 = off).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_chatter)]
+    pub chatter: f64,
+
     /// Seconds a client may take to send a request head (and an idle keep-alive connection stays open).
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -154,8 +159,23 @@ impl EmulatorArgs {
             load_test: self.load_test,
             max_connections: self.max_connections.map(|n| n as usize),
             header_read_timeout: std::time::Duration::from_secs(self.header_timeout),
+            chatter: self.chatter,
         })
     }
+}
+
+fn parse_chatter(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !(0.0..=super::MAX_CHATTER).contains(&rate) {
+        return Err(format!(
+            "{rate} is not between 0 and {} lines per second",
+            super::MAX_CHATTER
+        ));
+    }
+    Ok(rate)
 }
 
 /// `emulator.sqlite3` in livemod's data directory.
@@ -310,6 +330,8 @@ mod tests {
             "64",
             "--header-timeout",
             "3",
+            "--chatter",
+            "2.5",
             "--latency",
             "5..20",
             "--throttle-rate",
@@ -355,6 +377,7 @@ mod tests {
         assert_eq!(opts.faults.reset_rate, 0.2);
         assert_eq!(opts.faults.late_fault_rate, 0.4);
         assert_eq!(opts.max_connections, Some(64));
+        assert_eq!(opts.chatter, 2.5);
         assert_eq!(opts.header_read_timeout, std::time::Duration::from_secs(3));
         assert_eq!(opts.generate_groups, 5000);
         assert_eq!(opts.generate_messages, 100_000);
@@ -413,6 +436,8 @@ mod tests {
         assert!(parse(&["--late-fault-rate", "1.1"]).is_err());
         assert!(parse(&["--max-connections", "0"]).is_err());
         assert!(parse(&["--header-timeout", "0"]).is_err());
+        assert!(parse(&["--chatter", "-1"]).is_err());
+        assert!(parse(&["--chatter", "NaN"]).is_err());
         assert!(parse(&["--latency", "9..1"]).is_err());
         let args = parse(&[]).unwrap();
         assert!(

@@ -45,6 +45,7 @@
 //! (also between keep-alive requests), so idle clients cannot exhaust file handles.
 
 pub mod auth;
+pub mod chatter;
 pub mod cli;
 pub mod clock;
 pub mod demo;
@@ -165,7 +166,13 @@ pub struct EmulatorOptions {
     /// How long a client may take to send a request head, and how long an
     /// idle keep-alive connection stays open.
     pub header_read_timeout: Duration,
+    /// Simulated audience chat: lines per second per active group (0 = off).
+    /// A demo sets it so the console has a live room to moderate.
+    pub chatter: f64,
 }
+
+/// Most chatter lines per second per group.
+pub const MAX_CHATTER: f64 = 1000.0;
 
 /// Default [`EmulatorOptions::header_read_timeout`].
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -219,6 +226,7 @@ impl Default for EmulatorOptions {
             load_test: false,
             max_connections: None,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            chatter: 0.0,
         }
     }
 }
@@ -247,6 +255,7 @@ impl fmt::Debug for EmulatorOptions {
             .field("load_test", &self.load_test)
             .field("max_connections", &self.max_connections)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("chatter", &self.chatter)
             .finish_non_exhaustive()
     }
 }
@@ -472,6 +481,9 @@ impl Emulator {
                 .unwrap_or_else(default_max_connections),
             header_read_timeout: options.header_read_timeout,
         };
+        if options.chatter > 0.0 {
+            tokio::spawn(chatter::run(shared.clone(), options.chatter, rx.clone()));
+        }
         let task = tokio::spawn(server::serve(
             listener,
             router.clone(),

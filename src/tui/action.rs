@@ -82,6 +82,7 @@ actions! {
     Delete = "delete", Browser, ["d", "delete"], "Delete the selected group (asks for its GroupId)";
     Compose = "compose", Browser, ["m"], "Compose to the selected group (to all marked ones)";
     Mark = "mark", Browser, ["space"], "Mark/unmark a group for bulk m/d (esc clears)";
+    OpenRoom = "open_room", Browser, ["w"], "Open the group's live room (:open ID opens any)";
     Outbox = "outbox", Browser, ["o"], "Show the outbox (messages kept for delivery)";
     SentLog = "sent_log", Browser, ["L"], "Every message sent this session";
     Send = "send", Compose, ["ctrl-s"], "Send the message";
@@ -139,4 +140,6 @@ pub enum Msg {
     EditorDone(Result<String, String>),
     /// SIGTERM or SIGINT from outside.
     Terminate,
+    /// An open room may be due for a poll.
+    RoomPoll,
 }

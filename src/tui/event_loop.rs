@@ -128,6 +128,7 @@ async fn event_loop(
         }
         let toast = app.status.deadline().map(Instant::from_std);
         let draft_save = app.next_draft_save().map(Instant::from_std);
+        let room_poll = app.next_room_poll().map(Instant::from_std);
 
         #[cfg(unix)]
         let terminate = sigterm.recv();
@@ -161,6 +162,9 @@ async fn event_loop(
             _ = tokio::time::sleep_until(draft_save.unwrap_or_else(Instant::now)), if draft_save.is_some() => {
                 app.save_drafts(false);
                 dirty = true;
+            }
+            _ = tokio::time::sleep_until(room_poll.unwrap_or_else(Instant::now)), if room_poll.is_some() => {
+                app.handle(Msg::RoomPoll);
             }
             _ = terminate => app.handle(Msg::Terminate),
             _ = tokio::signal::ctrl_c() => app.handle(Msg::Terminate),

@@ -176,6 +176,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
     }
 
+    app.draw_room(frame, main);
+
     if let Some(input) = &app.command {
         command::draw(frame, bottom, input, &app.theme);
     } else if let Some(label) = app

@@ -13,7 +13,9 @@ mod client;
 mod console_crash;
 mod crash;
 mod emulator;
+mod emulator_family;
 mod emulator_hardening;
+mod emulator_props;
 mod official_sdk;
 mod outbox_chaos;
 mod outbox_cli;
@@ -21,5 +23,6 @@ mod pacing;
 mod read_only;
 mod secrets;
 mod tui_emulator;
+mod tui_room;
 #[cfg(unix)]
 mod tui_pty;

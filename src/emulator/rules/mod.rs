@@ -95,9 +95,6 @@ pub enum AppScope {
     EvenDisabled,
 }
 
-/// The five mute-writing operations: 10 calls per second.
-pub const MUTE_CALLS_PER_SECOND: u32 = 10;
-
 impl Action {
     pub const ALL: [Action; 33] = [
         Action::CreateGroup,
@@ -240,12 +237,8 @@ impl Action {
             Action::JoinGroup | Action::LeaveGroup | Action::UserSend | Action::AdvanceClock => {
                 None
             }
-            Action::BanGroup
-            | Action::UnbanGroup
-            | Action::AddGroupBand
-            | Action::RemoveGroupBand
-            | Action::ModifyGroupBand => Some(MUTE_CALLS_PER_SECOND),
-            _ => Some(crate::api::client::CALLS_PER_SECOND),
+            // The client's own table of documented limits: one rule for both sides.
+            _ => Some(crate::api::ops::documented_rate(self.name())),
         }
     }
 }

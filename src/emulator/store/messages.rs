@@ -327,7 +327,7 @@ pub fn messages_total(
     })
 }
 
-pub(super) fn deliveries(
+pub fn deliveries(
     conn: &Connection,
     group: Option<&(String, String)>,
 ) -> Result<Vec<Delivery>, StoreError> {
@@ -362,7 +362,7 @@ pub(super) fn deliveries(
 }
 
 /// Stored (recalled ones included) or cached messages of a group, oldest first.
-pub(super) fn messages(
+pub fn messages(
     conn: &Connection,
     app_id: &str,
     group_id: &str,

@@ -46,6 +46,9 @@ impl App {
             }
             None => {}
         }
+        if let Some(room) = &self.rooms.open {
+            return room.hints();
+        }
         if self.browser.filter_editing {
             add(Action::Open, "keep filter");
             add(Action::Back, "clear filter");

@@ -20,6 +20,9 @@ impl App {
 
     /// Runs one `:` command line.
     pub fn run_command(&mut self, line: &str) {
+        if let Some(id) = super::room::open_command(line) {
+            return self.open_room(id);
+        }
         match command::parse(line) {
             Ok(cmd) => match cmd {
                 command::Command::Page(n) => {
@@ -105,7 +108,7 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, ev: crossterm::event::MouseEvent) {
-        if !self.ctx.mouse || self.overlay.is_some() {
+        if !self.ctx.mouse || self.overlay.is_some() || self.rooms.open.is_some() {
             return;
         }
         let in_detail = {

@@ -9,6 +9,7 @@ mod input;
 mod outbox_keys;
 mod pending;
 mod replies;
+mod room;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -165,6 +166,8 @@ pub struct App {
     pub drafts: Option<DraftStore>,
     /// The outbox pane (entries come from the worker).
     pub outbox_pane: OutboxState,
+    /// The live room when one is open, and the polling they share.
+    pub rooms: super::panes::room::Rooms,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
 }
@@ -224,6 +227,7 @@ impl App {
             spinner: 0,
             drafts,
             outbox_pane: OutboxState::default(),
+            rooms: Default::default(),
             said_read_only: Default::default(),
             ctx,
         })
@@ -315,6 +319,7 @@ impl App {
                 }
             },
             Msg::Terminate => self.quit = true,
+            Msg::RoomPoll => self.poll_rooms(),
         }
     }
 
@@ -334,6 +339,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.rooms.open.is_some() && self.room_key(&key, ev) {
             return;
         }
         // The status line says "esc cancels" while a bulk run is in flight:
@@ -435,7 +443,12 @@ impl App {
             matches!(action, Action::Delete | Action::Compose) && !self.browser.marked.is_empty();
         if matches!(
             action,
-            Action::Mark | Action::Open | Action::CopyId | Action::Delete | Action::Compose
+            Action::Mark
+                | Action::Open
+                | Action::OpenRoom
+                | Action::CopyId
+                | Action::Delete
+                | Action::Compose
         ) && !on_marks
             && self.rows_are_stale()
         {
@@ -518,6 +531,8 @@ impl App {
                 self.focus = Focus::Browser;
                 self.browser.filter_editing = true;
             }
+            Action::Open if in_detail => self.open_selected_room(),
+            Action::OpenRoom => self.open_selected_room(),
             Action::Open => {
                 if self.focus == Focus::Browser && self.browser.selected_group().is_some() {
                     self.focus = Focus::Detail;

@@ -48,6 +48,11 @@ pub enum Pending {
     Outbox(OutboxPurpose),
     /// A bulk run (at most one).
     Bulk(BulkRun),
+    /// A call of the live room `group_id`.
+    Room {
+        group_id: String,
+        request: crate::tui::panes::room::RoomRequest,
+    },
 }
 
 #[derive(Debug, Default)]

@@ -102,6 +102,9 @@ impl App {
             Pending::Create { group_id } => self.on_created(&group_id, result.map(downcast_reply)),
             Pending::Delete { group_id } => self.on_deleted(&group_id, result.map(downcast_reply)),
             Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
+            Pending::Room { group_id, request } => {
+                self.on_room_reply(&group_id, request, result);
+            }
             Pending::Outbox(_) | Pending::Bulk(_) => {
                 tracing::warn!("an API reply for a request that made no call");
             }
@@ -138,6 +141,7 @@ impl App {
                     unknown_sends: Vec::new(),
                 })));
             }
+            Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
             Pending::Delete { .. } | Pending::Outbox(_) => {}
         }
     }

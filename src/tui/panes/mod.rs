@@ -9,6 +9,7 @@ pub mod detail;
 pub mod header;
 pub mod help;
 pub mod outbox;
+pub mod room;
 pub mod sentlog;
 pub mod status;
 pub mod textarea;
