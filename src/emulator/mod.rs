@@ -11,11 +11,14 @@
 //! - [`server`]: the HTTP server (own accept loop, so a reply can be replaced by a TCP reset)
 //! - [`wire`]: parameter gathering and JSON/XML replies
 //! - [`auth`]: signature verification, timestamps, nonces
-//! - [`rules`]: the service semantics
+//! - [`rules`]: the service semantics, one module per operation family
 //! - [`store`]: SQLite state
 //! - [`faults`]: fault injection
 //! - [`demo`]: the demo data set
-//! - [`ops`]: emulator-only operations (join/leave a group)
+//! - [`ops`]: emulator-only operations (join/leave a group, post as a user, move the clock)
+//! - [`clock`]: the service clock that EmulatorAdvanceClock moves
+//! - [`chatter`]: `--chatter`, the simulated audience talking
+//! - [`malformed`]: error bodies for requests hyper cannot parse
 //! - [`cli`]: `livemod emulator`
 //!
 //! Error replies, by where they come from:
@@ -36,7 +39,9 @@
 //! | 400 | InputInvalid | a documented constraint broken, DataCenter invalid or not the app's, send to a group with no online users |
 //! | 413 | InputInvalid | body over 256 KB |
 //! | 400 | ErrorTooManyGroups / ErrorTooManyMsgTypes | 5,000 live groups per app / 30 message types per group |
-//! | 404 | ResourceNotExist | unknown app, or a send/join/leave on an unknown or deleted group |
+//! | 400 | ErrorTooManyApps, ErrorInvalidAppName, ErrorInvalidAuditUrl, ErrorInvalidEventCallbackUrl | the app operations' own checks |
+//! | 403 | NoAuth | a disabled app; a muted sender; EmulatorUserSend by a user not online in the group |
+//! | 404 | ResourceNotExist | unknown app, an unknown or deleted group (any GroupId that is not available, even a malformed one), recovery or messages more than 30 days after deletion |
 //! | 500 | ServerError | injected (`--fault-rate` before processing, `--late-fault-rate` after committing), or a storage failure |
 //! | 400/414/431 | MalformedRequest | the request is not parsable HTTP/1.1 (see [`malformed`]) |
 //!

@@ -250,9 +250,9 @@ pub struct GroupState {
     pub deletor: Option<String>,
     /// The group's own simulated audience, when it has one.
     pub audience: Option<u32>,
-    /// Users added with EmulatorJoinGroup.
+    /// Every online user (the audience `viewer1..N` and users who joined), in join order.
     pub joined_users: Vec<String>,
-    /// Simulated audience (own or the default) plus joined users.
+    /// How many users are online (0 for a deleted group).
     pub online_users: u64,
     pub deliveries: u64,
     pub msg_types: Vec<i64>,

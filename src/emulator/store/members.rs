@@ -93,24 +93,6 @@ pub fn join(
     user_info: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<bool> {
-    let joined = insert_member(conn, app_id, group_id, user_id, user_info, now)?;
-    if joined {
-        update_super(conn, app_id, group_id)?;
-    }
-    Ok(joined)
-}
-
-/// `join` without recounting the room for the super-group flag: callers
-/// adding many users recount once at the end (counting after each of a
-/// 12,000-viewer audience made the demo take most of a minute to start).
-fn insert_member(
-    conn: &Connection,
-    app_id: &str,
-    group_id: &str,
-    user_id: &str,
-    user_info: Option<&str>,
-    now: i64,
-) -> rusqlite::Result<bool> {
     if is_member(conn, app_id, group_id, user_id)? {
         if let Some(info) = user_info {
             set_user_info(conn, app_id, group_id, user_id, info)?;
@@ -130,6 +112,7 @@ fn insert_member(
         seq,
         user_info.unwrap_or_default()
     ])?;
+    update_super(conn, app_id, group_id)?;
     Ok(true)
 }
 
@@ -156,7 +139,8 @@ pub fn clear_members(conn: &Connection, app_id: &str, group_id: &str) -> rusqlit
     update_super(conn, app_id, group_id)
 }
 
-/// The simulated audience `viewer1..viewerN` joins (at create and recover).
+/// The simulated audience `viewer1..viewerN` joins (at create and recover),
+/// in one pass: demo groups have audiences of thousands.
 pub fn add_audience(
     conn: &Connection,
     app_id: &str,
@@ -164,9 +148,28 @@ pub fn add_audience(
     n: u32,
     now: i64,
 ) -> rusqlite::Result<()> {
-    for i in 1..=n {
-        insert_member(conn, app_id, group_id, &audience_user(i), None, now)?;
+    if n == 0 {
+        return Ok(());
     }
+    let first: i64 = conn
+        .prepare_cached("SELECT next_join FROM groups WHERE app_id = ?1 AND group_id = ?2")?
+        .query_row(params![app_id, group_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(1);
+    let mut seq = first;
+    {
+        let mut insert = conn.prepare_cached(
+            "INSERT OR IGNORE INTO members (app_id, group_id, user_id, joined_at, join_seq, user_info)
+             VALUES (?1, ?2, ?3, ?4, ?5, '')",
+        )?;
+        for i in 1..=n {
+            if insert.execute(params![app_id, group_id, audience_user(i), now, seq])? > 0 {
+                seq += 1;
+            }
+        }
+    }
+    conn.prepare_cached("UPDATE groups SET next_join = ?3 WHERE app_id = ?1 AND group_id = ?2")?
+        .execute(params![app_id, group_id, seq])?;
     update_super(conn, app_id, group_id)
 }
 
