@@ -57,7 +57,10 @@ fn list_messages(c: &mut Criterion) {
     let first: serde_json::Value = serde_json::from_slice(&call(page_uri(2, None))).unwrap();
     assert_eq!(first["MessageList"].as_array().unwrap().len(), 50);
     assert_eq!(first["MessageList"][0]["SeqNumber"], i64::from(MESSAGES));
-    assert_eq!(first["MessageList"][0]["TotalMessages"], i64::from(MESSAGES));
+    assert_eq!(
+        first["MessageList"][0]["TotalMessages"],
+        i64::from(MESSAGES)
+    );
 
     let mut group = c.benchmark_group("emulator_list_messages_100k");
     for (name, sort, token) in [
@@ -65,9 +68,7 @@ fn list_messages(c: &mut Criterion) {
         ("first_page_asc", 1, None),
         ("middle_page_asc", 1, Some(50_001)),
     ] {
-        group.bench_function(name, |b| {
-            b.iter(|| black_box(call(page_uri(sort, token))))
-        });
+        group.bench_function(name, |b| b.iter(|| black_box(call(page_uri(sort, token)))));
     }
     group.finish();
     drop(emulator);

@@ -1,7 +1,6 @@
 //! The one integration-test binary: every end-to-end suite is a module, so the
 //! heavy dependencies (axum, reqwest, SQLite) are linked once, not per suite.
 
-mod support;
 mod bad_input;
 mod bulk;
 mod bulk_cli;
@@ -22,7 +21,8 @@ mod outbox_cli;
 mod pacing;
 mod read_only;
 mod secrets;
+mod support;
 mod tui_emulator;
-mod tui_room;
 #[cfg(unix)]
 mod tui_pty;
+mod tui_room;
