@@ -1642,6 +1642,30 @@ async fn sts_tokens_are_accepted() {
         )
         .unwrap();
         c.call(&ListGroupsRequest::new("demo")).await.unwrap();
+
+        // The token is part of what is signed (#8: a test that accepts any
+        // token could not fail): the same request with the token swapped
+        // after signing must be refused, and the untouched one accepted.
+        let params = ListGroupsRequest::new("demo").params();
+        let signed = c.build("ListLiveMessageGroupByPage", Method::Get, &params);
+        let http = reqwest::Client::new();
+        let untouched = http.execute(signed.try_clone().unwrap()).await.unwrap();
+        assert_eq!(untouched.status(), 200, "{signature:?}");
+        let mut swapped = c.build("ListLiveMessageGroupByPage", Method::Get, &params);
+        if let Some(v) = swapped.headers_mut().get_mut("x-acs-security-token") {
+            *v = "CAIS-another-token".parse().unwrap();
+        }
+        let url = swapped.url().to_string().replace(
+            "SecurityToken=CAIS-some-sts-token",
+            "SecurityToken=CAIS-another-token",
+        );
+        *swapped.url_mut() = url.parse().unwrap();
+        let refused = http.execute(swapped).await.unwrap();
+        assert!(
+            matches!(refused.status().as_u16(), 400 | 403),
+            "{signature:?}: a token swapped after signing was accepted ({})",
+            refused.status()
+        );
     }
 }
 
