@@ -104,6 +104,27 @@ impl PaceLedger {
         Ok(conn)
     }
 
+    /// Opens the ledger, waiting while another process holds it. Switching a
+    /// new file to WAL needs an exclusive lock, and SQLite answers BUSY to a
+    /// second opener at once, without its busy handler: two bulk runs started
+    /// together met exactly that, and the loser paced alone (and was throttled).
+    fn open_when_free(path: &Path) -> Result<rusqlite::Connection, rusqlite::Error> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match Self::open(path) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Reserves the next slot for `key` at one call per `interval`; returns the
     /// wall-clock time (ns since the epoch) the call may go at.
     fn reserve_blocking(&self, key: &str, interval: Duration) -> Result<i64, LedgerError> {
@@ -113,7 +134,7 @@ impl PaceLedger {
         };
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            *guard = Some(Self::open(&self.path).map_err(err)?);
+            *guard = Some(Self::open_when_free(&self.path).map_err(err)?);
         }
         let conn = guard.as_mut().expect("opened above");
         let tx = conn
@@ -234,6 +255,38 @@ mod tests {
         // Another action (or key) has its own slots.
         let other = a.reserve_blocking("k:List", interval).unwrap();
         assert!(other < slots[5], "{other} waited behind another action");
+    }
+
+    #[test]
+    fn handles_opening_a_new_ledger_at_once_all_get_it() {
+        // Many first opens of one fresh file at the same moment, as two bulk
+        // runs started together do: none may fail (and fall back to pacing alone).
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("pace.sqlite3");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let slots: Vec<i64> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let ledger = PaceLedger::new(&path);
+                        barrier.wait();
+                        ledger.reserve_blocking("k:Create", Duration::from_millis(20))
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .unwrap()
+                        .unwrap_or_else(|e| panic!("round {round}: {e}"))
+                })
+                .collect();
+            let mut sorted = slots.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 8, "round {round}: two handles got one slot");
+        }
     }
 
     #[test]
