@@ -39,7 +39,7 @@ pub enum SessionError {
     #[error("cannot start the embedded emulator: {0}")]
     Emulator(#[from] EmulatorError),
     #[error("cannot set up the API client: {0}")]
-    Client(String),
+    Client(#[from] crate::api::client::ClientSetupError),
 }
 
 impl SessionError {
@@ -186,8 +186,7 @@ impl Session {
                 pace_ledger: Some(paths.data_dir.join(crate::api::pace::LEDGER_FILE)),
                 ..Default::default()
             },
-        )
-        .map_err(SessionError::Client)?;
+        )?;
         Ok(Session {
             client,
             app_id: request
@@ -243,8 +242,7 @@ impl Session {
                 audit,
                 ..Default::default()
             },
-        )
-        .map_err(SessionError::Client)?;
+        )?;
         Ok(Session {
             client,
             app_id: request

@@ -84,6 +84,17 @@ pub struct Client {
     ledger: Option<Arc<PaceLedger>>,
 }
 
+/// Why a [`Client`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientSetupError {
+    #[error("endpoint {0} must be an http:// or https:// URL")]
+    Scheme(String),
+    #[error("endpoint {0} has no host")]
+    NoHost(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -94,16 +105,14 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, String> {
+    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, ClientSetupError> {
         let endpoint = &options.endpoint;
         if !matches!(endpoint.scheme(), "http" | "https") {
-            return Err(format!(
-                "endpoint {endpoint} must be an http:// or https:// URL"
-            ));
+            return Err(ClientSetupError::Scheme(endpoint.to_string()));
         }
         let host = endpoint
             .host_str()
-            .ok_or_else(|| format!("endpoint {endpoint} has no host"))?;
+            .ok_or_else(|| ClientSetupError::NoHost(endpoint.to_string()))?;
         let authority = match endpoint.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
@@ -114,7 +123,7 @@ impl Client {
             .timeout(options.request_timeout)
             .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientSetupError::Http)?;
         let ledger = options
             .pace_ledger
             .as_ref()

@@ -10,6 +10,7 @@ pub mod mutes;
 pub mod outbox;
 pub mod output;
 pub mod users;
+mod values;
 
 use std::process::ExitCode;
 

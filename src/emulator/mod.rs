@@ -341,10 +341,16 @@ pub enum EmulatorError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot open the emulator state {location}: {problem}")]
-    State { location: String, problem: String },
+    #[error("cannot open the emulator state {location}: {source}")]
+    State {
+        location: String,
+        #[source]
+        source: store::OpenError,
+    },
     #[error("invalid emulator options: {0}")]
     Options(String),
+    #[error("invalid emulator options: {0}")]
+    Faults(#[from] faults::RateError),
     #[error("emulator storage failed: {0}")]
     Storage(String),
 }
@@ -416,7 +422,7 @@ impl fmt::Debug for Emulator {
 impl Emulator {
     /// Opens the state, seeds demo data if asked, binds and starts serving.
     pub async fn start(options: EmulatorOptions) -> Result<Emulator, EmulatorError> {
-        faults::check(&options.faults).map_err(EmulatorError::Options)?;
+        faults::check(&options.faults)?;
         if options.access_key_id.is_empty()
             || options.access_key_secret.is_empty()
             || options

@@ -22,7 +22,7 @@ fn run_outbox_ops(a: &mut App, outbox: &crate::outbox::Outbox) -> Vec<Command> {
             Command::Outbox { id, op } => {
                 let result =
                     crate::outbox::service::apply(outbox, op, chrono::DateTime::<chrono::Utc>::MIN_UTC)
-                        .map_err(|e| e.to_string());
+                        .map_err(Into::into);
                 a.handle(Msg::Worker(Event::Outbox { id, result }));
             }
             other => others.push(other),
