@@ -116,7 +116,7 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
 
 fn row(e: &AuditEntry) -> Vec<String> {
     [
-        audit::format_time(&e.time),
+        crate::util::time::format_time(&e.time),
         e.action.clone(),
         e.outcome.as_str().to_string(),
         e.actor().unwrap_or_default().to_string(),

@@ -35,7 +35,8 @@ use output::Failure;
         Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET \
         (/ ALIBABA_CLOUD_SECURITY_TOKEN), then the aliyun CLI profile (~/.aliyun/config.json), \
         then ~/.alibabacloud/credentials. There are deliberately no flags for the key or secret.\n\n\
-        Exit codes: 0 success; 1 a service or network error (Code and RequestId on stderr); \
+        Exit codes: 0 success; 1 a service, network or other run-time error (Code and RequestId on stderr \
+        for a service error); \
         2 a usage error, nothing sent; 3 the service answered but nothing was done \
         (a create of an ID that already exists or was deleted)."
 )]
@@ -258,15 +259,17 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
     let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
     Session::connect(&global.session_request(), paths)
         .await
-        .map_err(|e| {
-            // A mistake in what was asked is usage (2); a failure at run
-            // time, such as a port the emulator cannot bind, is 1.
-            if e.is_usage() {
-                Failure::usage(e.to_string())
-            } else {
-                Failure::runtime(e.to_string())
-            }
-        })
+        .map_err(session_failure)
+}
+
+/// A mistake in what was asked is usage (2); a failure at run time, such as
+/// a port the embedded emulator cannot bind, is 1 (the README's codes).
+fn session_failure(e: crate::session::SessionError) -> Failure {
+    if e.is_usage() {
+        Failure::usage(e.to_string())
+    } else {
+        Failure::runtime(e.to_string())
+    }
 }
 
 /// Parses the command line and runs it.
@@ -325,6 +328,21 @@ pub async fn run(cli: Cli) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_errors_exit_with_the_readmes_codes() {
+        use crate::emulator::EmulatorError;
+        use crate::session::SessionError;
+        let bind = SessionError::Emulator(EmulatorError::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        });
+        assert_eq!(session_failure(bind).exit, 1);
+        let scheme = SessionError::EndpointScheme {
+            text: "ftp://x".into(),
+        };
+        assert_eq!(session_failure(scheme).exit, 2);
+    }
 
     #[test]
     fn the_definition_is_consistent() {

@@ -55,6 +55,25 @@ pub(crate) fn client(emu: &Emulator) -> Client {
     )
 }
 
+/// The demo key, V3, one attempt: what a test of a single reply wants.
+pub(crate) fn single_try_client(emu: &Emulator) -> Client {
+    client_with(
+        emu,
+        SignatureVersion::V3,
+        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
+        1,
+    )
+}
+
+/// An emulator with only these faults injected.
+pub(crate) async fn start_with_faults(faults: FaultOptions) -> Emulator {
+    start(EmulatorOptions {
+        faults,
+        ..Default::default()
+    })
+    .await
+}
+
 pub(crate) fn create(group_id: &str) -> CreateGroupRequest {
     CreateGroupRequest {
         app_id: "demo".into(),
@@ -1700,12 +1719,7 @@ async fn fifty_calls_per_second_per_key_and_operation() {
         ..Default::default()
     })
     .await;
-    let c = client_with(
-        &emu,
-        SignatureVersion::V3,
-        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        1,
-    );
+    let c = single_try_client(&emu);
     // Concurrent, so they land within a fraction of a second even on a busy machine.
     let list = ListGroupsRequest::new("demo");
     let results = futures::future::join_all((0..120).map(|_| c.call(&list))).await;
@@ -1788,20 +1802,12 @@ async fn the_paced_client_never_trips_the_limit() {
 
 #[tokio::test]
 async fn injected_server_errors_change_nothing() {
-    let emu = start(EmulatorOptions {
-        faults: FaultOptions {
-            fault_rate: 1.0,
-            ..Default::default()
-        },
+    let emu = start_with_faults(FaultOptions {
+        fault_rate: 1.0,
         ..Default::default()
     })
     .await;
-    let c = client_with(
-        &emu,
-        SignatureVersion::V3,
-        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        1,
-    );
+    let c = single_try_client(&emu);
     let err = c.call(&create("g")).await.unwrap_err();
     assert_eq!(service_code(&err), (500, "ServerError".into()));
     // The emulator failed before processing, but a client cannot know that
@@ -1813,20 +1819,12 @@ async fn injected_server_errors_change_nothing() {
 
 #[tokio::test]
 async fn injected_throttling_is_throttling() {
-    let emu = start(EmulatorOptions {
-        faults: FaultOptions {
-            throttle_rate: 1.0,
-            ..Default::default()
-        },
+    let emu = start_with_faults(FaultOptions {
+        throttle_rate: 1.0,
         ..Default::default()
     })
     .await;
-    let c = client_with(
-        &emu,
-        SignatureVersion::V3,
-        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        1,
-    );
+    let c = single_try_client(&emu);
     let err = c.call(&create("g")).await.unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::Throttling));
     assert!(err.service().unwrap().retry_after.is_some());
@@ -1844,12 +1842,7 @@ async fn resets_happen_after_the_change_is_committed() {
         ..Default::default()
     })
     .await;
-    let c = client_with(
-        &emu,
-        SignatureVersion::V3,
-        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        1,
-    );
+    let c = single_try_client(&emu);
     let err = c.call(&create("g")).await.unwrap_err();
     match &err {
         ApiError::Transport { phase, .. } => {
@@ -1905,15 +1898,12 @@ async fn resets_happen_after_the_change_is_committed() {
 
 #[tokio::test]
 async fn latency_delays_replies() {
-    let emu = start(EmulatorOptions {
-        faults: FaultOptions {
-            latency: Some(LatencyRange {
-                min_ms: 80,
-                max_ms: 100,
-            }),
-            seed: Some(1),
-            ..Default::default()
-        },
+    let emu = start_with_faults(FaultOptions {
+        latency: Some(LatencyRange {
+            min_ms: 80,
+            max_ms: 100,
+        }),
+        seed: Some(1),
         ..Default::default()
     })
     .await;
@@ -2317,12 +2307,7 @@ async fn the_rate_limit_is_counted_for_the_shutdown_summary() {
         ..Default::default()
     })
     .await;
-    let c = client_with(
-        &emu,
-        SignatureVersion::V3,
-        (DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        1,
-    );
+    let c = single_try_client(&emu);
     let req = list(SortType::Asc, 10, 1, GroupStatus::All);
     let results = futures::future::join_all((0..80).map(|_| c.call(&req))).await;
     let refused = results.iter().filter(|r| r.is_err()).count() as u64;

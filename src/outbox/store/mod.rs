@@ -36,7 +36,8 @@ pub struct Outbox {
     owner: String,
     owners_dir: PathBuf,
     /// Held (locked) for as long as this instance lives: proof we are alive.
-    _owner_lock: File,
+    /// `None` for a read-only view, which claims and sends nothing.
+    _owner_lock: Option<File>,
     audit: Option<Arc<AuditLog>>,
     /// The backend this process talks to: recorded on what it queues.
     target: Option<Target>,
@@ -86,7 +87,7 @@ impl Outbox {
             path,
             owner,
             owners_dir,
-            _owner_lock: lock,
+            _owner_lock: Some(lock),
             audit: None,
             target: None,
             expiry: DEFAULT_EXPIRY,
@@ -94,6 +95,58 @@ impl Outbox {
         };
         outbox.recovered = outbox.recover_interrupted()?;
         Ok(outbox)
+    }
+
+    /// Opens an existing outbox only to read it (`outbox list` in a data
+    /// directory this user cannot write): nothing is created, recovered or
+    /// claimed. A file an older livemod wrote must first be opened writable
+    /// once; every change is refused by SQLite.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, OutboxError> {
+        use rusqlite::OpenFlags;
+        let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            return Err(OutboxError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            )));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let uri = |query: &str| {
+            let mut u = url::Url::from_file_path(&path)
+                .unwrap_or_else(|()| url::Url::parse("file:///nonexistent").expect("static URL"));
+            u.set_query(Some(query));
+            u.to_string()
+        };
+        let readable = |conn: &Connection| {
+            conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())
+        };
+        // A WAL file is read through its shared-memory file; where that cannot
+        // be created (a directory nobody may write), nobody can be writing
+        // either, and the file is read as it stands.
+        let conn = match Connection::open_with_flags(uri("mode=ro"), flags) {
+            Ok(conn) if readable(&conn).is_ok() => conn,
+            _ => {
+                let conn = Connection::open_with_flags(uri("mode=ro&immutable=1"), flags)?;
+                readable(&conn)?;
+                conn
+            }
+        };
+        conn.busy_timeout(Duration::from_secs(30))?;
+        super::schema::check_current(&conn, &path.display().to_string())?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+            owner: String::new(),
+            owners_dir: PathBuf::new(),
+            _owner_lock: None,
+            audit: None,
+            target: None,
+            expiry: DEFAULT_EXPIRY,
+            recovered: 0,
+        })
     }
 
     /// `<data_dir>/outbox.sqlite3`.
@@ -147,6 +200,8 @@ impl Outbox {
         let mut params = BTreeMap::new();
         params.insert("OutboxId".to_string(), entry.id.to_string());
         params.insert("GroupId".to_string(), entry.request.group_id.clone());
+        // Who the message speaks as: `livemod audit` shows it as WHO.
+        params.insert("SenderId".to_string(), entry.request.sender_id.clone());
         params.insert("MsgTid".to_string(), entry.msg_tid().to_string());
         params.insert("State".to_string(), entry.state.to_string());
         if let Some(body) = &entry.request.body {
@@ -675,6 +730,8 @@ impl Drop for Outbox {
     fn drop(&mut self) {
         // Our rows can no longer be in flight; the lock is released when the
         // file closes, and the file itself is no longer needed.
-        let _ = std::fs::remove_file(self.owners_dir.join(format!("{}.lock", self.owner)));
+        if self._owner_lock.is_some() {
+            let _ = std::fs::remove_file(self.owners_dir.join(format!("{}.lock", self.owner)));
+        }
     }
 }
