@@ -17,8 +17,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
-
 pub const FILE_NAME: &str = "audit.jsonl";
 
 /// Endpoint recorded for actions that never leave the machine (outbox edits).
@@ -195,17 +193,23 @@ impl AuditEntry {
         self
     }
 
-    pub fn with_error(mut self, err: &ApiError) -> Self {
-        self.outcome = match err {
-            ApiError::ReadOnly { .. } | ApiError::Validation(_) => AuditOutcome::Refused,
-            _ => AuditOutcome::Error,
+    /// A call that failed: `refused` when it was never sent (read-only mode,
+    /// invalid input), otherwise an error with what the service said.
+    pub fn with_failure(
+        mut self,
+        refused: bool,
+        code: Option<&str>,
+        message: String,
+        request_id: Option<&str>,
+    ) -> Self {
+        self.outcome = if refused {
+            AuditOutcome::Refused
+        } else {
+            AuditOutcome::Error
         };
-        self.code = err.code().map(str::to_string);
-        self.message = Some(match err.service() {
-            Some(s) => s.message.clone(),
-            None => err.to_string(),
-        });
-        self.request_id = err.request_id().map(str::to_string);
+        self.code = code.map(str::to_string);
+        self.message = Some(message);
+        self.request_id = request_id.map(str::to_string);
         self
     }
 }

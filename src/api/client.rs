@@ -84,6 +84,17 @@ pub struct Client {
     ledger: Option<Arc<PaceLedger>>,
 }
 
+/// What the audit log records of a call that failed. The audit log knows
+/// nothing of the API; the API says what its error means there.
+pub(crate) fn audit_failure(entry: AuditEntry, err: &ApiError) -> AuditEntry {
+    let refused = matches!(err, ApiError::ReadOnly { .. } | ApiError::Validation(_));
+    let message = match err.service() {
+        Some(s) => s.message.clone(),
+        None => err.to_string(),
+    };
+    entry.with_failure(refused, err.code(), message, err.request_id())
+}
+
 /// Why a [`Client`] could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientSetupError {
@@ -181,7 +192,7 @@ impl Client {
             );
             entry = match &result {
                 Ok(reply) => entry.with_reply(reply),
-                Err(e) => entry.with_error(e),
+                Err(e) => audit_failure(entry, e),
             };
             entry.attempts = Some(stats.attempts);
             if let Err(e) = log.append_async(entry).await {
