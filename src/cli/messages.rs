@@ -8,7 +8,8 @@ use futures::TryStreamExt;
 
 use super::GlobalArgs;
 use super::output::{
-    Failure, local_time, note, print_fields, print_json, print_json_line, print_table,
+    Failure, call_and_show, local_time, note, print_fields, print_json, print_json_line,
+    print_table,
 };
 use super::values::ValueError;
 use crate::api::{
@@ -282,20 +283,18 @@ async fn recall(session: &Session, args: RecallArgs) -> Result<(), Failure> {
         deleter_info: args.reason,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("GroupId", reply.group_id),
-        ("MsgTid", reply.message_id),
-        (
-            "Outcome",
-            "recalled (the service answers the same for a MsgTid it never stored)".into(),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("GroupId", reply.group_id),
+            ("MsgTid", reply.message_id),
+            (
+                "Outcome",
+                "recalled (the service answers the same for a MsgTid it never stored)".into(),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 #[cfg(test)]
