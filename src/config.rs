@@ -254,7 +254,7 @@ fn read_config_text(path: &Path) -> Result<Option<String>, ConfigError> {
 /// A mistake found after the file parsed (a `[keys]` binding, a `[theme]`
 /// colour, …), placed at the line of `key` (dotted: `keys.delete`) when the
 /// file has it there.
-pub fn problem_at(path: &Path, key: &str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn problem_at(path: &Path, key: &str, problem: impl Into<String>) -> ConfigError {
     let line = read_config_text(path)
         .ok()
         .flatten()

@@ -20,6 +20,10 @@ fn msg(group: &str, body: &str) -> SendMessageRequest {
     }
 }
 
+fn entries(outbox: &Outbox) -> usize {
+    outbox.list(&ListFilter::default()).unwrap().len()
+}
+
 /// An outbox as the first release wrote it: no target, no expiry, no reason
 /// columns, and one message waiting.
 fn first_schema_file(path: &std::path::Path) {
@@ -63,16 +67,9 @@ fn a_first_schema_outbox_is_upgraded_on_open_and_keeps_its_entries() {
     assert!(outbox.get(id).unwrap().expires_at.is_some());
     drop(outbox);
     // Upgraded once, it opens again (writable or not) with both entries.
-    assert_eq!(
-        Outbox::open(&path)
-            .unwrap()
-            .list(&ListFilter::default())
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(entries(&Outbox::open(&path).unwrap()), 2);
     let view = Outbox::open_read_only(&path).unwrap();
-    assert_eq!(view.list(&ListFilter::default()).unwrap().len(), 2);
+    assert_eq!(entries(&view), 2);
 }
 
 #[test]
@@ -95,14 +92,7 @@ fn a_read_only_view_lists_and_changes_nothing() {
     assert!(view.enqueue(msg("g1", "three")).is_err());
     drop(view);
     assert!(!owners.exists(), "a read-only view registers no owner");
-    assert_eq!(
-        Outbox::open(&path)
-            .unwrap()
-            .list(&ListFilter::default())
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(entries(&Outbox::open(&path).unwrap()), 2);
     assert!(Outbox::open_read_only(dir.path().join("missing.sqlite3")).is_err());
 }
 
