@@ -212,6 +212,10 @@ fn check_keys(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
         if let Err(e) = KeyMap::new(&so_far, false) {
             let shown = e.to_string();
             let problem = strip_table_prefix(&shown, "[keys]");
+            // The key is named in front; the message need not repeat it.
+            let problem = problem
+                .strip_prefix(&format!("{action}: "))
+                .unwrap_or(problem);
             return Err(config_failure(file, &format!("keys.{action}"), problem));
         }
     }
@@ -227,6 +231,10 @@ fn check_theme(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
         if let Err(e) = Theme::from_config(&one, false) {
             let shown = e.to_string();
             let problem = strip_table_prefix(&shown, "[theme]");
+            let problem = [role.as_str(), "selection_bg"]
+                .iter()
+                .find_map(|name| problem.strip_prefix(&format!("{name}: ")))
+                .unwrap_or(problem);
             return Err(config_failure(file, &format!("theme.{role}"), problem));
         }
     }

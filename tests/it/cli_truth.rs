@@ -127,6 +127,14 @@ fn config_errors_name_the_file_line_and_key() {
         assert_eq!(r.code, 2, "{config:?}: {}", r.stderr);
         assert!(r.stderr.contains(expected), "{config:?}: {}", r.stderr);
     }
+    // The key is named once, in front; the problem follows (wording is the key map's).
+    let r = offline(&["audit"], Some("[keys]\nrefresh = [\"ctrl-c\"]\n"));
+    assert!(
+        r.stderr.contains("config.toml:2: keys.refresh: ctrl-c"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refresh: refresh"), "{}", r.stderr);
 }
 
 #[test]
