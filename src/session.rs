@@ -359,7 +359,10 @@ mod tests {
 
     #[test]
     fn a_port_that_cannot_be_bound_is_a_runtime_error() {
-        let e = SessionError::Emulator(EmulatorError::Options("bind".into()));
+        let e = SessionError::Emulator(EmulatorError::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        });
         assert!(!e.is_usage());
         assert_eq!(e.exit_code(), 1);
         assert_eq!(

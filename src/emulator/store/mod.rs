@@ -46,7 +46,7 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     #[error("storage task failed: {0}")]
-    Task(String),
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// One delivered message, as the delivery log records it (stored or not).
@@ -170,7 +170,7 @@ impl Store {
         };
         let conn = tokio::task::spawn_blocking(move || open_connection(&location))
             .await
-            .map_err(|e| EmulatorError::Storage(format!("opening {describe}: {e}")))?
+            .map_err(|e| EmulatorError::Storage(StoreError::Task(e)))?
             .map_err(|source| EmulatorError::State {
                 location: describe,
                 source,
@@ -192,7 +192,7 @@ impl Store {
             f(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))
+        .map_err(StoreError::Task)
     }
 
     /// Adds groups (existing IDs left alone); each new live group gets its
