@@ -14,10 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::api::ApiError;
 
 pub const FILE_NAME: &str = "audit.jsonl";
 
@@ -80,7 +78,7 @@ pub struct AuditContext {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// RFC 3339, UTC.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::util::time::rfc3339")]
     pub time: DateTime<Utc>,
     pub endpoint: String,
     #[serde(default)]
@@ -195,17 +193,23 @@ impl AuditEntry {
         self
     }
 
-    pub fn with_error(mut self, err: &ApiError) -> Self {
-        self.outcome = match err {
-            ApiError::ReadOnly { .. } | ApiError::Validation(_) => AuditOutcome::Refused,
-            _ => AuditOutcome::Error,
+    /// A call that failed: `refused` when it was never sent (read-only mode,
+    /// invalid input), otherwise an error with what the service said.
+    pub fn with_failure(
+        mut self,
+        refused: bool,
+        code: Option<&str>,
+        message: String,
+        request_id: Option<&str>,
+    ) -> Self {
+        self.outcome = if refused {
+            AuditOutcome::Refused
+        } else {
+            AuditOutcome::Error
         };
-        self.code = err.code().map(str::to_string);
-        self.message = Some(match err.service() {
-            Some(s) => s.message.clone(),
-            None => err.to_string(),
-        });
-        self.request_id = err.request_id().map(str::to_string);
+        self.code = code.map(str::to_string);
+        self.message = Some(message);
+        self.request_id = request_id.map(str::to_string);
         self
     }
 }
@@ -495,31 +499,6 @@ pub fn read_trail(path: &Path, since: Option<Duration>) -> Result<Trail, AuditRe
 /// The entries of [`read_trail`], bad lines skipped.
 pub fn read_file(path: &Path, since: Option<Duration>) -> Result<Vec<AuditEntry>, AuditReadError> {
     read_trail(path, since).map(|t| t.entries)
-}
-
-/// `DateTime<Utc>` as RFC 3339 text ending in `Z` (chrono's serde feature is
-/// not enabled in this crate, and this pins the format the file promises).
-pub(crate) mod rfc3339 {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let text = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time ({e})"))
-            })
-    }
-}
-
-/// RFC 3339 UTC with seconds, for tables.
-pub fn format_time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

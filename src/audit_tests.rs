@@ -1,6 +1,7 @@
 //! Tests of the audit trail (kept apart so audit.rs stays readable).
 
 use super::*;
+use crate::api::ApiError;
 
 fn sample(action: &str) -> AuditEntry {
     AuditEntry::for_call(
@@ -24,11 +25,12 @@ fn lines_parse_back_in_order() {
     let log = AuditLog::in_dir(dir.path()).unwrap();
     log.append(&sample("CreateLiveMessageGroup").with_ok(Some("R1")))
         .unwrap();
-    log.append(
-        &sample("SendLiveMessageGroup").with_error(&ApiError::ReadOnly {
+    log.append(&crate::api::client::audit_failure(
+        sample("SendLiveMessageGroup"),
+        &ApiError::ReadOnly {
             action: "SendLiveMessageGroup",
-        }),
-    )
+        },
+    ))
     .unwrap();
     let entries = log.read(None).unwrap();
     assert_eq!(entries.len(), 2);

@@ -34,13 +34,14 @@ pub struct MessageType {
 
 impl MessageType {
     /// Why `body` cannot be sent as this type, if it cannot.
-    pub fn check_body(&self, body: &str) -> Result<(), String> {
+    pub fn check_body(&self, body: &str) -> Result<(), BodyError> {
         if self.json {
-            serde_json::from_str::<serde_json::Value>(body).map_err(|e| {
-                format!(
+            serde_json::from_str::<serde_json::Value>(body).map_err(|e| BodyError {
+                msg_type: self.number,
+                message: format!(
                     "Body must be JSON for type {} ({}): {e}",
                     self.number, self.name
-                )
+                ),
             })?;
         }
         Ok(())
@@ -228,12 +229,7 @@ impl Catalogue {
         body: Option<&str>,
     ) -> Result<(), BodyError> {
         match msg_type.and_then(|n| self.get(n)) {
-            Some(t) => t
-                .check_body(body.unwrap_or(""))
-                .map_err(|message| BodyError {
-                    msg_type: t.number,
-                    message,
-                }),
+            Some(t) => t.check_body(body.unwrap_or("")),
             None => Ok(()),
         }
     }

@@ -73,11 +73,40 @@ impl Paths {
 pub enum ConfigError {
     #[error("cannot find a home directory for livemod's data; set {ENV_DATA_DIR}")]
     NoHome,
-    #[error("{path}: {problem}")]
-    Read { path: String, problem: String },
-    /// toml's message names the line and column and shows the offending text.
-    #[error("{path}: {problem}")]
-    Parse { path: String, problem: String },
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A mistake in the file, with where it is: `config.toml:LINE: key: problem`.
+    #[error("{0}")]
+    Invalid(ConfigProblem),
+}
+
+/// One mistake in the config file: the file, the line and the key when they
+/// are known, and what is wrong. Shown as `PATH:LINE: KEY: PROBLEM`, the form
+/// compilers use, so editors and terminals can jump to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub path: String,
+    pub line: Option<usize>,
+    /// The dotted key, e.g. `mouse` or `keys.delete`.
+    pub key: Option<String>,
+    pub problem: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        match &self.key {
+            Some(key) => write!(f, ": {key}: {}", self.problem),
+            None => write!(f, ": {}", self.problem),
+        }
+    }
 }
 
 /// Settings that may differ per credential profile (a `[profiles.NAME]` section).
@@ -154,43 +183,46 @@ mod humantime_opt {
 impl Config {
     /// Loads the file when it exists; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => {
-                return Err(ConfigError::Read {
-                    path: path.display().to_string(),
-                    problem: e.to_string(),
-                });
-            }
-        };
-        Self::parse(&text, path)
+        match read_config_text(path)? {
+            Some(text) => Self::parse(&text, path),
+            None => Ok(Self::default()),
+        }
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            problem: describe_toml_error(text, &e),
-        })?;
-        if let Err(e) = crate::api::validate::id("moderator_id", &config.moderator_id) {
-            return Err(ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|span| span.start);
+            ConfigError::Invalid(ConfigProblem {
                 path: path.display().to_string(),
-                problem: e.to_string(),
-            });
+                line: at.map(|offset| line_of(text, offset)),
+                key: at.and_then(|offset| key_at(text, offset)),
+                problem: e.message().trim().to_string(),
+            })
+        })?;
+        let invalid = |key: &str, problem: String| {
+            ConfigError::Invalid(ConfigProblem {
+                path: path.display().to_string(),
+                line: key_line(text, key),
+                key: Some(key.to_string()),
+                problem,
+            })
+        };
+        if let Err(e) = crate::api::validate::id("moderator_id", &config.moderator_id) {
+            return Err(invalid("moderator_id", e.to_string()));
         }
         if config.outbox_expiry == Some(Duration::ZERO) {
-            return Err(ConfigError::Parse {
-                path: path.display().to_string(),
-                problem: "outbox_expiry must be longer than 0s".to_string(),
-            });
+            return Err(invalid(
+                "outbox_expiry",
+                "must be longer than 0s".to_string(),
+            ));
         }
         if let Some(size) = config.page_size
             && !(1..=50).contains(&size)
         {
-            return Err(ConfigError::Parse {
-                path: path.display().to_string(),
-                problem: format!("page_size is {size}; it must be between 1 and 50"),
-            });
+            return Err(invalid(
+                "page_size",
+                format!("{size} is not between 1 and 50"),
+            ));
         }
         Ok(config)
     }
@@ -207,18 +239,84 @@ impl Config {
     }
 }
 
-/// "line N, column M: message" — toml's own Display is multi-line with a caret.
-fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim().to_string();
-    match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
+/// The file's text, or `None` when there is no file.
+fn read_config_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
     }
+}
+
+/// A mistake found after the file parsed (a `[keys]` binding, a `[theme]`
+/// colour, …), placed at the line of `key` (dotted: `keys.delete`) when the
+/// file has it there.
+pub(crate) fn problem_at(path: &Path, key: &str, problem: impl Into<String>) -> ConfigError {
+    let line = read_config_text(path)
+        .ok()
+        .flatten()
+        .and_then(|text| key_line(&text, key));
+    ConfigError::Invalid(ConfigProblem {
+        path: path.display().to_string(),
+        line,
+        key: Some(key.to_string()),
+        problem: problem.into(),
+    })
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// The line where the dotted `key` is written (its key, not its value).
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let (k, v) = table.get_key_value(part)?;
+        if parts.peek().is_none() {
+            return Some(line_of(text, k.span().start));
+        }
+        match v.get_ref() {
+            toml::de::DeValue::Table(inner) => table = inner,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The dotted key whose key or value holds the byte `offset` (the innermost).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    // A table's own span need not cover its entries (`[profiles.prod]`
+    // makes `profiles` implicitly), so every table is searched.
+    fn walk(table: &toml::de::DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        for (k, v) in table.iter() {
+            path.push(k.get_ref().to_string());
+            if let toml::de::DeValue::Table(inner) = v.get_ref()
+                && walk(inner, offset, path)
+            {
+                return true;
+            }
+            if k.span().contains(&offset) || v.span().contains(&offset) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let (doc, _) = toml::de::DeTable::parse_recoverable(text);
+    let mut path = Vec::new();
+    walk(doc.get_ref(), offset, &mut path);
+    (!path.is_empty()).then(|| path.join("."))
 }
 
 #[cfg(test)]
@@ -267,20 +365,74 @@ read_only = true
     }
 
     #[test]
-    fn errors_name_file_line_and_problem() {
+    fn errors_name_file_line_and_key() {
         let text = "moderator_id = \"mod1\"\nmouse = \"yes\"\n";
         let err = Config::parse(text, Path::new("/tmp/x/config.toml")).unwrap_err();
         let shown = err.to_string();
-        assert!(shown.starts_with("/tmp/x/config.toml: line 2"), "{shown}");
-        let err = Config::parse("colour = 1\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().contains("colour"), "{err}");
+        assert!(
+            shown.starts_with("/tmp/x/config.toml:2: mouse: "),
+            "{shown}"
+        );
+        let err = Config::parse("\n\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:3: colour: "), "{err}");
         let err = Config::parse("data_center = \"mars\"\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().contains("line 1"), "{err}");
-        let err = Config::parse("moderator_id = \"a b\"\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().contains("letters and digits"), "{err}");
+        assert!(
+            err.to_string().starts_with("c.toml:1: data_center: "),
+            "{err}"
+        );
+        let err = Config::parse(
+            "mouse = true\nmoderator_id = \"a b\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("c.toml:2: moderator_id: "), "{shown}");
+        assert!(shown.contains("letters and digits"), "{shown}");
         let err = Config::parse("auto_refresh = \"soon\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("c.toml:1: auto_refresh: "),
+            "{err}"
+        );
         assert!(err.to_string().contains("duration"), "{err}");
-        let err = Config::parse("outbox_expiry = \"0s\"\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().contains("outbox_expiry"), "{err}");
+        let err = Config::parse("\noutbox_expiry = \"0s\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("c.toml:2: outbox_expiry: "),
+            "{err}"
+        );
+        let err = Config::parse("page_size = 99\n", Path::new("c.toml")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("c.toml:1: page_size: 99"),
+            "{err}"
+        );
+        // A value inside a table is named by its dotted key.
+        let text = "[profiles.prod]\nread_only = \"no\"\n";
+        let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("c.toml:2: profiles.prod.read_only: "),
+            "{shown}"
+        );
+        // A syntax error still gives the line.
+        let err = Config::parse("a = 1\nb = \n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:2"), "{err}");
+    }
+
+    #[test]
+    fn problems_found_after_parsing_are_placed_at_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "mouse = true\n\n[keys]\nrefresh = [\"r\"]\ndelete = [\"ctrl-c\"]\n",
+        )
+        .unwrap();
+        let shown = problem_at(&path, "keys.delete", "ctrl-c is reserved").to_string();
+        assert_eq!(
+            shown,
+            format!("{}:5: keys.delete: ctrl-c is reserved", path.display())
+        );
+        // A key the file does not have (a default) still names file and key.
+        let shown = problem_at(&path, "theme.selection", "x").to_string();
+        assert_eq!(shown, format!("{}: theme.selection: x", path.display()));
     }
 }

@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{DataCenter, SendMessageRequest};
+use crate::util::write_atomic;
 
 pub const FILE_NAME: &str = "drafts.json";
 /// Default upper bound on how long a keystroke can stay unsaved.
@@ -417,9 +418,6 @@ fn read_file(path: &Path) -> io::Result<(DraftMap, Option<String>)> {
         }
     }
 }
-
-/// Moved to [`crate::util::write_atomic`]; re-exported for existing callers.
-pub use crate::util::write_atomic;
 
 #[cfg(test)]
 mod tests {

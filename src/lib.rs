@@ -12,7 +12,6 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod credentials;
-pub mod delivery;
 pub mod drafts;
 pub mod emulator;
 pub mod logging;

@@ -39,7 +39,7 @@ pub enum SessionError {
     #[error("cannot start the embedded emulator: {0}")]
     Emulator(#[from] EmulatorError),
     #[error("cannot set up the API client: {0}")]
-    Client(String),
+    Client(#[from] crate::api::client::ClientSetupError),
 }
 
 impl SessionError {
@@ -171,23 +171,20 @@ impl Session {
         let url = parse_endpoint(&endpoint)?;
         let asked_read_only =
             request.read_only || config.read_only || profile.read_only == Some(true);
-        let (audit, audit_problem) = audit_or_read_only(&paths, asked_read_only);
-        let read_only = asked_read_only || audit_problem.is_some();
-        let client = Client::new(
+        let (client, read_only, audit_problem) = audited_client(
             credentials,
             ClientOptions {
                 endpoint: url.clone(),
                 signature: request.signature,
-                read_only,
-                audit,
                 audit_context: AuditContext {
                     profile: profile_name.clone(),
                 },
                 pace_ledger: Some(paths.data_dir.join(crate::api::pace::LEDGER_FILE)),
                 ..Default::default()
             },
-        )
-        .map_err(SessionError::Client)?;
+            &paths,
+            asked_read_only,
+        )?;
         Ok(Session {
             client,
             app_id: request
@@ -232,19 +229,16 @@ impl Session {
             "embedded emulator",
         );
         let asked_read_only = request.read_only || config.read_only;
-        let (audit, audit_problem) = audit_or_read_only(&paths, asked_read_only);
-        let read_only = asked_read_only || audit_problem.is_some();
-        let client = Client::new(
+        let (client, read_only, audit_problem) = audited_client(
             credentials,
             ClientOptions {
                 endpoint: url.clone(),
                 signature: request.signature,
-                read_only,
-                audit,
                 ..Default::default()
             },
-        )
-        .map_err(SessionError::Client)?;
+            &paths,
+            asked_read_only,
+        )?;
         Ok(Session {
             client,
             app_id: request
@@ -262,6 +256,27 @@ impl Session {
             audit_problem,
         })
     }
+}
+
+/// The client for `options`, audited; read-only when asked, or when the
+/// audit log cannot be written (then the problem is returned too).
+fn audited_client(
+    credentials: Credentials,
+    options: ClientOptions,
+    paths: &Paths,
+    asked_read_only: bool,
+) -> Result<(Client, bool, Option<String>)> {
+    let (audit, audit_problem) = audit_or_read_only(paths, asked_read_only);
+    let read_only = asked_read_only || audit_problem.is_some();
+    let client = Client::new(
+        credentials,
+        ClientOptions {
+            read_only,
+            audit,
+            ..options
+        },
+    )?;
+    Ok((client, read_only, audit_problem))
 }
 
 /// Every mutating call is audited. When the data directory cannot hold the
@@ -344,7 +359,10 @@ mod tests {
 
     #[test]
     fn a_port_that_cannot_be_bound_is_a_runtime_error() {
-        let e = SessionError::Emulator(EmulatorError::Options("bind".into()));
+        let e = SessionError::Emulator(EmulatorError::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        });
         assert!(!e.is_usage());
         assert_eq!(e.exit_code(), 1);
         assert_eq!(

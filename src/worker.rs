@@ -32,7 +32,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiError, Client, DeleteGroupRequest, Operation, SendMessageRequest};
 use crate::bulk::Progress;
-use crate::outbox::service::{OpReply, OutboxConfig, OutboxOp, OutboxService, Snapshot};
+use crate::outbox::service::{
+    OpReply, OutboxConfig, OutboxOp, OutboxService, ServiceError, Snapshot,
+};
 use crate::outbox::{DeliveryReport, Target};
 
 /// Identifies one request from the UI; replies carry it back.
@@ -276,12 +278,12 @@ pub enum Event {
     },
     Outbox {
         id: RequestId,
-        result: Result<OpReply, String>,
+        result: Result<OpReply, ServiceError>,
     },
     /// Background delivery sent something (or could not look).
     OutboxDelivered {
         report: DeliveryReport,
-        snapshot: Result<Snapshot, String>,
+        snapshot: Result<Snapshot, ServiceError>,
     },
     BulkProgress {
         id: RequestId,
@@ -376,7 +378,7 @@ impl Worker {
                     while let Some(u) = update_rx.recv().await {
                         let event = Event::OutboxDelivered {
                             report: u.report,
-                            snapshot: u.snapshot.map_err(|e| e.to_string()),
+                            snapshot: u.snapshot,
                         };
                         if events.send(event).is_err() {
                             break;
@@ -505,8 +507,8 @@ async fn run<A: DynApi>(
                     let service = shared.outbox.clone();
                     spawn_job(id, &events, async move {
                         let result = match service {
-                            Some(s) => s.run(op).await.map_err(|e| e.to_string()),
-                            None => Err("no data directory: the outbox is not available".into()),
+                            Some(s) => s.run(op).await,
+                            None => Err(ServiceError::Unavailable),
                         };
                         Event::Outbox { id, result }
                     });

@@ -84,6 +84,28 @@ pub struct Client {
     ledger: Option<Arc<PaceLedger>>,
 }
 
+/// What the audit log records of a call that failed. The audit log knows
+/// nothing of the API; the API says what its error means there.
+pub(crate) fn audit_failure(entry: AuditEntry, err: &ApiError) -> AuditEntry {
+    let refused = matches!(err, ApiError::ReadOnly { .. } | ApiError::Validation(_));
+    let message = match err.service() {
+        Some(s) => s.message.clone(),
+        None => err.to_string(),
+    };
+    entry.with_failure(refused, err.code(), message, err.request_id())
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientSetupError {
+    #[error("endpoint {0} must be an http:// or https:// URL")]
+    Scheme(String),
+    #[error("endpoint {0} has no host")]
+    NoHost(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -94,16 +116,14 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, String> {
+    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, ClientSetupError> {
         let endpoint = &options.endpoint;
         if !matches!(endpoint.scheme(), "http" | "https") {
-            return Err(format!(
-                "endpoint {endpoint} must be an http:// or https:// URL"
-            ));
+            return Err(ClientSetupError::Scheme(endpoint.to_string()));
         }
         let host = endpoint
             .host_str()
-            .ok_or_else(|| format!("endpoint {endpoint} has no host"))?;
+            .ok_or_else(|| ClientSetupError::NoHost(endpoint.to_string()))?;
         let authority = match endpoint.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
@@ -114,7 +134,7 @@ impl Client {
             .timeout(options.request_timeout)
             .user_agent(concat!("livemod/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientSetupError::Http)?;
         let ledger = options
             .pace_ledger
             .as_ref()
@@ -172,7 +192,7 @@ impl Client {
             );
             entry = match &result {
                 Ok(reply) => entry.with_reply(reply),
-                Err(e) => entry.with_error(e),
+                Err(e) => audit_failure(entry, e),
             };
             entry.attempts = Some(stats.attempts);
             if let Err(e) = log.append_async(entry).await {

@@ -49,7 +49,7 @@ pub fn write_create_failures(
     format: CreateFormat,
     requests: &[&CreateGroupRequest],
 ) -> io::Result<()> {
-    crate::drafts::write_atomic(path, &create_failures_bytes(format, requests)?)
+    crate::util::write_atomic(path, &create_failures_bytes(format, requests)?)
 }
 
 /// Writes target GroupIds back in the input's format, for a re-run.
@@ -63,5 +63,5 @@ pub fn write_target_failures(path: &Path, json_lines: bool, groups: &[&str]) -> 
             writeln!(bytes, "{g}")?;
         }
     }
-    crate::drafts::write_atomic(path, &bytes)
+    crate::util::write_atomic(path, &bytes)
 }

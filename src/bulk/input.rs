@@ -370,9 +370,27 @@ pub fn parse_create_input(
 }
 
 /// One JSON object as a row; `None` for a listed group that is deleted.
-fn row_from_json(value: serde_json::Value) -> Result<Option<CreateRow>, String> {
+/// Why a JSON value is not a group to create.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum RowError {
+    #[error("not a group object")]
+    NotAnObject,
+    #[error(
+        "unknown field {0:?}; fields are {columns} (or the API's GroupId, GroupName, GroupInfo, Administrators/AdminList, CreatorId)",
+        columns = CSV_COLUMNS.join(", ")
+    )]
+    UnknownField(String),
+    #[error("{key} must be text, not {value}")]
+    NotText { key: String, value: String },
+    #[error("{key} must list text IDs, not {value}")]
+    NotTextIds { key: String, value: String },
+    #[error("no group_id (or GroupId)")]
+    NoId,
+}
+
+fn row_from_json(value: serde_json::Value) -> Result<Option<CreateRow>, RowError> {
     let serde_json::Value::Object(map) = value else {
-        return Err("not a group object".into());
+        return Err(RowError::NotAnObject);
     };
     let mut row = CreateRow::default();
     let mut has_id = false;
@@ -387,15 +405,15 @@ fn row_from_json(value: serde_json::Value) -> Result<Option<CreateRow>, String> 
             continue;
         }
         let Some(col) = column(&key) else {
-            return Err(format!(
-                "unknown field {key:?}; fields are {} (or the API's GroupId, GroupName, GroupInfo, Administrators/AdminList, CreatorId)",
-                CSV_COLUMNS.join(", ")
-            ));
+            return Err(RowError::UnknownField(key));
         };
         let text = |v: serde_json::Value| match v {
             serde_json::Value::String(s) => Ok(Some(s).filter(|s| !s.is_empty())),
             serde_json::Value::Null => Ok(None),
-            other => Err(format!("{key} must be text, not {other}")),
+            other => Err(RowError::NotText {
+                key: key.clone(),
+                value: other.to_string(),
+            }),
         };
         match col {
             Column::GroupId => {
@@ -411,7 +429,10 @@ fn row_from_json(value: serde_json::Value) -> Result<Option<CreateRow>, String> 
                         .into_iter()
                         .map(|v| match v {
                             serde_json::Value::String(s) => Ok(s),
-                            other => Err(format!("{key} must list text IDs, not {other}")),
+                            other => Err(RowError::NotTextIds {
+                                key: key.clone(),
+                                value: other.to_string(),
+                            }),
                         })
                         .collect::<Result<_, _>>()?,
                     other => split_admins(&text(other)?.unwrap_or_default()),
@@ -420,7 +441,7 @@ fn row_from_json(value: serde_json::Value) -> Result<Option<CreateRow>, String> 
         }
     }
     if !has_id {
-        return Err("no group_id (or GroupId)".into());
+        return Err(RowError::NoId);
     }
     Ok(Some(row))
 }
@@ -449,7 +470,7 @@ fn push_json_row(
             input.skipped_deleted.push(Lined { line, item: id });
             false
         }
-        Err(e) => push_error(errors, line, e),
+        Err(e) => push_error(errors, line, e.to_string()),
     }
 }
 

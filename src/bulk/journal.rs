@@ -34,7 +34,7 @@ pub struct Header {
     pub action: String,
     pub input: String,
     pub total: usize,
-    #[serde(with = "crate::audit::rfc3339")]
+    #[serde(with = "crate::util::time::rfc3339")]
     pub started: DateTime<Utc>,
     pub pid: u32,
 }

@@ -8,7 +8,9 @@ use futures::TryStreamExt;
 
 use super::GlobalArgs;
 use super::groups::sort_parser;
-use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
+use super::output::{
+    Failure, call_and_show, local_time, note, print_fields, print_json, print_table,
+};
 use crate::api::{
     AuditType, CreateAppRequest, DescribeAppRequest, ListAppsRequest, ListAppsResponse,
     ModifyAppAuditRequest, ModifyAppCallbackRequest, ModifyAppDisableRequest, MsgLifeCycle,
@@ -198,32 +200,30 @@ async fn describe(session: &Session, args: AppArgs) -> Result<(), Failure> {
         app_id: args.app,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    let callback = if reply.event_callback_url.is_empty() {
-        "off".to_string()
-    } else {
-        reply.event_callback_url.clone()
-    };
-    print_fields(&[
-        ("AppId", reply.app_id.clone()),
-        ("Name", reply.app_name.clone()),
-        ("Data center", reply.data_center.clone()),
-        (
-            "State",
-            if reply.disable { "disabled" } else { "enabled" }.into(),
-        ),
-        ("Audit", audit_name(reply.audit_type)),
-        ("Audit URL", reply.audit_url.clone().unwrap_or_default()),
-        ("Callback", callback),
-        ("Retention", retention_name(reply.msg_life_cycle)),
-        ("Created", local_time(reply.create_time)),
-        ("Modified", local_time(reply.modify_time)),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        let callback = if reply.event_callback_url.is_empty() {
+            "off".to_string()
+        } else {
+            reply.event_callback_url.clone()
+        };
+        print_fields(&[
+            ("AppId", reply.app_id.clone()),
+            ("Name", reply.app_name.clone()),
+            ("Data center", reply.data_center.clone()),
+            (
+                "State",
+                if reply.disable { "disabled" } else { "enabled" }.into(),
+            ),
+            ("Audit", audit_name(reply.audit_type)),
+            ("Audit URL", reply.audit_url.clone().unwrap_or_default()),
+            ("Callback", callback),
+            ("Retention", retention_name(reply.msg_life_cycle)),
+            ("Created", local_time(reply.create_time)),
+            ("Modified", local_time(reply.modify_time)),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
@@ -235,20 +235,18 @@ async fn create(session: &Session, args: CreateArgs) -> Result<(), Failure> {
         msg_life_cycle: args.retention,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    // AppKey and AppSign are what the app's clients need; they are printed as
-    // the service gave them (a moderator creating an app is its owner).
-    print_fields(&[
-        ("AppId", reply.app_id),
-        ("AppKey", reply.app_key),
-        ("AppSign", reply.app_sign),
-        ("Data center", reply.data_center),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        // AppKey and AppSign are what the app's clients need; they are printed as
+        // the service gave them (a moderator creating an app is its owner).
+        print_fields(&[
+            ("AppId", reply.app_id),
+            ("AppKey", reply.app_key),
+            ("AppSign", reply.app_sign),
+            ("Data center", reply.data_center),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 async fn set_disabled(session: &Session, args: AppArgs, disable: bool) -> Result<(), Failure> {
@@ -257,19 +255,17 @@ async fn set_disabled(session: &Session, args: AppArgs, disable: bool) -> Result
         disable: Some(disable),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("AppId", reply.app_id),
-        (
-            "State",
-            if reply.disable { "disabled" } else { "enabled" }.into(),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("AppId", reply.app_id),
+            (
+                "State",
+                if reply.disable { "disabled" } else { "enabled" }.into(),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 async fn set_audit(session: &Session, args: SetAuditArgs) -> Result<(), Failure> {
@@ -284,17 +280,15 @@ async fn set_audit(session: &Session, args: SetAuditArgs) -> Result<(), Failure>
         audit_url: args.url,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("AppId", reply.app_id),
-        ("Audit", audit_name(reply.audit_type)),
-        ("Audit URL", reply.audit_url.unwrap_or_default()),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("AppId", reply.app_id),
+            ("Audit", audit_name(reply.audit_type)),
+            ("Audit URL", reply.audit_url.unwrap_or_default()),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 async fn set_callback(session: &Session, args: SetCallbackArgs) -> Result<(), Failure> {
@@ -304,19 +298,17 @@ async fn set_callback(session: &Session, args: SetCallbackArgs) -> Result<(), Fa
         event_callback_url: if args.off { None } else { args.url },
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("AppId", reply.app_id),
-        (
-            "Callback",
-            reply
-                .event_callback_url
-                .unwrap_or_else(|| "off".to_string()),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("AppId", reply.app_id),
+            (
+                "Callback",
+                reply
+                    .event_callback_url
+                    .unwrap_or_else(|| "off".to_string()),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::output::{Failure, print_json, print_table};
+use super::values::ValueError;
 use crate::audit::{self, AuditEntry, AuditOutcome};
 use crate::config::Paths;
 
@@ -35,18 +36,22 @@ pub struct AuditArgs {
     pub json: bool,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("{s:?} is not a duration ({e}); use e.g. 30m or 2h"))
+fn parse_duration(s: &str) -> Result<Duration, ValueError> {
+    humantime::parse_duration(s).map_err(|e| ValueError::not_a_duration(s, e, "30m or 2h"))
 }
 
-fn parse_outcome(s: &str) -> Result<AuditOutcome, String> {
+fn parse_outcome(s: &str) -> Result<AuditOutcome, ValueError> {
     AuditOutcome::ALL
         .into_iter()
         .find(|o| o.as_str().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| {
-            let all: Vec<&str> = AuditOutcome::ALL.iter().map(|o| o.as_str()).collect();
-            format!("{s:?} is not an outcome; one of {}", all.join(", "))
+        .ok_or_else(|| ValueError::NotOneOf {
+            text: s.to_string(),
+            what: "an outcome",
+            choices: AuditOutcome::ALL
+                .iter()
+                .map(|o| o.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -111,7 +116,7 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
 
 fn row(e: &AuditEntry) -> Vec<String> {
     [
-        audit::format_time(&e.time),
+        crate::util::time::format_time(&e.time),
         e.action.clone(),
         e.outcome.as_str().to_string(),
         e.actor().unwrap_or_default().to_string(),

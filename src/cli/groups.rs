@@ -7,7 +7,9 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use super::output::{Failure, local_time, note, print_fields, print_json, print_table};
+use super::output::{
+    Failure, call_and_show, local_time, note, print_fields, print_json, print_table,
+};
 use crate::api::{
     ApiError, CreateGroupAnyId, CreateGroupRequest, DeleteGroupRequest, DescribeGroupRequest,
     ErrorKind, GroupStatus, ListGroupsRequest, ListGroupsResponse, ModifyGroupRequest,
@@ -518,25 +520,23 @@ async fn modify(session: &Session, args: ModifyArgs) -> Result<(), Failure> {
         group_info: args.info.clone(),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    let mut fields = vec![("GroupId", args.group_id)];
-    if let Some(info) = args.info {
-        fields.push(("Info", info));
-    }
-    if modify_admin {
-        let admins = if args.admins.is_empty() {
-            "none".to_string()
-        } else {
-            args.admins.join(", ")
-        };
-        fields.push(("Admins", admins));
-    }
-    fields.push(("RequestId", reply.request_id));
-    print_fields(&fields);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        let mut fields = vec![("GroupId", args.group_id)];
+        if let Some(info) = args.info {
+            fields.push(("Info", info));
+        }
+        if modify_admin {
+            let admins = if args.admins.is_empty() {
+                "none".to_string()
+            } else {
+                args.admins.join(", ")
+            };
+            fields.push(("Admins", admins));
+        }
+        fields.push(("RequestId", reply.request_id));
+        print_fields(&fields);
+    })
+    .await
 }
 
 async fn recover(session: &Session, args: IdArgs) -> Result<(), Failure> {
@@ -545,16 +545,14 @@ async fn recover(session: &Session, args: IdArgs) -> Result<(), Failure> {
         group_id: args.group_id,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("GroupId", reply.group_id),
-        ("Outcome", "recovered (or was not deleted)".into()),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("GroupId", reply.group_id),
+            ("Outcome", "recovered (or was not deleted)".into()),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 /// On a terminal, the user types the group ID; without one, --yes is required.
@@ -641,10 +639,8 @@ async fn send(session: &Session, args: SendArgs, body: Option<String>) -> Result
         no_cache: args.no_cache.then_some(true),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[("MsgTid", reply.msg_tid), ("RequestId", reply.request_id)]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[("MsgTid", reply.msg_tid), ("RequestId", reply.request_id)]);
+    })
+    .await
 }

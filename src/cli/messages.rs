@@ -8,8 +8,10 @@ use futures::TryStreamExt;
 
 use super::GlobalArgs;
 use super::output::{
-    Failure, local_time, note, print_fields, print_json, print_json_line, print_table,
+    Failure, call_and_show, local_time, note, print_fields, print_json, print_json_line,
+    print_table,
 };
+use super::values::ValueError;
 use crate::api::{
     DeleteGroupMessageRequest, GroupMessage, ListGroupMessagesRequest, ListGroupMessagesResponse,
     SortType, pages,
@@ -85,7 +87,7 @@ pub struct RecallArgs {
 }
 
 /// UNIX seconds, an RFC 3339 time, or a duration before now.
-pub(crate) fn parse_time(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_time(s: &str) -> Result<i64, ValueError> {
     let s = s.trim();
     if let Ok(n) = s.parse::<i64>() {
         return Ok(n);
@@ -94,23 +96,21 @@ pub(crate) fn parse_time(s: &str) -> Result<i64, String> {
         return t
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
-            .map_err(|_| format!("{s:?} is before 1970"));
+            .map_err(|_| ValueError::Before1970(s.to_string()));
     }
     match humantime::parse_duration(s) {
         Ok(ago) => Ok(chrono::Utc::now().timestamp() - ago.as_secs() as i64),
-        Err(_) => Err(format!(
-            "{s:?} is not a time: use UNIX seconds, 2026-11-23T10:00:00Z, or a duration ago such as 30m"
-        )),
+        Err(_) => Err(ValueError::NotATime(s.to_string())),
     }
 }
 
-fn parse_interval(s: &str) -> Result<Duration, String> {
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+fn parse_interval(s: &str) -> Result<Duration, ValueError> {
     match humantime::parse_duration(s) {
-        Ok(d) if d >= Duration::from_millis(100) => Ok(d),
-        Ok(_) => Err("the interval must be at least 100ms".into()),
-        Err(e) => Err(format!(
-            "{s:?} is not a duration ({e}); use e.g. 1s or 500ms"
-        )),
+        Ok(d) if d >= MIN_INTERVAL => Ok(d),
+        Ok(_) => Err(ValueError::TooShort(MIN_INTERVAL)),
+        Err(e) => Err(ValueError::not_a_duration(s, e, "1s or 500ms")),
     }
 }
 
@@ -283,20 +283,18 @@ async fn recall(session: &Session, args: RecallArgs) -> Result<(), Failure> {
         deleter_info: args.reason,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("GroupId", reply.group_id),
-        ("MsgTid", reply.message_id),
-        (
-            "Outcome",
-            "recalled (the service answers the same for a MsgTid it never stored)".into(),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("GroupId", reply.group_id),
+            ("MsgTid", reply.message_id),
+            (
+                "Outcome",
+                "recalled (the service answers the same for a MsgTid it never stored)".into(),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod mutes;
 pub mod outbox;
 pub mod output;
 pub mod users;
+mod values;
 
 use std::process::ExitCode;
 
@@ -34,7 +35,8 @@ use output::Failure;
         Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET \
         (/ ALIBABA_CLOUD_SECURITY_TOKEN), then the aliyun CLI profile (~/.aliyun/config.json), \
         then ~/.alibabacloud/credentials. There are deliberately no flags for the key or secret.\n\n\
-        Exit codes: 0 success; 1 a service or network error (Code and RequestId on stderr); \
+        Exit codes: 0 success; 1 a service, network or other run-time error (Code and RequestId on stderr \
+        for a service error); \
         2 a usage error, nothing sent; 3 the service answered but nothing was done \
         (a create of an ID that already exists or was deleted)."
 )]
@@ -189,16 +191,70 @@ impl GlobalArgs {
 
 /// The parts of the config only the console uses (`[keys]`, `[theme]`) and the
 /// message-type catalogue are checked for every command, so a mistake there is
-/// the same usage error (exit 2) whatever command meets it first.
+/// the same usage error (exit 2) whatever command meets it first. Every config
+/// error names the file, the line and the key (`config.toml:7: keys.delete: …`).
 pub fn check_config(paths: &Paths) -> Result<Config, Failure> {
-    let file = paths.config_file.display();
     let config = Config::load(&paths.config_file).map_err(|e| Failure::usage(e.to_string()))?;
-    crate::tui::keys::KeyMap::new(&config.keys, false)
-        .map_err(|e| Failure::usage(format!("{file}: {e}")))?;
-    crate::tui::theme::Theme::from_config(&config.theme, false)
-        .map_err(|e| Failure::usage(format!("{file}: [theme]: {e}")))?;
+    check_keys(&config, &paths.config_file)?;
+    check_theme(&config, &paths.config_file)?;
     Catalogue::load(Some(&paths.config_dir)).map_err(|e| Failure::usage(e.to_string()))?;
     Ok(config)
+}
+
+/// `[keys]`: the bindings are added one action at a time, so the one that
+/// makes the map fail (a bad spec, or a clash with one added before) is the
+/// one named, at its line.
+fn check_keys(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
+    use crate::tui::keys::KeyMap;
+    let mut so_far = std::collections::BTreeMap::new();
+    for (action, specs) in &config.keys {
+        so_far.insert(action.clone(), specs.clone());
+        if let Err(e) = KeyMap::new(&so_far, false) {
+            let shown = e.to_string();
+            let problem = strip_table_prefix(&shown, "[keys]");
+            // The key is named in front; the message need not repeat it.
+            let problem = problem
+                .strip_prefix(&format!("{action}: "))
+                .unwrap_or(problem);
+            return Err(config_failure(file, &format!("keys.{action}"), problem));
+        }
+    }
+    // The last map built is the whole table, so it is known to be good.
+    Ok(())
+}
+
+/// `[theme]`: each role is checked on its own, so the wrong one is named.
+fn check_theme(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
+    use crate::tui::theme::Theme;
+    for (role, colour) in &config.theme {
+        let one = std::collections::BTreeMap::from([(role.clone(), colour.clone())]);
+        if let Err(e) = Theme::from_config(&one, false) {
+            let shown = e.to_string();
+            let problem = strip_table_prefix(&shown, "[theme]");
+            let problem = [role.as_str(), "selection_bg"]
+                .iter()
+                .find_map(|name| problem.strip_prefix(&format!("{name}: ")))
+                .unwrap_or(problem);
+            return Err(config_failure(file, &format!("theme.{role}"), problem));
+        }
+    }
+    Ok(())
+}
+
+fn config_failure(file: &std::path::Path, key: &str, problem: &str) -> Failure {
+    Failure::usage(crate::config::problem_at(file, key, problem).to_string())
+}
+
+/// The key map and theme say "[keys] in config.toml: …"; the location is
+/// given in front instead, so that part goes.
+fn strip_table_prefix<'a>(message: &'a str, table: &str) -> &'a str {
+    message
+        .strip_prefix(table)
+        .map(|rest| {
+            rest.trim_start_matches(" in config.toml")
+                .trim_start_matches(": ")
+        })
+        .unwrap_or(message)
 }
 
 /// The message-type catalogue in force (built-in, overridden by the user's file).
@@ -211,7 +267,17 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session, Failure> {
     let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
     Session::connect(&global.session_request(), paths)
         .await
-        .map_err(|e| Failure::usage(format!("{e:#}")))
+        .map_err(session_failure)
+}
+
+/// A mistake in what was asked is usage (2); a failure at run time, such as
+/// a port the embedded emulator cannot bind, is 1 (the README's codes).
+fn session_failure(e: crate::session::SessionError) -> Failure {
+    if e.is_usage() {
+        Failure::usage(e.to_string())
+    } else {
+        Failure::runtime(e.to_string())
+    }
 }
 
 /// Parses the command line and runs it.
@@ -270,6 +336,21 @@ pub async fn run(cli: Cli) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_errors_exit_with_the_readmes_codes() {
+        use crate::emulator::EmulatorError;
+        use crate::session::SessionError;
+        let bind = SessionError::Emulator(EmulatorError::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        });
+        assert_eq!(session_failure(bind).exit, 1);
+        let scheme = SessionError::EndpointScheme {
+            text: "ftp://x".into(),
+        };
+        assert_eq!(session_failure(scheme).exit, 2);
+    }
 
     #[test]
     fn the_definition_is_consistent() {

@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use super::output::{Failure, print_fields, print_json};
+use super::output::{Failure, call_and_show, print_fields, print_json};
 use crate::api::{
     AddGroupBandRequest, BanGroupRequest, DescribeGroupBandRequest, RemoveGroupBandRequest,
     UnbanGroupRequest,
@@ -161,31 +161,29 @@ async fn show(session: &Session, args: GroupArgs) -> Result<(), Failure> {
         group_id: args.group_id,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    let list = |users: &[String]| {
-        if users.is_empty() {
-            "none".to_string()
-        } else {
-            users.join(", ")
-        }
-    };
-    print_fields(&[
-        ("GroupId", reply.group_id.clone()),
-        (
-            "Whole group",
-            if reply.is_banned_all {
-                "muted"
+    call_and_show(session, &request, args.json, |reply| {
+        let list = |users: &[String]| {
+            if users.is_empty() {
+                "none".to_string()
             } else {
-                "not muted"
+                users.join(", ")
             }
-            .to_string(),
-        ),
-        ("Muted users", list(&reply.banned_user_list)),
-        ("Exempt users", list(&reply.unbanned_user_list)),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+        };
+        print_fields(&[
+            ("GroupId", reply.group_id.clone()),
+            (
+                "Whole group",
+                if reply.is_banned_all {
+                    "muted"
+                } else {
+                    "not muted"
+                }
+                .to_string(),
+            ),
+            ("Muted users", list(&reply.banned_user_list)),
+            ("Exempt users", list(&reply.unbanned_user_list)),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }

@@ -159,6 +159,19 @@ fn target_label(e: &Entry) -> String {
     short(&format!("{place} · app {app}"), 80)
 }
 
+/// The outbox as it can be opened: writable (recovering what a dead process
+/// left in flight), or, in a directory this user cannot write, read-only.
+fn open_for_listing(paths: &Paths) -> Result<Outbox, Failure> {
+    let file = paths.data_dir.join(crate::outbox::FILE_NAME);
+    match Outbox::open(&file) {
+        Ok(outbox) => Ok(outbox),
+        Err(writable) => Outbox::open_read_only(&file).map_err(|read_only| {
+            tracing::debug!(%writable, "the outbox cannot be opened writable");
+            outbox_failure(read_only)
+        }),
+    }
+}
+
 fn list(paths: &Paths, args: ListArgs) -> Result<(), Failure> {
     // Listing needs no writable data directory: no outbox file, nothing queued.
     if !paths.data_dir.join(crate::outbox::FILE_NAME).exists() {
@@ -168,7 +181,7 @@ fn list(paths: &Paths, args: ListArgs) -> Result<(), Failure> {
         eprintln!("the outbox is empty");
         return Ok(());
     }
-    let outbox = Outbox::in_dir(&paths.data_dir).map_err(outbox_failure)?;
+    let outbox = open_for_listing(paths)?;
     let entries = outbox
         .list(&ListFilter {
             state: args.state,

@@ -179,6 +179,26 @@ pub fn local_time(unix_seconds: i64) -> String {
     }
 }
 
+/// Calls `op` and shows the reply: as JSON with `--json`, else as `show`
+/// prints it. Every simple command is this shape.
+pub(crate) async fn call_and_show<O>(
+    session: &crate::session::Session,
+    op: &O,
+    json: bool,
+    show: impl FnOnce(O::Response),
+) -> Result<(), Failure>
+where
+    O: crate::api::Operation,
+    O::Response: Serialize,
+{
+    let reply = session.client.call(op).await?;
+    if json {
+        return print_json(&reply);
+    }
+    show(reply);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 
 use super::GlobalArgs;
 use super::groups::sort_parser;
-use super::output::{Failure, note, print_fields, print_json, print_table};
+use super::output::{Failure, call_and_show, note, print_fields, print_json, print_table};
 use crate::api::{
     CheckUsersInGroupRequest, CheckUsersOnlineRequest, DeleteUserMessageRequest,
     KickGroupUserRequest, ListGroupUsersRequest, ListGroupUsersResponse, ModifyUserInfoRequest,
@@ -208,20 +208,18 @@ async fn kick(session: &Session, args: KickArgs) -> Result<(), Failure> {
         kickoff_user: args.user_id.clone(),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("GroupId", args.group_id),
-        ("UserId", args.user_id),
-        (
-            "Outcome",
-            "removed from the group (they may join again)".into(),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("GroupId", args.group_id),
+            ("UserId", args.user_id),
+            (
+                "Outcome",
+                "removed from the group (they may join again)".into(),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 fn print_presence(users: &[UserPresence], yes: &str, no: &str) {
@@ -243,12 +241,10 @@ async fn check(session: &Session, args: CheckArgs) -> Result<(), Failure> {
         user_ids: args.user_ids,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_presence(&reply.users, "in the group", "not in the group");
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_presence(&reply.users, "in the group", "not in the group");
+    })
+    .await
 }
 
 async fn online(session: &Session, args: OnlineArgs) -> Result<(), Failure> {
@@ -257,12 +253,10 @@ async fn online(session: &Session, args: OnlineArgs) -> Result<(), Failure> {
         user_ids: args.user_ids,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_presence(&reply.user_list, "online", "offline");
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_presence(&reply.user_list, "online", "offline");
+    })
+    .await
 }
 
 async fn send(session: &Session, args: SendArgs) -> Result<(), Failure> {
@@ -279,12 +273,10 @@ async fn send(session: &Session, args: SendArgs) -> Result<(), Failure> {
         storage: args.store.then_some(true),
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[("MsgTid", reply.msg_tid), ("RequestId", reply.request_id)]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[("MsgTid", reply.msg_tid), ("RequestId", reply.request_id)]);
+    })
+    .await
 }
 
 async fn recall(session: &Session, args: RecallArgs) -> Result<(), Failure> {
@@ -298,20 +290,18 @@ async fn recall(session: &Session, args: RecallArgs) -> Result<(), Failure> {
         deleter_info: args.reason,
         data_center: session.data_center,
     };
-    let reply = session.client.call(&request).await?;
-    if args.json {
-        return print_json(&reply);
-    }
-    print_fields(&[
-        ("UserId", args.user_id),
-        ("MsgTid", args.msg_tid),
-        (
-            "Outcome",
-            "recalled (the service answers the same for a MsgTid it never delivered)".into(),
-        ),
-        ("RequestId", reply.request_id),
-    ]);
-    Ok(())
+    call_and_show(session, &request, args.json, |reply| {
+        print_fields(&[
+            ("UserId", args.user_id),
+            ("MsgTid", args.msg_tid),
+            (
+                "Outcome",
+                "recalled (the service answers the same for a MsgTid it never delivered)".into(),
+            ),
+            ("RequestId", reply.request_id),
+        ]);
+    })
+    .await
 }
 
 async fn set_info(session: &Session, args: SetInfoArgs) -> Result<(), Failure> {

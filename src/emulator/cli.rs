@@ -109,7 +109,10 @@ pub struct EmulatorArgs {
 impl EmulatorArgs {
     /// The options these arguments describe; `env` looks up the key-pair
     /// variables (injected so tests need not touch the process environment).
-    pub fn options(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<EmulatorOptions, String> {
+    pub fn options(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<EmulatorOptions, EmulatorArgsError> {
         let state = if self.in_memory {
             StateLocation::InMemory
         } else {
@@ -126,16 +129,8 @@ impl EmulatorArgs {
                     DEMO_ACCESS_KEY_ID.to_string(),
                     DEMO_ACCESS_KEY_SECRET.to_string(),
                 ),
-                (Some(_), None) => {
-                    return Err(format!(
-                        "{ENV_ACCESS_KEY_ID} is set but {ENV_ACCESS_KEY_SECRET} is not"
-                    ));
-                }
-                (None, Some(_)) => {
-                    return Err(format!(
-                        "{ENV_ACCESS_KEY_SECRET} is set but {ENV_ACCESS_KEY_ID} is not"
-                    ));
-                }
+                (Some(_), None) => return Err(EmulatorArgsError::KeyWithoutSecret),
+                (None, Some(_)) => return Err(EmulatorArgsError::SecretWithoutKey),
             };
         Ok(EmulatorOptions {
             listen: self.listen,
@@ -164,27 +159,40 @@ impl EmulatorArgs {
     }
 }
 
-fn parse_chatter(s: &str) -> Result<f64, String> {
+/// Arguments that do not make a set of emulator options.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmulatorArgsError {
+    #[error("{ENV_ACCESS_KEY_ID} is set but {ENV_ACCESS_KEY_SECRET} is not")]
+    KeyWithoutSecret,
+    #[error("{ENV_ACCESS_KEY_SECRET} is set but {ENV_ACCESS_KEY_ID} is not")]
+    SecretWithoutKey,
+    #[error("no home directory to keep the state in; use --state PATH or --in-memory")]
+    NoHome,
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    #[error("{rate} is not between 0 and {max} lines per second")]
+    ChatterRange { rate: f64, max: f64 },
+}
+
+fn parse_chatter(s: &str) -> Result<f64, EmulatorArgsError> {
     let rate: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
+        .map_err(|_| EmulatorArgsError::NotANumber(s.to_string()))?;
     if !(0.0..=super::MAX_CHATTER).contains(&rate) {
-        return Err(format!(
-            "{rate} is not between 0 and {} lines per second",
-            super::MAX_CHATTER
-        ));
+        return Err(EmulatorArgsError::ChatterRange {
+            rate,
+            max: super::MAX_CHATTER,
+        });
     }
     Ok(rate)
 }
 
 /// `emulator.sqlite3` in livemod's data directory.
-pub fn default_state_path() -> Result<PathBuf, String> {
+pub fn default_state_path() -> Result<PathBuf, EmulatorArgsError> {
     directories::ProjectDirs::from("", "", "livemod")
         .map(|d| d.data_dir().join("emulator.sqlite3"))
-        .ok_or_else(|| {
-            "no home directory to keep the state in; use --state PATH or --in-memory".to_string()
-        })
+        .ok_or(EmulatorArgsError::NoHome)
 }
 
 /// Runs the emulator until SIGINT or SIGTERM, then shuts it down cleanly.

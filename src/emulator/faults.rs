@@ -77,8 +77,19 @@ impl FaultOptions {
     }
 }
 
+/// A rate that is not a probability.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RateError {
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    #[error("{0} is not between 0 and 1")]
+    OutOfRange(f64),
+    #[error("the {name} must be between 0 and 1, not {rate}")]
+    Option { name: &'static str, rate: f64 },
+}
+
 /// Checks that every rate is a probability.
-pub fn check(options: &FaultOptions) -> Result<(), String> {
+pub fn check(options: &FaultOptions) -> Result<(), RateError> {
     for (name, rate) in [
         ("fault rate", options.fault_rate),
         ("late fault rate", options.late_fault_rate),
@@ -86,20 +97,20 @@ pub fn check(options: &FaultOptions) -> Result<(), String> {
         ("throttle rate", options.throttle_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(format!("the {name} must be between 0 and 1, not {rate}"));
+            return Err(RateError::Option { name, rate });
         }
     }
     Ok(())
 }
 
 /// Parses a probability for the command line.
-pub fn parse_rate(s: &str) -> Result<f64, String> {
+pub fn parse_rate(s: &str) -> Result<f64, RateError> {
     let rate: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
+        .map_err(|_| RateError::NotANumber(s.to_string()))?;
     if !(0.0..=1.0).contains(&rate) {
-        return Err(format!("{rate} is not between 0 and 1"));
+        return Err(RateError::OutOfRange(rate));
     }
     Ok(rate)
 }

@@ -268,22 +268,13 @@ impl fmt::Debug for EmulatorOptions {
 /// Refuses sizes past the limits and `load_test` off loopback.
 fn check_generation_and_load_test(options: &EmulatorOptions) -> Result<(), EmulatorError> {
     if options.generate_groups > MAX_GENERATED_GROUPS {
-        return Err(EmulatorError::Options(format!(
-            "at most {MAX_GENERATED_GROUPS} generated groups (the live-group limit of an app), not {}",
-            options.generate_groups
-        )));
+        return Err(OptionsError::TooManyGroups(options.generate_groups).into());
     }
     if options.generate_messages > 0 && options.generate_groups == 0 {
-        return Err(EmulatorError::Options(
-            "generated messages need generated groups to go to".into(),
-        ));
+        return Err(OptionsError::MessagesWithoutGroups.into());
     }
     if options.load_test && !options.listen.ip().is_loopback() {
-        return Err(EmulatorError::Options(format!(
-            "load-test mode accepts unsigned requests and has no rate limit, so it listens on \
-             loopback only, not {}",
-            options.listen
-        )));
+        return Err(OptionsError::LoadTestOffLoopback(options.listen).into());
     }
     Ok(())
 }
@@ -341,18 +332,35 @@ pub enum EmulatorError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot open the emulator state {location}: {problem}")]
-    State { location: String, problem: String },
+    #[error("cannot open the emulator state {location}: {source}")]
+    State {
+        location: String,
+        #[source]
+        source: store::OpenError,
+    },
     #[error("invalid emulator options: {0}")]
-    Options(String),
+    Options(#[from] OptionsError),
     #[error("emulator storage failed: {0}")]
-    Storage(String),
+    Storage(#[from] store::StoreError),
 }
 
-impl From<store::StoreError> for EmulatorError {
-    fn from(e: store::StoreError) -> Self {
-        EmulatorError::Storage(e.to_string())
-    }
+/// Emulator options that cannot work together.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    #[error(
+        "at most {MAX_GENERATED_GROUPS} generated groups (the live-group limit of an app), not {0}"
+    )]
+    TooManyGroups(u32),
+    #[error("generated messages need generated groups to go to")]
+    MessagesWithoutGroups,
+    #[error(
+        "load-test mode accepts unsigned requests and has no rate limit, so it listens on loopback only, not {0}"
+    )]
+    LoadTestOffLoopback(SocketAddr),
+    #[error("the access key ID and secret must not be empty")]
+    EmptyKey,
+    #[error(transparent)]
+    Rate(#[from] faults::RateError),
 }
 
 /// Counters since start, plus every delivery the state holds.
@@ -416,7 +424,7 @@ impl fmt::Debug for Emulator {
 impl Emulator {
     /// Opens the state, seeds demo data if asked, binds and starts serving.
     pub async fn start(options: EmulatorOptions) -> Result<Emulator, EmulatorError> {
-        faults::check(&options.faults).map_err(EmulatorError::Options)?;
+        faults::check(&options.faults).map_err(OptionsError::from)?;
         if options.access_key_id.is_empty()
             || options.access_key_secret.is_empty()
             || options
@@ -424,9 +432,7 @@ impl Emulator {
                 .iter()
                 .any(|(id, secret)| id.is_empty() || secret.is_empty())
         {
-            return Err(EmulatorError::Options(
-                "the access key ID and secret must not be empty".into(),
-            ));
+            return Err(OptionsError::EmptyKey.into());
         }
         check_generation_and_load_test(&options)?;
         let apps = options.effective_apps();

@@ -27,6 +27,8 @@
 //!   never silently resent, never dropped. Only a person (requeue) sends it again.
 //! - Nothing is ever deleted: `discarded` is a state, not a DELETE.
 
+#[cfg(test)]
+mod compat_tests;
 pub mod deliver;
 mod schema;
 pub mod service;
@@ -294,6 +296,10 @@ pub enum OutboxError {
     Invalid(#[from] ValidationError),
     #[error("{0} refused: livemod is in read-only mode")]
     ReadOnly(&'static str),
+    #[error(
+        "{0} was written by an older livemod; open it once where its directory can be written to upgrade it"
+    )]
+    NeedsUpgrade(String),
 }
 
 impl OutboxError {

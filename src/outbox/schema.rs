@@ -144,3 +144,18 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), OutboxError> {
     }
     Ok(())
 }
+
+/// For a read-only view, which cannot add columns: the file must have them.
+pub(super) fn check_current(conn: &Connection, path: &str) -> Result<(), OutboxError> {
+    let present: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('outbox')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    match ADDED_COLUMNS
+        .iter()
+        .find(|(name, _)| !present.iter().any(|p| p == name))
+    {
+        None => Ok(()),
+        Some(_) => Err(OutboxError::NeedsUpgrade(path.to_string())),
+    }
+}

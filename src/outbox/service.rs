@@ -68,6 +68,8 @@ pub enum ServiceError {
     },
     #[error("the outbox task failed: {0}")]
     Task(String),
+    #[error("no data directory: the outbox is not available")]
+    Unavailable,
 }
 
 impl From<OutboxError> for ServiceError {

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::delivery::OutboxConfig;
+use crate::outbox::service::OutboxConfig;
 use crate::worker::{self, DynApi, Worker};
 
 use super::action::Msg;

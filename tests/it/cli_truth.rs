@@ -94,6 +94,49 @@ fn key_and_theme_mistakes_are_usage_errors_for_every_command() {
     }
 }
 
+/// Every config mistake is reported as `PATH:LINE: KEY: problem`, whether toml
+/// finds it (a wrong type), livemod's checks do (moderator_id), or the console's
+/// key map and theme do (`[keys]`, `[theme]`), and nothing is sent (exit 2).
+#[test]
+fn config_errors_name_the_file_line_and_key() {
+    let cases = [
+        (
+            "moderator_id = \"mod1\"\nmouse = \"yes\"\n",
+            "config.toml:2: mouse: ",
+        ),
+        (
+            "# mine\nmoderator_id = \"a b\"\n",
+            "config.toml:2: moderator_id: ",
+        ),
+        ("\n\n\npage_size = 0\n", "config.toml:4: page_size: "),
+        (
+            "mouse = true\n\n[keys]\nquit = [\"q\"]\nrefresh = [\"ctrl-c\"]\n",
+            "config.toml:5: keys.refresh: ",
+        ),
+        (
+            "[keys]\nno_such_action = [\"z\"]\n",
+            "config.toml:2: keys.no_such_action: ",
+        ),
+        (
+            "[theme]\nheader = \"red\"\nselection = \"blurple\"\n",
+            "config.toml:3: theme.selection: ",
+        ),
+    ];
+    for (config, expected) in cases {
+        let r = offline(&["groups", "list"], Some(config));
+        assert_eq!(r.code, 2, "{config:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expected), "{config:?}: {}", r.stderr);
+    }
+    // The key is named once, in front; the problem follows (wording is the key map's).
+    let r = offline(&["audit"], Some("[keys]\nrefresh = [\"ctrl-c\"]\n"));
+    assert!(
+        r.stderr.contains("config.toml:2: keys.refresh: ctrl-c"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refresh: refresh"), "{}", r.stderr);
+}
+
 #[test]
 fn a_page_past_the_end_says_so() {
     let emu = EmulatorProcess::start(&[]);

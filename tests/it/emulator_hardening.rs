@@ -218,6 +218,29 @@ fn emulator_stderr(listen: &str) -> String {
     err
 }
 
+/// A port that cannot be bound is a failure at run time (exit 1), not a
+/// mistake in the command line (2), as the README's exit codes say.
+#[test]
+fn a_port_in_use_is_a_runtime_failure() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_livemod"))
+        .args(["emulator", "--in-memory", "--listen", &listen])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("LIVEMOD_DATA_DIR", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {listen}")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn listening_beyond_loopback_is_warned_about() {
     let exposed = emulator_stderr("0.0.0.0:0");

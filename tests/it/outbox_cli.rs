@@ -419,6 +419,28 @@ async fn an_unwritable_data_directory_or_log_file_does_not_stop_reading() {
     emu.shutdown().await;
 }
 
+/// `outbox list` reads an existing outbox where nothing can be written beside
+/// it (a read-only data directory). Root may write anywhere, so the place the
+/// writable open needs (`outbox.sqlite3.owners/`) is blocked by a plain file:
+/// the same failure, for every user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_list_reads_an_outbox_it_cannot_write_beside() {
+    let home = Home::new();
+    let data = home.data();
+    {
+        let outbox = Outbox::in_dir(&data).unwrap();
+        outbox.enqueue(message("g1", 7)).unwrap();
+    }
+    let owners = data.join(format!("{}.owners", livemod::outbox::FILE_NAME));
+    std::fs::remove_dir_all(&owners).unwrap();
+    std::fs::write(&owners, b"not a directory").unwrap();
+    let out = output(home.livemod(&data, None, &["outbox", "list", "--json"])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert!(listed[0].to_string().contains("message 7"), "{listed}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_in_the_endpoint_url_never_reach_the_audit_log() {
     let emu = emulator_with(&["g1"], FaultOptions::default()).await;

@@ -14,18 +14,19 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod open;
 mod owners;
 
-use super::schema::{COLUMNS, SCHEMA, from_millis, migrate, millis, row_to_entry};
+use super::schema::{COLUMNS, from_millis, millis, row_to_entry};
 
-use super::{DEFAULT_EXPIRY, EXPIRED, Entry, LastError, ListFilter, OutboxError, State, Target};
+use super::{EXPIRED, Entry, LastError, ListFilter, OutboxError, State, Target};
 use crate::api::{DataCenter, Operation, SendMessageRequest, new_msg_tid};
 use crate::audit::{AuditEntry, AuditLog, AuditOutcome};
 
@@ -36,7 +37,8 @@ pub struct Outbox {
     owner: String,
     owners_dir: PathBuf,
     /// Held (locked) for as long as this instance lives: proof we are alive.
-    _owner_lock: File,
+    /// `None` for a read-only view, which claims and sends nothing.
+    _owner_lock: Option<File>,
     audit: Option<Arc<AuditLog>>,
     /// The backend this process talks to: recorded on what it queues.
     target: Option<Target>,
@@ -56,84 +58,6 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// Opens (creating) the outbox and recovers entries a dead process left in
-    /// `sending` as `outcome_unknown`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, OutboxError> {
-        let path = path.as_ref().to_path_buf();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let conn = Connection::open(&path)?;
-        // Other processes hold the write lock only for one short transaction.
-        conn.busy_timeout(Duration::from_secs(30))?;
-        // WAL: readers (the console's list) never block the sender. FULL: a
-        // state transition survives power loss once the call returns.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        migrate(&conn)?;
-
-        let mut owners_dir = path.clone().into_os_string();
-        owners_dir.push(".owners");
-        let owners_dir = PathBuf::from(owners_dir);
-        std::fs::create_dir_all(&owners_dir)?;
-        let owner = uuid::Uuid::new_v4().simple().to_string();
-        let lock = File::create(owners_dir.join(format!("{owner}.lock")))?;
-        lock.lock()?;
-
-        let mut outbox = Self {
-            conn: Mutex::new(conn),
-            path,
-            owner,
-            owners_dir,
-            _owner_lock: lock,
-            audit: None,
-            target: None,
-            expiry: DEFAULT_EXPIRY,
-            recovered: 0,
-        };
-        outbox.recovered = outbox.recover_interrupted()?;
-        Ok(outbox)
-    }
-
-    /// `<data_dir>/outbox.sqlite3`.
-    pub fn in_dir(data_dir: &Path) -> Result<Self, OutboxError> {
-        Self::open(data_dir.join(super::FILE_NAME))
-    }
-
-    /// Records person-initiated actions (requeue, edit, drop) in the audit log.
-    pub fn with_audit(mut self, audit: Arc<AuditLog>) -> Self {
-        self.audit = Some(audit);
-        self
-    }
-
-    /// The backend and key this process talks to: recorded on every entry it
-    /// queues. Without one, queued entries record none and are sent only when
-    /// a person retries them by ID.
-    pub fn with_target(mut self, target: Target) -> Self {
-        self.target = Some(target);
-        self
-    }
-
-    /// How long a message queued from now on stays worth sending.
-    pub fn with_expiry(mut self, expiry: Duration) -> Self {
-        self.expiry = expiry;
-        self
-    }
-
-    pub fn target(&self) -> Option<&Target> {
-        self.target.as_ref()
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Entries moved from `sending` to `outcome_unknown` when this was opened.
-    pub fn recovered_on_open(&self) -> usize {
-        self.recovered
-    }
-
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -147,6 +71,8 @@ impl Outbox {
         let mut params = BTreeMap::new();
         params.insert("OutboxId".to_string(), entry.id.to_string());
         params.insert("GroupId".to_string(), entry.request.group_id.clone());
+        // Who the message speaks as: `livemod audit` shows it as WHO.
+        params.insert("SenderId".to_string(), entry.request.sender_id.clone());
         params.insert("MsgTid".to_string(), entry.msg_tid().to_string());
         params.insert("State".to_string(), entry.state.to_string());
         if let Some(body) = &entry.request.body {
@@ -669,12 +595,4 @@ impl Outbox {
 /// timeout) instead of failing on a lock upgrade with "database is locked".
 fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, OutboxError> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
-}
-
-impl Drop for Outbox {
-    fn drop(&mut self) {
-        // Our rows can no longer be in flight; the lock is released when the
-        // file closes, and the file itself is no longer needed.
-        let _ = std::fs::remove_file(self.owners_dir.join(format!("{}.lock", self.owner)));
-    }
 }

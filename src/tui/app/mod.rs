@@ -27,7 +27,7 @@ use crate::api::{
 use crate::audit::AuditLog;
 use crate::bulk::Progress;
 use crate::catalogue::Catalogue;
-use crate::delivery::OutboxOp;
+use crate::outbox::service::OutboxOp;
 use crate::drafts::{DraftKey, DraftStore};
 use crate::outbox::{self, Disposition, LastError};
 use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};

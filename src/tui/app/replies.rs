@@ -30,7 +30,7 @@ impl App {
                         self.outbox_done(purpose, reply.entry);
                     }
                     Err(e) => {
-                        self.status.error = Some(ErrorLine::local("Outbox", e));
+                        self.status.error = Some(ErrorLine::local("Outbox", e.to_string()));
                     }
                 }
             }
@@ -56,7 +56,7 @@ impl App {
                         );
                     }
                 }
-                Err(e) => self.status.error = Some(ErrorLine::local("Outbox", e)),
+                Err(e) => self.status.error = Some(ErrorLine::local("Outbox", e.to_string())),
             },
             Event::BulkProgress { id, progress } => {
                 if let Some((bulk_id, b)) = self.pending.bulk_mut()

@@ -348,7 +348,7 @@ impl ComposeState {
         } else if let Some(t) = self.msg_type(catalogue)
             && let Err(e) = t.check_body(&body)
         {
-            out.push((Field::Body, e));
+            out.push((Field::Body, e.to_string()));
         }
         for (field, name, input) in [
             (Field::Weight, "Weight", &self.weight),

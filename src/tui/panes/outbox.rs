@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::delivery::Snapshot;
+use crate::outbox::service::Snapshot;
 use crate::outbox::{Entry, State};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;

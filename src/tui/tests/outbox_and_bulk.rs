@@ -21,8 +21,8 @@ fn run_outbox_ops(a: &mut App, outbox: &crate::outbox::Outbox) -> Vec<Command> {
         match c {
             Command::Outbox { id, op } => {
                 let result =
-                    crate::delivery::apply(outbox, op, chrono::DateTime::<chrono::Utc>::MIN_UTC)
-                        .map_err(|e| e.to_string());
+                    crate::outbox::service::apply(outbox, op, chrono::DateTime::<chrono::Utc>::MIN_UTC)
+                        .map_err(Into::into);
                 a.handle(Msg::Worker(Event::Outbox { id, result }));
             }
             other => others.push(other),
