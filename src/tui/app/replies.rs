@@ -101,6 +101,10 @@ impl App {
             Pending::Page(request) => self.on_page(request, result.map(downcast_reply)),
             Pending::Create { group_id } => self.on_created(&group_id, result.map(downcast_reply)),
             Pending::Delete { group_id } => self.on_deleted(&group_id, result.map(downcast_reply)),
+            Pending::Recover { group_id } => {
+                self.on_recovered(&group_id, result.map(downcast_reply));
+            }
+            Pending::IndexPage(request) => self.on_index_page(request, result.map(downcast_reply)),
             Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
             Pending::Room { group_id, request } => {
                 self.on_room_reply(&group_id, request, result);
@@ -142,7 +146,8 @@ impl App {
                 })));
             }
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
-            Pending::Delete { .. } | Pending::Outbox(_) => {}
+            Pending::IndexPage(_) => self.browser.sync = Default::default(),
+            Pending::Delete { .. } | Pending::Recover { .. } | Pending::Outbox(_) => {}
         }
     }
 
@@ -201,8 +206,7 @@ impl App {
                     ToastKind::Success,
                     format!("Created group {gid} · RequestId {}", r.request_id),
                 );
-                self.browser.select_after_load = Some(gid.to_string());
-                self.request_page();
+                self.show_created(gid);
             }
             Err(e) => {
                 if let Some(form) = self.create_form() {
@@ -211,6 +215,26 @@ impl App {
                 self.status.error = Some(ErrorLine::from_api(&format!("creating {gid}"), &e));
             }
         }
+    }
+
+    /// Loads the page a group just created is on, and selects it there: the
+    /// first page newest first, the last oldest first.
+    fn show_created(&mut self, gid: &str) {
+        let total = self.browser.total.unwrap_or(0) + 1;
+        let q = &mut self.browser.query;
+        if q.group_status == GroupStatus::Deleted {
+            q.group_status = GroupStatus::All;
+        }
+        q.page_number = match q.sort_type {
+            SortType::Desc => 1,
+            SortType::Asc => page_count(total, q.page_size).max(1),
+        };
+        if !self.browser.filter.value().is_empty() {
+            self.browser.filter.reset();
+            self.browser.refilter();
+        }
+        self.browser.select_after_load = Some(gid.to_string());
+        self.request_page();
     }
 
     pub(super) fn on_deleted(&mut self, gid: &str, result: Result<DeleteGroupResponse, ApiError>) {
