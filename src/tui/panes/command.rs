@@ -48,10 +48,6 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "page" | "p" | "goto" => {
             need("a page number")?;
             match arg {
-                "group" | "g" => {
-                    need("a GroupId")?;
-                    Ok(Command::Group(arg.to_string()))
-                }
                 "first" => Ok(Command::FirstPage),
                 "last" => Ok(Command::LastPage),
                 _ => {
@@ -67,6 +63,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     Ok(Command::Page(n))
                 }
             }
+        }
+        "group" | "g" => {
+            need("a GroupId")?;
+            Ok(Command::Group(arg.to_string()))
         }
         "first" => Ok(Command::FirstPage),
         "last" => Ok(Command::LastPage),
