@@ -50,7 +50,7 @@ fn page_filter_create_send_delete_and_quit_restore_the_terminal() {
     // Esc is handled (compose gives way to the browser at 80 columns) before
     // the next key, so the two are never read as one Alt chord.
     c.send(ESC);
-    c.wait_for("Groups page");
+    c.wait_for("┌ Groups ");
 
     // Delete it: type its ID; once it matches, Enter deletes.
     c.send("d");

@@ -40,7 +40,7 @@ pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
 use super::action::{Action, Msg};
 use super::clock::Clock;
 use super::keys::{Key, KeyMap};
-use super::panes::browser::{BrowserOutcome, BrowserState};
+use super::panes::browser::{BrowserOutcome, BrowserState, IndexSync};
 use super::panes::command;
 use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
 use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
@@ -321,6 +321,11 @@ impl App {
             Msg::AutoRefresh => {
                 if self.pending.page().is_none() && self.overlay.is_none() {
                     self.request_page();
+                }
+                // An index that was synced is kept fresh; one never asked
+                // for is not synced behind the moderator's back.
+                if !matches!(self.browser.sync, IndexSync::Never) {
+                    self.sync_index_if_due();
                 }
             }
             Msg::EditorDone(result) => match result {

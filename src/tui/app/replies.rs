@@ -240,6 +240,11 @@ impl App {
     pub(super) fn on_deleted(&mut self, gid: &str, result: Result<DeleteGroupResponse, ApiError>) {
         match result {
             Ok(r) => {
+                // The index says so too (the page reload may not list it).
+                if let Some(mut g) = self.browser.index.get(gid).cloned() {
+                    g.delete = true;
+                    self.browser.index.upsert(g);
+                }
                 self.status.flash(
                     ToastKind::Success,
                     format!("Deleted group {gid} · RequestId {}", r.request_id),

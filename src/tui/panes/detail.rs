@@ -412,4 +412,23 @@ mod tests {
         // A bare JSON string or number is shown as the text it is.
         assert_eq!(info_lines("42", 10).0, InfoKind::Text);
     }
+
+    #[test]
+    fn long_json_values_wrap_at_spaces_under_their_indentation() {
+        let (_, l) = info_lines(r#"{"topic":"a launch party with a long name"}"#, 20);
+        assert_eq!(
+            l,
+            vec![
+                "{",
+                "  \"topic\": \"a launch",
+                "  party with a long",
+                "  name\"",
+                "}"
+            ]
+        );
+        assert!(l.iter().all(|line| line.chars().count() <= 20));
+        // A word longer than the line is still broken where it must be.
+        let (_, l) = info_lines(&format!("{{\"k\":\"{}\"}}", "x".repeat(30)), 20);
+        assert!(l.iter().all(|line| line.chars().count() <= 20), "{l:?}");
+    }
 }

@@ -286,6 +286,7 @@ impl BrowserState {
         add(Action::GotoGroup, "go to ID");
         add(Action::Outbox, "outbox");
         add(Action::CommandLine, "cmd");
+        add(Action::Zoom, "zoom");
         out
     }
 }
