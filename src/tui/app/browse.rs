@@ -6,6 +6,7 @@
 use super::*;
 use crate::api::RecoverGroupResponse;
 use crate::api::{ListGroupsByTokenRequest, ListGroupsByTokenResponse, RecoverGroupRequest};
+use crate::tui::panes::browser::Goto;
 
 /// The latest-wins lane of the all-groups index sync.
 const INDEX_LANE: &str = "index";
@@ -43,6 +44,9 @@ impl App {
             }
             BrowserOutcome::CommandLine(text) => self.command = Some(Input::new(text.into())),
             BrowserOutcome::Flash(kind, text) => self.status.flash(kind, text),
+            BrowserOutcome::CommandError(text) => {
+                self.status.error = Some(ErrorLine::local("Command", text));
+            }
             BrowserOutcome::Search => {
                 self.focus = Focus::Browser;
                 self.sync_index_if_due();
@@ -140,44 +144,31 @@ impl App {
     /// all-groups index says it is on.
     pub fn goto_group(&mut self, group_id: &str) {
         let group_id = group_id.trim();
-        if !self.browser.filter.value().is_empty() {
-            self.browser.filter.reset();
-            self.browser.refilter();
-        }
-        if let Some(pos) = (0..self.browser.row_count())
-            .find(|&i| self.browser.row(i).is_some_and(|g| g.group_id == group_id))
-        {
-            self.browser.selected = pos;
-            self.detail.top();
-            self.focus = Focus::Browser;
-            return;
-        }
-        if self.browser.index.get(group_id).is_some() {
-            let mut page = self.browser.page_of(group_id);
-            if page.is_none() {
-                // Not listed under the status filter in force: show all.
-                self.browser.query.group_status = GroupStatus::All;
-                page = self.browser.page_of(group_id);
+        match self.browser.goto(group_id) {
+            Goto::Selected => {
+                self.detail.top();
+                self.focus = Focus::Browser;
             }
-            if let Some(page) = page {
-                self.browser.query.page_number = page;
-                self.browser.select_after_load = Some(group_id.to_string());
+            Goto::Load(page) => {
                 self.focus = Focus::Browser;
                 self.request_page();
                 self.status.flash(
                     ToastKind::Info,
                     format!("Going to {group_id} on page {page}"),
                 );
-                return;
+            }
+            Goto::Unknown => {
+                let text = if self.browser.sync.running() || !self.ctx.search_all_groups {
+                    format!(
+                        "{group_id} is not on this page (the index of all groups is not complete yet)"
+                    )
+                } else {
+                    format!("No group {group_id} in app {}", self.ctx.app_id)
+                };
+                self.status.error = Some(ErrorLine::local("Go to", text));
+                self.sync_index_if_due();
             }
         }
-        let text = if self.browser.sync.running() || !self.ctx.search_all_groups {
-            format!("{group_id} is not on this page (the index of all groups is not complete yet)")
-        } else {
-            format!("No group {group_id} in app {}", self.ctx.app_id)
-        };
-        self.status.error = Some(ErrorLine::local("Go to", text));
-        self.sync_index_if_due();
     }
 
     // ------------------------------------------------------ recover
@@ -229,10 +220,7 @@ impl App {
                     ToastKind::Success,
                     format!("Recovered group {gid} · RequestId {}", r.request_id),
                 );
-                if let Some(mut g) = self.browser.index.get(gid).cloned() {
-                    g.delete = false;
-                    self.browser.index.upsert(g);
-                }
+                self.browser.set_deleted(gid, false);
                 self.browser.select_after_load = Some(gid.to_string());
                 self.request_page();
             }

@@ -25,40 +25,13 @@ impl App {
         }
         match command::parse(line) {
             Ok(cmd) => match cmd {
-                command::Command::Page(n) => {
-                    if let Some(last) = self.browser.page_count()
-                        && n > last
-                    {
-                        self.status.error = Some(ErrorLine::local(
-                            "Command",
-                            format!("there are only {last} pages"),
-                        ));
-                        return;
-                    }
-                    self.go_page(n);
-                }
-                command::Command::FirstPage => self.go_page(1),
-                command::Command::LastPage => self.do_action(Action::LastPage),
-                command::Command::Status(s) => {
-                    self.browser.query.group_status = s;
-                    self.browser.query.page_number = 1;
-                    self.request_page();
-                }
-                command::Command::Sort(s) => {
-                    self.browser.query.sort_type = s;
-                    self.browser.query.page_number = 1;
-                    self.request_page();
-                }
-                command::Command::Size(n) => self.set_page_size(n),
-                command::Command::Refresh => self.request_page(),
-                command::Command::Filter(text) => {
-                    self.browser.filter = Input::new(text);
-                    self.browser.refilter();
-                    self.sync_index_if_due();
-                }
                 command::Command::Group(id) => self.goto_group(&id),
                 command::Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
                 command::Command::Quit => self.quit = true,
+                browser_cmd => {
+                    let outcome = self.browser.on_command(browser_cmd);
+                    self.browser_outcome(outcome);
+                }
             },
             Err(e) => self.status.error = Some(ErrorLine::local("Command", e)),
         }

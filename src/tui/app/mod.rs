@@ -24,8 +24,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{
     ApiError, CreateGroupResponse, DataCenter, DeleteGroupRequest, DeleteGroupResponse, Group,
-    GroupStatus, ListGroupsRequest, ListGroupsResponse, SendMessageRequest, SendMessageResponse,
-    SortType, page_count,
+    ListGroupsRequest, ListGroupsResponse, SendMessageRequest, SendMessageResponse,
 };
 use crate::audit::AuditLog;
 use crate::bulk::Progress;

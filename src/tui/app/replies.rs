@@ -120,11 +120,7 @@ impl App {
     /// "sending…", ended when it left the map.)
     pub(super) fn on_crash(&mut self, pending: Pending) {
         match pending {
-            Pending::Page(_) => {
-                if let Some(loaded) = &self.browser.loaded {
-                    self.browser.query = loaded.clone();
-                }
-            }
+            Pending::Page(_) => self.browser.page_failed(),
             Pending::Send(_) => {
                 self.compose.last = Some((false, "✗ internal error; the message is kept".into()));
             }
@@ -158,23 +154,11 @@ impl App {
     ) {
         match result {
             Ok(reply) => {
-                let pages = page_count(reply.total_count, request.page_size);
-                if reply.group_list.is_empty()
-                    && reply.total_count > 0
-                    && request.page_number > pages
-                {
-                    // The page went away (groups were deleted): show the last one.
-                    self.browser.query.page_number = pages;
-                    self.request_page();
-                    return;
-                }
-                self.browser.query = request.clone();
-                self.browser.apply_page(request, reply);
+                let outcome = self.browser.page_loaded(request, reply);
+                self.browser_outcome(outcome);
             }
             Err(e) => {
-                if let Some(loaded) = &self.browser.loaded {
-                    self.browser.query = loaded.clone();
-                }
+                self.browser.page_failed();
                 self.status.error = Some(ErrorLine::from_api(
                     &format!("loading page {}", request.page_number),
                     &e,
@@ -206,7 +190,8 @@ impl App {
                     ToastKind::Success,
                     format!("Created group {gid} · RequestId {}", r.request_id),
                 );
-                self.show_created(gid);
+                self.browser.show_created(gid);
+                self.request_page();
             }
             Err(e) => {
                 if let Some(form) = self.create_form() {
@@ -217,34 +202,11 @@ impl App {
         }
     }
 
-    /// Loads the page a group just created is on, and selects it there: the
-    /// first page newest first, the last oldest first.
-    fn show_created(&mut self, gid: &str) {
-        let total = self.browser.total.unwrap_or(0) + 1;
-        let q = &mut self.browser.query;
-        if q.group_status == GroupStatus::Deleted {
-            q.group_status = GroupStatus::All;
-        }
-        q.page_number = match q.sort_type {
-            SortType::Desc => 1,
-            SortType::Asc => page_count(total, q.page_size).max(1),
-        };
-        if !self.browser.filter.value().is_empty() {
-            self.browser.filter.reset();
-            self.browser.refilter();
-        }
-        self.browser.select_after_load = Some(gid.to_string());
-        self.request_page();
-    }
-
     pub(super) fn on_deleted(&mut self, gid: &str, result: Result<DeleteGroupResponse, ApiError>) {
         match result {
             Ok(r) => {
                 // The index says so too (the page reload may not list it).
-                if let Some(mut g) = self.browser.index.get(gid).cloned() {
-                    g.delete = true;
-                    self.browser.index.upsert(g);
-                }
+                self.browser.set_deleted(gid, true);
                 self.status.flash(
                     ToastKind::Success,
                     format!("Deleted group {gid} · RequestId {}", r.request_id),

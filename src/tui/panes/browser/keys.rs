@@ -36,6 +36,8 @@ pub(crate) enum BrowserOutcome {
     /// Open the `:` line with this text typed.
     CommandLine(&'static str),
     Flash(ToastKind, String),
+    /// A `:` command the browser refused, and why.
+    CommandError(String),
     /// `/` was pressed: the all-groups index should be fresh.
     Search,
 }

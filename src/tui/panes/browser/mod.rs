@@ -11,6 +11,7 @@
 mod draw;
 mod keys;
 mod marks;
+mod replies;
 mod search;
 
 use tui_input::Input;
@@ -21,6 +22,7 @@ use crate::moderation::GroupIndex;
 pub use draw::{BrowserLayout, draw};
 pub(crate) use keys::BrowserOutcome;
 pub(crate) use marks::MarkOutcome;
+pub(crate) use replies::Goto;
 pub use search::IndexSync;
 
 /// Page sizes the size key cycles through.
