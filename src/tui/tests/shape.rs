@@ -75,6 +75,16 @@ fn slash_searches_every_group_of_the_app_not_only_the_page() {
     // A second / soon after does not sync again.
     press(&mut a, "/");
     assert_eq!(answer_sync(&mut a, 45), 0);
+    // The page keys move through the results; the server page stays.
+    type_text(&mut a, "room");
+    press(&mut a, "enter");
+    a.settle();
+    assert_eq!(a.browser.row_count(), 45);
+    assert!(a.hints().iter().any(|(_, w)| *w == "page view"));
+    keys(&mut a, &["home", "pgdn"]);
+    assert_eq!(a.browser.selected, 10);
+    assert_eq!(a.browser.query.page_number, 1);
+    assert!(a.take_commands().is_empty(), "no server page asked for");
 }
 
 #[test]

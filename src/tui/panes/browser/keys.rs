@@ -42,6 +42,9 @@ pub(crate) enum BrowserOutcome {
     Search,
 }
 
+/// Rows the page keys move through a search over every group.
+const SEARCH_PAGE: isize = 10;
+
 fn no_selection() -> BrowserOutcome {
     BrowserOutcome::Flash(ToastKind::Warning, "No group selected".into())
 }
@@ -120,6 +123,29 @@ impl BrowserState {
             );
         }
         let selected = self.selected_group().cloned();
+        // The search over every group is one long list: the page keys move
+        // through it (the server page is back when the search is cleared).
+        if self.searching_all() {
+            match action {
+                Action::PageUp | Action::PageDown => {
+                    self.move_by(if action == Action::PageUp {
+                        -SEARCH_PAGE
+                    } else {
+                        SEARCH_PAGE
+                    });
+                    return O::Moved;
+                }
+                Action::FirstPage | Action::LastPage => {
+                    if action == Action::FirstPage {
+                        self.select_first();
+                    } else {
+                        self.select_last();
+                    }
+                    return O::Moved;
+                }
+                _ => {}
+            }
+        }
         match action {
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
@@ -266,6 +292,9 @@ impl BrowserState {
             return out;
         }
         add(Action::Open, "detail");
+        if self.searching_all() {
+            add(Action::Back, "page view");
+        }
         add(
             Action::Filter,
             if self.index.is_empty() {
