@@ -275,17 +275,27 @@ pub fn draw(
     } else {
         Style::new()
     };
-    let mut lines: Vec<Line> = vec![
-        Line::from(vec![
-            label("GroupId"),
-            Span::styled(safe(&g.group_id), value_style),
-        ]),
-        Line::from(vec![
-            label("GroupName"),
-            Span::raw(super::ellipsize(&g.group_name, 256)),
-        ]),
-        Line::from(vec![label("CreatorId"), Span::raw(safe(&g.creator_id))]),
-    ];
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        label("GroupId"),
+        Span::styled(safe(&g.group_id), value_style),
+    ])];
+    // The name is what a moderator reads: wrapped, never cut off.
+    let name_w = usize::from(inner.width.saturating_sub(11)).max(8);
+    for (i, row) in super::wrap_text(&safe(&g.group_name), name_w)
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            label("GroupName")
+        } else {
+            Span::raw(" ".repeat(11))
+        };
+        lines.push(Line::from(vec![lead, Span::raw(row)]));
+    }
+    lines.push(Line::from(vec![
+        label("CreatorId"),
+        Span::raw(safe(&g.creator_id)),
+    ]));
     if g.admin_list.is_empty() {
         lines.push(Line::from(vec![
             label("Admins"),

@@ -65,6 +65,7 @@ fn slash_searches_every_group_of_the_app_not_only_the_page() {
     let text = frame_text(&a, 120, 40);
     assert!(text.contains("all 45 groups of the app"), "{text}");
     assert!(text.contains("1/45 groups"), "{text}");
+    insta::assert_snapshot!("search_all_120x40", text);
     // Row keys act on the group found (the first Enter keeps the search).
     keys(&mut a, &["enter", "enter"]);
     assert_eq!(a.focus, Focus::Detail);
@@ -282,6 +283,8 @@ fn zoom_gives_the_focused_pane_the_full_width() {
 fn browser_detail_and_help_frames_at_three_sizes_cut_no_sentence() {
     for (w, h) in [(80, 24), (120, 40), (200, 50)] {
         let mut a = loaded(45);
+        a.browser.groups[1].group_name =
+            "Friday night launch party with the whole team and guests from abroad".into();
         a.browser.groups[1].group_info = r#"{"topic":"a launch party with a rather long description that has to wrap somewhere","level":2}"#.into();
         let text = frame_text(&a, w, h);
         insta::assert_snapshot!(format!("browser_{w}x{h}"), text);
@@ -299,6 +302,10 @@ fn browser_detail_and_help_frames_at_three_sizes_cut_no_sentence() {
             "JSON wrapped at a space: {text}"
         );
         assert!(!text.contains("descripti\n"), "{text}");
+        assert!(
+            text.contains("abroad"),
+            "the name whole at {w}x{h}: {text}"
+        );
         press(&mut a, "?");
         let text = frame_text(&a, w, h);
         insta::assert_snapshot!(format!("help_{w}x{h}"), text);
