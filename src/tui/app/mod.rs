@@ -480,7 +480,13 @@ impl App {
                 match self.detail.on_action(action, &layout) {
                     DetailOutcome::Done => return,
                     DetailOutcome::Back => return self.focus = Focus::Browser,
-                    DetailOutcome::OpenRoom => return self.open_selected_room(),
+                    // Through the browser: it refuses row keys on stale rows.
+                    DetailOutcome::OpenRoom => {
+                        let outcome = self
+                            .browser
+                            .on_action(Action::OpenRoom, self.pending.page().is_some());
+                        return self.browser_outcome(outcome);
+                    }
                     DetailOutcome::Ignored => {}
                 }
             }
