@@ -480,12 +480,13 @@ impl App {
                 match self.detail.on_action(action, &layout) {
                     DetailOutcome::Done => return,
                     DetailOutcome::Back => return self.focus = Focus::Browser,
-                    // Through the browser: it refuses row keys on stale rows.
+                    // The browser refuses row keys on the rows of a page being replaced.
                     DetailOutcome::OpenRoom => {
-                        let outcome = self
-                            .browser
-                            .on_action(Action::OpenRoom, self.pending.page().is_some());
-                        return self.browser_outcome(outcome);
+                        let loading = self.pending.page().is_some();
+                        return match self.browser.on_action(Action::OpenRoom, loading) {
+                            BrowserOutcome::OpenRoom(_) => self.open_selected_room(),
+                            other => self.browser_outcome(other),
+                        };
                     }
                     DetailOutcome::Ignored => {}
                 }
