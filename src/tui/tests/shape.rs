@@ -343,3 +343,18 @@ fn mouse_hit_testing_uses_the_last_frame_only() {
     a.handle(Msg::Mouse(MouseEvent { row: 7, ..click }));
     assert_eq!(selected_id(&a), "room007");
 }
+
+#[test]
+fn enter_in_detail_waits_while_another_page_loads() {
+    let mut a = loaded(45);
+    press(&mut a, "enter");
+    assert_eq!(a.focus, Focus::Detail);
+    a.run_command("page 2");
+    press(&mut a, "enter");
+    assert!(a.rooms.open.is_none(), "no room of a row about to leave");
+    let toast = a.status.toast.clone().unwrap().text;
+    assert!(toast.contains("Page 2 is loading"), "{toast}");
+    answer_pages(&mut a, 45);
+    press(&mut a, "enter");
+    assert!(a.rooms.open.is_some());
+}
