@@ -127,5 +127,38 @@ fn updates(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, frames, updates);
+/// `/` over every group of the app: 5,000 groups in the all-groups index,
+/// one keystroke handled and settled (filtered) as the event loop does
+/// before each frame, typing then erasing "room12" and "show #3".
+fn search_all(c: &mut Criterion) {
+    let typing: Vec<_> = ["/", "r", "o", "o", "m", "1", "2", "backspace", "backspace"]
+        .iter()
+        .chain(&["backspace", "backspace", "backspace", "backspace"])
+        .chain(&["s", "h", "o", "w", " ", "#", "3", "esc"])
+        .map(|s| {
+            Key::parse(if *s == " " { "space" } else { s })
+                .unwrap()
+                .to_event()
+        })
+        .collect();
+    c.bench_function("search_all_5000_per_keystroke", |b| {
+        b.iter_batched(
+            || {
+                let mut app = app_with(50);
+                app.browser.index.replace_all((0..5000).map(group));
+                app
+            },
+            |mut app| {
+                for &key in &typing {
+                    app.handle(Msg::Key(black_box(key)));
+                    app.settle();
+                }
+                app
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+criterion_group!(benches, frames, updates, search_all);
 criterion_main!(benches);

@@ -85,6 +85,11 @@ actions! {
     OpenRoom = "open_room", Browser, ["w"], "Open the group's live room (:open ID opens any)";
     Outbox = "outbox", Browser, ["o"], "Show the outbox (messages kept for delivery)";
     SentLog = "sent_log", Browser, ["L"], "Every message sent this session";
+    GotoGroup = "goto_group", Browser, ["@"], "Go to a group by its ID (:group ID; on its page)";
+    Recover = "recover", Browser, ["R"], "Recover the selected deleted group (within 30 days; asks first)";
+    MarkAll = "mark_all", Browser, ["+"], "Mark every row shown (deleted groups are skipped)";
+    InvertMarks = "invert_marks", Browser, ["*"], "Invert the marks of the rows shown";
+    Zoom = "zoom", Global, ["Z"], "Zoom: the focused pane takes the full width (again: back)";
     Send = "send", Compose, ["ctrl-s"], "Send the message";
     EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
     NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
@@ -102,6 +107,7 @@ impl Action {
             self,
             Action::Create
                 | Action::Delete
+                | Action::Recover
                 | Action::Compose
                 | Action::Send
                 | Action::EditExternal

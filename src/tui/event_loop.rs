@@ -120,6 +120,8 @@ async fn event_loop(
             return Ok(());
         }
         if dirty {
+            // Keys that arrived together are filtered once, here.
+            app.settle();
             term.draw(|f| ui::draw(f, app))?;
             dirty = false;
         }

@@ -420,6 +420,14 @@ fn no_size_panics() {
             press(a, "/");
             type_text(a, "room");
         },
+        |a| {
+            // A search over every group (the index filled by hand).
+            a.browser.index.replace_all((0..300).map(demo_group));
+            press(a, "/");
+            type_text(a, "room1");
+            a.settle();
+        },
+        |a| press(a, "Z"),
     ];
     let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
     for setup in &states {
@@ -440,4 +448,5 @@ fn no_size_panics() {
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.
 
 mod outbox_and_bulk;
+mod shape;
 mod update;

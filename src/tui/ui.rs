@@ -1,12 +1,14 @@
 //! Drawing the whole console from the app state: layout, panes, overlays.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, Focus, Overlay};
+use super::panes::browser::BrowserLayout;
+use super::panes::detail::DetailLayout;
 use super::panes::{
     browser, command, compose, confirm, create, detail, header, help, outbox, sentlog, status,
 };
@@ -21,12 +23,27 @@ pub const TINY_HEIGHT: u16 = 6;
 /// From this width on, the browser and the detail/compose pane sit side by side.
 pub const WIDE: u16 = 120;
 
-/// Draws one frame from the app state; panes record this frame's hit-test
-/// areas (and scroll offsets) as they draw.
+/// What the panes laid out in one frame: where the mouse can hit them, the
+/// browser's first row and the detail pane's scroll range. Made afresh by
+/// every frame (a pane not drawn has none) and kept by the app as the last
+/// frame's, in one place; drawing never writes into a pane's state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameAreas {
+    pub browser: BrowserLayout,
+    pub detail: DetailLayout,
+}
+
+/// Draws one frame from the app state and records what it laid out as the
+/// app's last frame.
 pub fn draw(frame: &mut Frame, app: &App) {
-    // Areas are per frame: a pane not drawn this time cannot be clicked.
-    app.browser.rows_area.set(Rect::default());
-    app.detail.area.set(Rect::default());
+    let areas = draw_frame(frame, app);
+    app.areas.set(areas);
+}
+
+/// Draws one frame; returns what the panes laid out.
+pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
+    let mut areas = FrameAreas::default();
+    let last = app.areas.get();
     let area = frame.area();
     if area.width < TINY_WIDTH || area.height < TINY_HEIGHT {
         let text = vec![
@@ -38,7 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Line::styled("Enlarge the window, or press q to quit.", app.theme.dim()),
         ];
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-        return;
+        return areas;
     }
     let [top, main, bottom] = Layout::vertical([
         Constraint::Length(1),
@@ -96,11 +113,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             true,
             &hint,
         );
-    } else if area.width >= WIDE {
+    } else if area.width >= WIDE && !app.zoom {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                 .areas(main);
-        browser::draw(
+        areas.browser = browser::draw(
             frame,
             left,
             &app.browser,
@@ -108,6 +125,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             &app.clock,
             app.focus == Focus::Browser,
             page_busy,
+            last.browser,
         );
         if app.focus == Focus::Compose {
             compose::draw(
@@ -123,21 +141,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 sending,
             );
         } else {
-            let g = app.browser.selected_group().cloned();
-            detail::draw(
+            areas.detail = detail::draw(
                 frame,
                 right,
                 &app.detail,
-                g.as_ref(),
+                app.browser.selected_group(),
                 &app.theme,
                 &app.clock,
                 app.focus == Focus::Detail,
             );
         }
     } else {
+        // Narrow terminals (and zoom) show the focused pane alone.
         match app.focus {
             Focus::Browser | Focus::Outbox => {
-                browser::draw(
+                areas.browser = browser::draw(
                     frame,
                     main,
                     &app.browser,
@@ -145,15 +163,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
                     &app.clock,
                     true,
                     page_busy,
+                    last.browser,
                 );
             }
             Focus::Detail => {
-                let g = app.browser.selected_group().cloned();
-                detail::draw(
+                areas.detail = detail::draw(
                     frame,
                     main,
                     &app.detail,
-                    g.as_ref(),
+                    app.browser.selected_group(),
                     &app.theme,
                     &app.clock,
                     true,
@@ -230,33 +248,43 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &app.clock,
             );
         }
-        Some(Overlay::BulkSummary(sum)) => {
-            let h = (sum.lines.len() as u16 + 3).min(main.height);
-            let rect = super::panes::centered(main, 72, h);
-            frame.render_widget(ratatui::widgets::Clear, rect);
-            let mut lines: Vec<Line> = sum
-                .lines
-                .iter()
-                .map(|l| {
-                    let style = if l.starts_with('✗') {
-                        app.theme.error()
-                    } else {
-                        app.theme.text()
-                    };
-                    Line::styled(l.clone(), style)
-                })
-                .collect();
-            lines.push(Line::styled("enter/esc closes", app.theme.dim()));
-            frame.render_widget(
-                Paragraph::new(lines).block(
-                    ratatui::widgets::Block::default()
-                        .borders(ratatui::widgets::Borders::ALL)
-                        .border_style(app.theme.border(true))
-                        .title(format!(" {} ", sum.title)),
-                ),
-                rect,
-            );
-        }
+        Some(Overlay::BulkSummary(sum)) => draw_bulk_summary(frame, main, sum, &app.theme),
         None => {}
     }
+    areas
+}
+
+/// The end of a bulk run: every line wrapped to the dialog, none cut off.
+fn draw_bulk_summary(
+    frame: &mut Frame,
+    main: ratatui::layout::Rect,
+    sum: &super::app::BulkSummary,
+    theme: &super::theme::Theme,
+) {
+    let width = main.width.min(72);
+    let text_w = usize::from(width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    for l in &sum.lines {
+        let style = if l.starts_with('✗') {
+            theme.error()
+        } else {
+            theme.text()
+        };
+        for row in super::panes::wrap_text(l, text_w) {
+            lines.push(Line::styled(row, style));
+        }
+    }
+    lines.push(Line::styled("enter/esc closes", theme.dim()));
+    let h = (lines.len() as u16 + 2).min(main.height);
+    let rect = super::panes::centered(main, width, h);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            ratatui::widgets::Block::default()
+                .borders(ratatui::widgets::Borders::ALL)
+                .border_style(theme.border(true))
+                .title(format!(" {} ", sum.title)),
+        ),
+        rect,
+    );
 }

@@ -26,3 +26,4 @@ mod tui_emulator;
 #[cfg(unix)]
 mod tui_pty;
 mod tui_room;
+mod tui_search;

@@ -106,6 +106,7 @@ impl App {
             }
             OnConfirm::DeleteGroup(group) => self.submit_delete(&group),
             OnConfirm::SendToGroups(requests) => self.start_bulk_send(requests),
+            OnConfirm::RecoverGroup(group) => self.submit_recover(&group),
         }
     }
 

@@ -49,32 +49,12 @@ impl App {
         if let Some(room) = &self.rooms.open {
             return room.hints();
         }
-        if self.browser.filter_editing {
-            add(Action::Open, "keep filter");
-            add(Action::Back, "clear filter");
-            return out;
-        }
         match self.focus {
-            Focus::Browser => {
-                add(Action::Open, "detail");
-                add(Action::Filter, "filter");
-                add(Action::PageDown, "next page");
-                add(Action::PageUp, "prev");
-                add(Action::Compose, "compose");
-                add(Action::Mark, "mark");
-                add(Action::Delete, "delete");
-                add(Action::Create, "create");
-                add(Action::Sort, "sort");
-                add(Action::Status, "status");
-                add(Action::Outbox, "outbox");
-                add(Action::CommandLine, "cmd");
-            }
+            Focus::Browser => return self.browser.hints(&self.keymap),
             Focus::Detail => {
-                add(Action::Down, "scroll");
-                add(Action::Back, "back");
-                add(Action::CopyId, "copy id");
-                add(Action::Compose, "compose");
-                add(Action::Delete, "delete");
+                return self
+                    .detail
+                    .hints(&self.keymap, self.browser.selected_group());
             }
             Focus::Outbox => {
                 add(Action::RetryNow, "retry now");

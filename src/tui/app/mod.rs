@@ -2,6 +2,7 @@
 //! timers), state changed, commands for the worker and effects for the event
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
+mod browse;
 mod compose;
 mod dialogs;
 mod hints;
@@ -11,6 +12,7 @@ mod pending;
 mod replies;
 mod room;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{
     ApiError, CreateGroupResponse, DataCenter, DeleteGroupRequest, DeleteGroupResponse, Group,
-    ListGroupsRequest, ListGroupsResponse, SendMessageRequest, SendMessageResponse, page_count,
+    ListGroupsRequest, ListGroupsResponse, SendMessageRequest, SendMessageResponse,
 };
 use crate::audit::AuditLog;
 use crate::bulk::Progress;
@@ -37,15 +39,16 @@ pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
 use super::action::{Action, Msg};
 use super::clock::Clock;
 use super::keys::{Key, KeyMap};
-use super::panes::browser::{BrowserState, PAGE_SIZES};
+use super::panes::browser::{BrowserOutcome, BrowserState, IndexSync};
 use super::panes::command;
 use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
 use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
 use super::panes::create::CreateForm;
-use super::panes::detail::DetailState;
+use super::panes::detail::{DetailOutcome, DetailState};
 use super::panes::outbox::{OutboxIntent, OutboxState};
 use super::panes::status::{ErrorLine, StatusState, ToastKind};
 use super::theme::Theme;
+use super::ui::FrameAreas;
 
 /// Everything the console needs to know about where it runs. Built from a
 /// `Session` by [`super::run`]; tests build it directly.
@@ -74,6 +77,9 @@ pub struct Context {
     pub audit: Option<Arc<AuditLog>>,
     /// The multiplexer OSC 52 must be wrapped for (tmux, screen), if any.
     pub multiplexer: super::terminal::Multiplexer,
+    /// `/` searches every group of the app (an index synced in the
+    /// background through the worker); off: only the loaded page.
+    pub search_all_groups: bool,
 }
 
 impl Context {
@@ -96,6 +102,7 @@ impl Context {
             data_dir: None,
             audit: None,
             multiplexer: super::terminal::Multiplexer::None,
+            search_all_groups: false,
         }
     }
 }
@@ -170,6 +177,11 @@ pub struct App {
     pub rooms: super::panes::room::Rooms,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
+    /// The focused pane takes the full width.
+    pub zoom: bool,
+    /// What the last frame laid out (hit-testing, scroll ranges); written
+    /// once per frame by `ui::draw`, never by a pane.
+    pub areas: Cell<FrameAreas>,
 }
 
 impl App {
@@ -229,6 +241,8 @@ impl App {
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
             said_read_only: Default::default(),
+            zoom: false,
+            areas: Cell::default(),
             ctx,
         })
     }
@@ -307,6 +321,11 @@ impl App {
                 if self.pending.page().is_none() && self.overlay.is_none() {
                     self.request_page();
                 }
+                // An index that was synced is kept fresh; one never asked
+                // for is not synced behind the moderator's back.
+                if !matches!(self.browser.sync, IndexSync::Never) {
+                    self.sync_index_if_due();
+                }
             }
             Msg::EditorDone(result) => match result {
                 Ok(text) => {
@@ -350,7 +369,8 @@ impl App {
             return;
         }
         if self.browser.filter_editing {
-            self.filter_key(key, ev);
+            let outcome = self.browser.filter_key(self.text_action(&key), &ev);
+            self.browser_outcome(outcome);
             return;
         }
         if self.keymap.action(&key).is_none()
@@ -422,179 +442,75 @@ impl App {
     /// Whether the rows on screen are an older page than the one loading
     /// (another page, size, order or status): row keys must not act on them.
     pub fn rows_are_stale(&self) -> bool {
-        if self.pending.page().is_none() {
-            return false;
-        }
-        let Some(loaded) = &self.browser.loaded else {
-            return true;
-        };
-        let q = &self.browser.query;
-        (q.page_number, q.page_size, q.sort_type, q.group_status)
-            != (
-                loaded.page_number,
-                loaded.page_size,
-                loaded.sort_type,
-                loaded.group_status,
-            )
+        self.browser.rows_are_stale(self.pending.page().is_some())
     }
 
+    /// What is global is done here; everything else goes to the focused pane.
     pub(super) fn do_action(&mut self, action: Action) {
-        let on_marks =
-            matches!(action, Action::Delete | Action::Compose) && !self.browser.marked.is_empty();
-        if matches!(
-            action,
-            Action::Mark
-                | Action::Open
-                | Action::OpenRoom
-                | Action::CopyId
-                | Action::Delete
-                | Action::Compose
-        ) && !on_marks
-            && self.rows_are_stale()
-        {
-            self.status.flash(
-                ToastKind::Warning,
-                format!(
-                    "Page {} is loading: row keys wait for its rows",
-                    self.browser.query.page_number
-                ),
-            );
-            return;
-        }
-        let in_detail = self.focus == Focus::Detail;
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::CommandLine => self.command = Some(Input::default()),
             Action::NextPane => self.cycle_focus(true),
             Action::PrevPane => self.cycle_focus(false),
-            Action::Back => {
-                if self.pending.bulk().is_some() {
-                    // Already cancelling: calls in flight finish.
-                } else if self.focus != Focus::Browser {
-                    self.focus = Focus::Browser;
-                } else if !self.browser.marked.is_empty() {
-                    self.browser.marked.clear();
-                    self.status.flash(ToastKind::Info, "Marks cleared");
-                } else if !self.browser.filter.value().is_empty() {
-                    self.browser.filter.reset();
-                    self.browser.refilter();
-                }
-            }
-            Action::Refresh => self.request_page(),
-            Action::Up if in_detail => self.detail.scroll_by(-1),
-            Action::Down if in_detail => self.detail.scroll_by(1),
-            Action::Top if in_detail => self.detail.top(),
-            Action::Bottom if in_detail => self.detail.bottom(),
-            Action::PageUp if in_detail => self.detail.page(false),
-            Action::PageDown if in_detail => self.detail.page(true),
-            Action::Up => self.select_by(-1),
-            Action::Down => self.select_by(1),
-            Action::Top => {
-                self.browser.select_first();
-                self.detail.top();
-            }
-            Action::Bottom => {
-                self.browser.select_last();
-                self.detail.top();
-            }
-            Action::PageUp => self.go_page(self.browser.query.page_number.saturating_sub(1)),
-            Action::PageDown => self.go_page(self.browser.query.page_number.saturating_add(1)),
-            Action::FirstPage => self.go_page(1),
-            Action::LastPage => match self.browser.page_count() {
-                Some(last) => self.go_page(last),
-                None => self
-                    .status
-                    .flash(ToastKind::Info, "The page count is not known yet"),
-            },
-            Action::GotoPage => self.command = Some(Input::new("page ".into())),
-            Action::PageSize => {
-                let size = self.browser.query.page_size;
-                let next = PAGE_SIZES
-                    .iter()
-                    .copied()
-                    .find(|s| *s > size)
-                    .unwrap_or(PAGE_SIZES[0]);
-                self.set_page_size(next);
-            }
-            Action::Sort => {
-                self.browser.query.sort_type = self.browser.query.sort_type.toggled();
-                self.browser.query.page_number = 1;
-                self.request_page();
-            }
-            Action::Status => {
-                self.browser.query.group_status = self.browser.query.group_status.next();
-                self.browser.query.page_number = 1;
-                self.request_page();
-            }
-            Action::Filter => {
-                self.focus = Focus::Browser;
-                self.browser.filter_editing = true;
-            }
-            Action::Open if in_detail => self.open_selected_room(),
-            Action::OpenRoom => self.open_selected_room(),
-            Action::Open => {
-                if self.focus == Focus::Browser && self.browser.selected_group().is_some() {
-                    self.focus = Focus::Detail;
-                    self.detail.top();
-                }
-            }
-            Action::CopyId => match self.browser.selected_group() {
-                Some(g) => {
-                    let id = g.group_id.clone();
-                    // Say what was done: the terminal may ignore the request.
-                    let via = match self.ctx.multiplexer {
-                        super::terminal::Multiplexer::None => "",
-                        super::terminal::Multiplexer::Tmux => ", wrapped for tmux",
-                        super::terminal::Multiplexer::Screen => ", wrapped for screen",
-                    };
-                    self.status.flash(
-                        ToastKind::Info,
-                        format!(
-                            "Asked the terminal to copy GroupId {id} (OSC 52{via}); some terminals ignore it"
-                        ),
-                    );
-                    self.effects.push(Effect::Copy(id));
-                }
-                None => self.no_selection(),
-            },
-            Action::Create => {
-                self.overlay = Some(Overlay::Create(Box::new(CreateForm::new(
-                    &self.ctx.moderator_id,
-                ))));
-            }
-            Action::Delete if !self.browser.marked.is_empty() => self.confirm_bulk_delete(),
-            Action::Compose if !self.browser.marked.is_empty() => self.open_bulk_compose(),
-            Action::Mark => match self.browser.toggle_mark() {
-                Some(_) => {}
-                None => self.no_selection(),
-            },
-            Action::Outbox => {
-                if self.ctx.data_dir.is_none() {
-                    self.status.error = Some(ErrorLine::local(
-                        "Outbox",
-                        "no data directory: the outbox is not available",
-                    ));
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                let what = if self.zoom {
+                    "Zoomed: the focused pane has the full width"
                 } else {
-                    self.focus = Focus::Outbox;
-                    self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh);
+                    "Zoom off"
+                };
+                self.status.flash(ToastKind::Info, what);
+            }
+            Action::Outbox => self.show_outbox(),
+            Action::SentLog => self.overlay = Some(Overlay::SentLog { scroll: 0 }),
+            // Already cancelling: calls in flight finish.
+            Action::Back if self.pending.bulk().is_some() => {}
+            _ => self.pane_action(action),
+        }
+    }
+
+    /// An action for the focused pane; the detail pane shows the browser's
+    /// selection, so what it does not take the browser does.
+    fn pane_action(&mut self, action: Action) {
+        self.browser.settle();
+        match self.focus {
+            Focus::Detail => {
+                let layout = self.areas.get().detail;
+                match self.detail.on_action(action, &layout) {
+                    DetailOutcome::Done => return,
+                    DetailOutcome::Back => return self.focus = Focus::Browser,
+                    // The browser refuses row keys on the rows of a page being replaced.
+                    DetailOutcome::OpenRoom => {
+                        let loading = self.pending.page().is_some();
+                        return match self.browser.on_action(Action::OpenRoom, loading) {
+                            BrowserOutcome::OpenRoom(_) => self.open_selected_room(),
+                            other => self.browser_outcome(other),
+                        };
+                    }
+                    DetailOutcome::Ignored => {}
                 }
             }
-            Action::SentLog => self.overlay = Some(Overlay::SentLog { scroll: 0 }),
-            Action::RetryNow | Action::Discard | Action::EditEntry | Action::ResendAnyway => {}
-            Action::Delete => match self.browser.selected_group() {
-                Some(g) if g.delete => {
-                    let text = format!("Group {} is already deleted", g.group_id);
-                    self.status.flash(ToastKind::Warning, text);
-                }
-                Some(g) => {
-                    let g = g.clone();
-                    self.confirm_delete(g);
-                }
-                None => self.no_selection(),
-            },
-            Action::Compose => self.open_compose(),
-            Action::Send | Action::EditExternal | Action::NewTid | Action::Queue => {}
+            Focus::Compose | Focus::Outbox if action == Action::Back => {
+                return self.focus = Focus::Browser;
+            }
+            _ => {}
+        }
+        let outcome = self
+            .browser
+            .on_action(action, self.pending.page().is_some());
+        self.browser_outcome(outcome);
+    }
+
+    fn show_outbox(&mut self) {
+        if self.ctx.data_dir.is_none() {
+            self.status.error = Some(ErrorLine::local(
+                "Outbox",
+                "no data directory: the outbox is not available",
+            ));
+        } else {
+            self.focus = Focus::Outbox;
+            self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh);
         }
     }
 
@@ -625,30 +541,20 @@ impl App {
         if next == Focus::Compose {
             self.open_compose();
         } else if next == Focus::Outbox {
-            self.do_action(Action::Outbox);
+            self.show_outbox();
         } else {
             self.focus = next;
         }
     }
 
     pub fn go_page(&mut self, page: u32) {
-        let last = self.browser.page_count().unwrap_or(u32::MAX);
-        let page = page.clamp(1, last.max(1));
-        if page == self.browser.query.page_number {
-            return;
+        if self.browser.go_page(page) {
+            self.request_page();
         }
-        self.browser.query.page_number = page;
-        self.request_page();
     }
 
     pub fn set_page_size(&mut self, size: u32) {
-        // Keep the first row of the current page on the new page.
-        let q = &mut self.browser.query;
-        let first_row = u64::from(q.page_number - 1) * u64::from(q.page_size);
-        q.page_size = size;
-        q.page_number = u32::try_from(first_row / u64::from(size)).unwrap_or(0) + 1;
+        self.browser.set_page_size(size);
         self.request_page();
     }
-
-    // ---------------------------------------------------------------- worker
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::{ListGroupsRequest, SendMessageRequest};
+use crate::api::{ListGroupsByTokenRequest, ListGroupsRequest, SendMessageRequest};
 use crate::bulk::Progress;
 use crate::worker::RequestId;
 
@@ -43,6 +43,11 @@ pub enum Pending {
     Delete {
         group_id: String,
     },
+    Recover {
+        group_id: String,
+    },
+    /// A page of the all-groups index sync (latest wins).
+    IndexPage(ListGroupsByTokenRequest),
     /// A single send from compose.
     Send(SendMessageRequest),
     Outbox(OutboxPurpose),

@@ -101,6 +101,10 @@ impl App {
             Pending::Page(request) => self.on_page(request, result.map(downcast_reply)),
             Pending::Create { group_id } => self.on_created(&group_id, result.map(downcast_reply)),
             Pending::Delete { group_id } => self.on_deleted(&group_id, result.map(downcast_reply)),
+            Pending::Recover { group_id } => {
+                self.on_recovered(&group_id, result.map(downcast_reply));
+            }
+            Pending::IndexPage(request) => self.on_index_page(request, result.map(downcast_reply)),
             Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
             Pending::Room { group_id, request } => {
                 self.on_room_reply(&group_id, request, result);
@@ -116,11 +120,7 @@ impl App {
     /// "sending…", ended when it left the map.)
     pub(super) fn on_crash(&mut self, pending: Pending) {
         match pending {
-            Pending::Page(_) => {
-                if let Some(loaded) = &self.browser.loaded {
-                    self.browser.query = loaded.clone();
-                }
-            }
+            Pending::Page(_) => self.browser.page_failed(),
             Pending::Send(_) => {
                 self.compose.last = Some((false, "✗ internal error; the message is kept".into()));
             }
@@ -142,7 +142,8 @@ impl App {
                 })));
             }
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
-            Pending::Delete { .. } | Pending::Outbox(_) => {}
+            Pending::IndexPage(_) => self.browser.sync = Default::default(),
+            Pending::Delete { .. } | Pending::Recover { .. } | Pending::Outbox(_) => {}
         }
     }
 
@@ -153,23 +154,11 @@ impl App {
     ) {
         match result {
             Ok(reply) => {
-                let pages = page_count(reply.total_count, request.page_size);
-                if reply.group_list.is_empty()
-                    && reply.total_count > 0
-                    && request.page_number > pages
-                {
-                    // The page went away (groups were deleted): show the last one.
-                    self.browser.query.page_number = pages;
-                    self.request_page();
-                    return;
-                }
-                self.browser.query = request.clone();
-                self.browser.apply_page(request, reply);
+                let outcome = self.browser.page_loaded(request, reply);
+                self.browser_outcome(outcome);
             }
             Err(e) => {
-                if let Some(loaded) = &self.browser.loaded {
-                    self.browser.query = loaded.clone();
-                }
+                self.browser.page_failed();
                 self.status.error = Some(ErrorLine::from_api(
                     &format!("loading page {}", request.page_number),
                     &e,
@@ -201,7 +190,7 @@ impl App {
                     ToastKind::Success,
                     format!("Created group {gid} · RequestId {}", r.request_id),
                 );
-                self.browser.select_after_load = Some(gid.to_string());
+                self.browser.show_created(gid);
                 self.request_page();
             }
             Err(e) => {
@@ -216,6 +205,8 @@ impl App {
     pub(super) fn on_deleted(&mut self, gid: &str, result: Result<DeleteGroupResponse, ApiError>) {
         match result {
             Ok(r) => {
+                // The index says so too (the page reload may not list it).
+                self.browser.set_deleted(gid, true);
                 self.status.flash(
                     ToastKind::Success,
                     format!("Deleted group {gid} · RequestId {}", r.request_id),

@@ -1,5 +1,5 @@
 //! The `:` command line: `:page N`, `:status all|existing|deleted`,
-//! `:sort asc|desc`, `:size N`, `:refresh`, `:filter TEXT`, `:help`, `:q`.
+//! `:sort asc|desc`, `:size N`, `:refresh`, `:filter TEXT`, `:group ID`, `:help`, `:q`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,11 +21,13 @@ pub enum Command {
     Size(u32),
     Refresh,
     Filter(String),
+    /// Go to a group by its ID (on the page it is on).
+    Group(String),
     Help,
     Quit,
 }
 
-pub const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :help · :q";
+pub const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :group ID · :open ID · :help · :q";
 
 /// Parses a command line (without the leading `:`).
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -61,6 +63,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     Ok(Command::Page(n))
                 }
             }
+        }
+        "group" | "g" => {
+            need("a GroupId")?;
+            Ok(Command::Group(arg.to_string()))
         }
         "first" => Ok(Command::FirstPage),
         "last" => Ok(Command::LastPage),

@@ -32,6 +32,8 @@ pub enum OnConfirm {
     DeleteGroups(Vec<Group>),
     /// One message to many groups (one request each).
     SendToGroups(Vec<SendMessageRequest>),
+    /// Recover a deleted group (RecoverLiveMessageDeletedGroup).
+    RecoverGroup(Group),
 }
 
 /// Which button Enter presses.

@@ -1,7 +1,7 @@
 //! Every field of the selected group; GroupInfo pretty-printed when it is JSON,
 //! scrollable when long (GroupInfo may be 32 KB).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,22 +11,45 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use crate::api::Group;
+use crate::tui::action::Action;
 use crate::tui::clock::Clock;
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
     pub scroll: usize,
-    /// Lines of content below the fixed fields, as last laid out.
-    pub content_len: Cell<usize>,
-    /// Height of the scrolled area last drawn.
-    pub viewport: Cell<usize>,
-    /// Where the pane was drawn in the last frame (for the mouse wheel);
-    /// reset at the start of every frame.
-    pub area: Cell<Rect>,
     /// GroupInfo laid out for (group id, info length, width): pretty-printing
     /// 32 KB of JSON on every frame would be wasted work.
     cache: RefCell<Option<InfoCache>>,
+}
+
+/// What drawing the detail pane laid out this frame: where it is (for the
+/// mouse wheel), how many lines it has and how many fit (for scrolling).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetailLayout {
+    pub area: Rect,
+    pub content: usize,
+    pub viewport: usize,
+}
+
+impl DetailLayout {
+    pub fn contains(&self, x: u16, y: u16) -> bool {
+        let a = self.area;
+        a.width > 0 && x >= a.x && x < a.x + a.width && y >= a.y && y < a.y + a.height
+    }
+}
+
+/// What the app must do after the detail pane took a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DetailOutcome {
+    /// Not a detail key: the browser's keys act on the group shown.
+    Ignored,
+    Done,
+    /// Back to the browser.
+    Back,
+    /// Open the live room of the group shown.
+    OpenRoom,
 }
 
 type InfoCache = (String, usize, u16, InfoKind, Vec<String>);
@@ -39,24 +62,56 @@ pub enum InfoKind {
 }
 
 impl DetailState {
-    pub fn scroll_by(&mut self, delta: isize) {
-        self.scroll = self
-            .scroll
-            .saturating_add_signed(delta)
-            .min(self.max_scroll());
-    }
-    pub fn page(&mut self, down: bool) {
-        let step = self.viewport.get().saturating_sub(1).max(1) as isize;
-        self.scroll_by(if down { step } else { -step });
+    /// Scrolls by `delta` lines within what the last frame laid out.
+    pub fn scroll_by(&mut self, delta: isize, layout: &DetailLayout) {
+        let max = layout.content.saturating_sub(layout.viewport);
+        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
     }
     pub fn top(&mut self) {
         self.scroll = 0;
     }
-    pub fn bottom(&mut self) {
-        self.scroll = self.max_scroll();
+
+    /// One action while the detail pane has the focus.
+    pub(crate) fn on_action(&mut self, action: Action, layout: &DetailLayout) -> DetailOutcome {
+        let screen = layout.viewport.saturating_sub(1).max(1) as isize;
+        match action {
+            Action::Up => self.scroll_by(-1, layout),
+            Action::Down => self.scroll_by(1, layout),
+            Action::Top => self.top(),
+            Action::Bottom => self.scroll = layout.content.saturating_sub(layout.viewport),
+            Action::PageUp => self.scroll_by(-screen, layout),
+            Action::PageDown => self.scroll_by(screen, layout),
+            Action::Open => return DetailOutcome::OpenRoom,
+            Action::Back => return DetailOutcome::Back,
+            _ => return DetailOutcome::Ignored,
+        }
+        DetailOutcome::Done
     }
-    fn max_scroll(&self) -> usize {
-        self.content_len.get().saturating_sub(self.viewport.get())
+
+    /// The detail pane's key hints.
+    pub(crate) fn hints(
+        &self,
+        keymap: &KeyMap,
+        group: Option<&Group>,
+    ) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        let mut add = |a: Action, what: &'static str| {
+            if let Some(key) = keymap.first(a) {
+                out.push((key, what));
+            }
+        };
+        add(Action::Down, "scroll");
+        add(Action::Back, "back");
+        add(Action::Open, "open room");
+        add(Action::CopyId, "copy id");
+        if group.is_some_and(|g| g.delete) {
+            add(Action::Recover, "recover");
+        } else {
+            add(Action::Compose, "compose");
+            add(Action::Delete, "delete");
+        }
+        add(Action::Zoom, "zoom");
+        out
     }
 }
 
@@ -75,24 +130,50 @@ pub fn info_lines(info: &str, width: u16) -> (InfoKind, Vec<String>) {
     let width = usize::from(width.max(1));
     let mut lines = Vec::new();
     for raw in text.lines() {
-        let mut line = String::new();
-        let mut used = 0;
-        for c in raw.chars() {
-            let c = if c == '\t' { ' ' } else { c };
-            if c.is_control() {
-                continue;
-            }
-            let w = c.width().unwrap_or(0);
-            if used + w > width {
-                lines.push(std::mem::take(&mut line));
-                used = 0;
-            }
-            used += w;
-            line.push(c);
-        }
-        lines.push(line);
+        wrap_indented(raw, width, &mut lines);
     }
     (kind, lines)
+}
+
+/// Wraps one line at word boundaries into lines of at most `width` columns;
+/// continuation lines keep the line's indentation (JSON stays readable), and
+/// only a word longer than a line is broken inside.
+fn wrap_indented(raw: &str, width: usize, out: &mut Vec<String>) {
+    let clean: String = raw
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect();
+    let body = clean.trim_start_matches(' ');
+    let indent = (clean.len() - body.len()).min(width / 2);
+    let pad = " ".repeat(indent);
+    let mut line = pad.clone();
+    let mut used = indent;
+    let mut fresh = true;
+    for word in body.split(' ') {
+        let ww: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        if !fresh && used + 1 + ww <= width {
+            line.push(' ');
+            line.push_str(word);
+            used += 1 + ww;
+            continue;
+        }
+        if !fresh {
+            out.push(std::mem::replace(&mut line, pad.clone()));
+            used = indent;
+        }
+        fresh = false;
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width && used > indent {
+                out.push(std::mem::replace(&mut line, pad.clone()));
+                used = indent;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    out.push(line);
 }
 
 /// Pretty-prints JSON that is known to be valid, keeping keys in the order
@@ -154,6 +235,10 @@ pub fn reindent_json(json: &str) -> String {
     out
 }
 
+fn safe(text: &str) -> String {
+    crate::text::terminal_safe(text).into_owned()
+}
+
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
@@ -162,8 +247,11 @@ pub fn draw(
     theme: &Theme,
     clock: &Clock,
     focused: bool,
-) {
-    state.area.set(area);
+) -> DetailLayout {
+    let mut layout = DetailLayout {
+        area,
+        ..Default::default()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
@@ -171,15 +259,14 @@ pub fn draw(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
-        return;
+        return layout;
     }
     let Some(g) = group else {
-        state.content_len.set(0);
         frame.render_widget(
             Paragraph::new(Span::styled("No group selected.", theme.dim())),
             inner,
         );
-        return;
+        return layout;
     };
 
     let label = |s: &'static str| Span::styled(format!("{s:<11}"), theme.accent());
@@ -188,17 +275,27 @@ pub fn draw(
     } else {
         Style::new()
     };
-    let mut lines: Vec<Line> = vec![
-        Line::from(vec![
-            label("GroupId"),
-            Span::styled(g.group_id.clone(), value_style),
-        ]),
-        Line::from(vec![
-            label("GroupName"),
-            Span::raw(super::ellipsize(&g.group_name, 256)),
-        ]),
-        Line::from(vec![label("CreatorId"), Span::raw(g.creator_id.clone())]),
-    ];
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        label("GroupId"),
+        Span::styled(safe(&g.group_id), value_style),
+    ])];
+    // The name is what a moderator reads: wrapped, never cut off.
+    let name_w = usize::from(inner.width.saturating_sub(11)).max(8);
+    for (i, row) in super::wrap_text(&safe(&g.group_name), name_w)
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            label("GroupName")
+        } else {
+            Span::raw(" ".repeat(11))
+        };
+        lines.push(Line::from(vec![lead, Span::raw(row)]));
+    }
+    lines.push(Line::from(vec![
+        label("CreatorId"),
+        Span::raw(safe(&g.creator_id)),
+    ]));
     if g.admin_list.is_empty() {
         lines.push(Line::from(vec![
             label("Admins"),
@@ -211,14 +308,25 @@ pub fn draw(
             } else {
                 Span::raw(" ".repeat(11))
             };
-            lines.push(Line::from(vec![l, Span::raw(a.clone())]));
+            lines.push(Line::from(vec![l, Span::raw(safe(a))]));
         }
     }
-    lines.push(Line::from(vec![
-        label("Created"),
-        Span::raw(clock.long(g.createtime)),
-        Span::styled(format!("  ({})", clock.relative(g.createtime)), theme.dim()),
-    ]));
+    // The relative date goes on its own line when it would be cut off.
+    let long = clock.long(g.createtime);
+    let relative = format!("({})", clock.relative(g.createtime));
+    if 11 + long.len() + 2 + relative.len() <= usize::from(inner.width) {
+        lines.push(Line::from(vec![
+            label("Created"),
+            Span::raw(long),
+            Span::styled(format!("  {relative}"), theme.dim()),
+        ]));
+    } else {
+        lines.push(Line::from(vec![label("Created"), Span::raw(long)]));
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(11)),
+            Span::styled(relative, theme.dim()),
+        ]));
+    }
     lines.push(Line::from(vec![
         label("Status"),
         if g.delete {
@@ -253,8 +361,8 @@ pub fn draw(
     // that a short terminal can still reach every field.
     let total = lines.len() + info.len();
     let viewport = usize::from(inner.height);
-    state.content_len.set(total);
-    state.viewport.set(viewport);
+    layout.content = total;
+    layout.viewport = viewport;
     let start = state.scroll.min(total.saturating_sub(viewport));
     let end = (start + viewport).min(total);
     let mut shown: Vec<Line> = Vec::with_capacity(end - start);
@@ -279,6 +387,7 @@ pub fn draw(
             ),
         );
     }
+    layout
 }
 
 #[cfg(test)]
@@ -312,5 +421,24 @@ mod tests {
         );
         // A bare JSON string or number is shown as the text it is.
         assert_eq!(info_lines("42", 10).0, InfoKind::Text);
+    }
+
+    #[test]
+    fn long_json_values_wrap_at_spaces_under_their_indentation() {
+        let (_, l) = info_lines(r#"{"topic":"a launch party with a long name"}"#, 20);
+        assert_eq!(
+            l,
+            vec![
+                "{",
+                "  \"topic\": \"a launch",
+                "  party with a long",
+                "  name\"",
+                "}"
+            ]
+        );
+        assert!(l.iter().all(|line| line.chars().count() <= 20));
+        // A word longer than the line is still broken where it must be.
+        let (_, l) = info_lines(&format!("{{\"k\":\"{}\"}}", "x".repeat(30)), 20);
+        assert!(l.iter().all(|line| line.chars().count() <= 20), "{l:?}");
     }
 }

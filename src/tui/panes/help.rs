@@ -46,19 +46,30 @@ pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>>
         for a in actions {
             let keys = ellipsize(&keymap.label(a), 18);
             let text = format!("{} ({})", a.description(), a.name());
-            out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18} "), theme.accent()),
-                Span::raw(ellipsize(&text, width.saturating_sub(21))),
-            ]));
+            push_wrapped(&mut out, &keys, &text, width, theme);
         }
         for (k, d) in extra {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {k:<18} "), theme.accent()),
-                Span::raw(ellipsize(d, width.saturating_sub(21))),
-            ]));
+            push_wrapped(&mut out, k, d, width, theme);
         }
     }
     out
+}
+
+/// One help entry: the keys, then the description wrapped at word
+/// boundaries under itself (a help line is never cut off).
+fn push_wrapped(out: &mut Vec<Line<'static>>, keys: &str, text: &str, width: usize, theme: &Theme) {
+    let rows = super::wrap_text(text, width.saturating_sub(21).max(10));
+    for (i, row) in rows.into_iter().enumerate() {
+        let lead = if i == 0 {
+            format!("  {keys:<18} ")
+        } else {
+            " ".repeat(21)
+        };
+        out.push(Line::from(vec![
+            Span::styled(lead, theme.accent()),
+            Span::raw(row),
+        ]));
+    }
 }
 
 pub fn draw(

@@ -1,21 +1,29 @@
 //! The group browser: one server page of groups as a table, with server paging,
-//! sort, status filter, and a `/` filter over the loaded rows.
+//! sort, status filter, and a `/` search: over every group of the app once the
+//! all-groups index has groups, over the loaded rows before that.
 //!
-//! Only the rows that fit on screen are built when drawing, so a page (or a
-//! cache) of thousands of groups costs no more to draw than twenty.
+//! Only the rows that fit on screen are built when drawing, so a page (or the
+//! index) of thousands of groups costs no more to draw than twenty.
+//!
+//! The browser owns its keys ([`BrowserState::on_action`]) and says what the
+//! app must do for it with a [`BrowserOutcome`].
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+mod draw;
+mod keys;
+mod marks;
+mod replies;
+mod search;
+
 use tui_input::Input;
 
 use crate::api::{Group, ListGroupsRequest, ListGroupsResponse, page_count};
-use crate::tui::clock::Clock;
-use crate::tui::theme::Theme;
+use crate::moderation::GroupIndex;
 
-use super::ellipsize;
+pub use draw::{BrowserLayout, draw};
+pub(crate) use keys::BrowserOutcome;
+pub(crate) use marks::MarkOutcome;
+pub(crate) use replies::Goto;
+pub use search::IndexSync;
 
 /// Page sizes the size key cycles through.
 pub const PAGE_SIZES: [u32; 3] = [10, 20, 50];
@@ -34,18 +42,17 @@ pub struct BrowserState {
     pub filter_editing: bool,
     /// Indices into `groups` of the rows that pass the filter.
     pub visible: Vec<usize>,
-    /// Index into `visible`.
+    /// Index of the selected row among the rows shown (`visible`, or the
+    /// index's matches while searching every group).
     pub selected: usize,
-    /// First visible row drawn (scroll position; kept by drawing so the
-    /// selection stays in view).
-    pub offset: std::cell::Cell<usize>,
-    /// Where the rows were drawn in the last frame (for mouse clicks); reset
-    /// at the start of every frame.
-    pub rows_area: std::cell::Cell<Rect>,
-    /// Select this group when the next page arrives (after a create).
+    /// Select this group when the next page arrives (after a create, a jump).
     pub select_after_load: Option<String>,
     /// Marked groups (by GroupId), kept across pages: m and d act on them all.
     pub marked: std::collections::BTreeMap<String, Group>,
+    /// Every group of the app, synced in the background; `/` searches it.
+    pub index: GroupIndex,
+    /// Where the sync of `index` stands.
+    pub sync: IndexSync,
     /// The lower-cased filter `visible` was computed for; typing more narrows
     /// from the current matches instead of scanning every row again.
     applied_filter: Option<String>,
@@ -62,22 +69,36 @@ impl BrowserState {
             filter_editing: false,
             visible: Vec::new(),
             selected: 0,
-            offset: std::cell::Cell::new(0),
-            rows_area: std::cell::Cell::new(Rect::default()),
             select_after_load: None,
             marked: Default::default(),
+            index: GroupIndex::new(),
+            sync: IndexSync::default(),
             applied_filter: None,
         }
     }
 
-    /// Marks or unmarks the selected group; returns whether it is now marked.
-    pub fn toggle_mark(&mut self) -> Option<bool> {
-        let g = self.selected_group()?.clone();
-        if self.marked.remove(&g.group_id).is_some() {
-            Some(false)
+    /// Whether the rows shown are the search over every group of the app
+    /// (a search is typed and the index has groups) rather than the page.
+    pub fn searching_all(&self) -> bool {
+        !self.index.is_empty() && !self.filter.value().trim().is_empty()
+    }
+
+    /// How many rows are shown.
+    pub fn row_count(&self) -> usize {
+        if self.searching_all() {
+            self.index.match_count()
         } else {
-            self.marked.insert(g.group_id.clone(), g);
-            Some(true)
+            self.visible.len()
+        }
+    }
+
+    /// The `i`th row shown.
+    pub fn row(&self, i: usize) -> Option<&Group> {
+        if self.searching_all() {
+            let at = *self.index.matches().get(i)?;
+            self.index.groups().get(at as usize)
+        } else {
+            self.visible.get(i).and_then(|&j| self.groups.get(j))
         }
     }
 
@@ -86,9 +107,7 @@ impl BrowserState {
     }
 
     pub fn selected_group(&self) -> Option<&Group> {
-        self.visible
-            .get(self.selected)
-            .and_then(|&i| self.groups.get(i))
+        self.row(self.selected)
     }
 
     /// Replaces the rows with a page that arrived, keeping the selection on the
@@ -99,6 +118,10 @@ impl BrowserState {
             .take()
             .or_else(|| self.selected_group().map(|g| g.group_id.clone()));
         self.total = Some(reply.total_count);
+        // What a page says about a group is news for the index too.
+        if !self.index.is_empty() {
+            self.index.upsert_many(reply.group_list.iter().cloned());
+        }
         self.groups = reply.group_list;
         self.loaded = Some(request);
         self.applied_filter = None;
@@ -114,9 +137,15 @@ impl BrowserState {
         self.refilter_keeping(None);
     }
 
+    /// The filter text changed: the page rows are filtered now, the index
+    /// only records the text (its filtering is batched: see [`Self::settle`]).
     pub fn refilter(&mut self) {
         let keep = self.selected_group().map(|g| g.group_id.clone());
+        self.index.set_query(self.filter.value());
         self.refilter_keeping(keep.as_deref());
+        if self.searching_all() {
+            self.selected = 0;
+        }
     }
 
     fn refilter_keeping(&mut self, keep: Option<&str>) {
@@ -155,11 +184,12 @@ impl BrowserState {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.visible.is_empty() {
+        let count = self.row_count();
+        if count == 0 {
             self.selected = 0;
             return;
         }
-        let last = self.visible.len() - 1;
+        let last = count - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
@@ -168,21 +198,18 @@ impl BrowserState {
     }
 
     pub fn select_last(&mut self) {
-        self.selected = self.visible.len().saturating_sub(1);
+        self.selected = self.row_count().saturating_sub(1);
     }
 
-    /// Selects the row drawn at screen row `y`, if there is one.
-    pub fn click(&mut self, x: u16, y: u16) -> bool {
-        let a = self.rows_area.get();
-        if x < a.x || x >= a.x + a.width || y < a.y || y >= a.y + a.height {
-            return false;
-        }
-        let index = self.offset.get() + usize::from(y - a.y);
-        if index < self.visible.len() {
-            self.selected = index;
-            true
-        } else {
-            false
+    /// Selects the row under screen cell (`x`, `y`) in the frame laid out
+    /// as `layout`, if there is one there.
+    pub fn click(&mut self, layout: &BrowserLayout, x: u16, y: u16) -> bool {
+        match layout.row_at(x, y) {
+            Some(index) if index < self.row_count() => {
+                self.selected = index;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -223,207 +250,6 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     } else {
         hay.to_lowercase().contains(needle_lower)
     }
-}
-
-/// Draws the browser into `area`. `busy` marks a page load in flight.
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    state: &BrowserState,
-    theme: &Theme,
-    clock: &Clock,
-    focused: bool,
-    busy: bool,
-) {
-    if area.width < 3 || area.height < 3 {
-        return;
-    }
-    let q = state.shown();
-    let mut title = vec![
-        Span::styled(" Groups ", theme.title()),
-        Span::raw(state.page_label()),
-        Span::styled(
-            format!(
-                " · {} · {} · {}/page ",
-                q.group_status.as_str(),
-                if q.sort_type.as_str() == "asc" {
-                    "oldest first"
-                } else {
-                    "newest first"
-                },
-                q.page_size
-            ),
-            theme.dim(),
-        ),
-    ];
-    if !state.marked.is_empty() {
-        title.push(Span::styled(
-            format!("{} marked ", state.marked.len()),
-            theme.marked(),
-        ));
-    }
-    if busy {
-        title.push(Span::styled(
-            format!("loading page {}… ", state.query.page_number),
-            theme.warning(),
-        ));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-
-    // The filter line sits at the bottom of the box while it is in use.
-    let show_filter = state.filter_editing || !state.filter.value().is_empty();
-    let (table_area, filter_area) = if show_filter && inner.height >= 3 {
-        (
-            Rect::new(inner.x, inner.y, inner.width, inner.height - 1),
-            Some(Rect::new(
-                inner.x,
-                inner.y + inner.height - 1,
-                inner.width,
-                1,
-            )),
-        )
-    } else {
-        (inner, None)
-    };
-
-    if let Some(fa) = filter_area {
-        let label = "/ ";
-        let counts = format!("  {}/{} rows", state.visible.len(), state.groups.len());
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![Span::styled(label, theme.accent())])),
-            fa,
-        );
-        let input_w = fa
-            .width
-            .saturating_sub(2)
-            .saturating_sub(counts.len() as u16);
-        super::draw_input(
-            frame,
-            Rect::new(fa.x + 2, fa.y, input_w, 1),
-            &state.filter,
-            theme.text(),
-            state.filter_editing,
-        );
-        if fa.width > input_w + 2 {
-            frame.render_widget(
-                Paragraph::new(Span::styled(counts, theme.dim())),
-                Rect::new(fa.x + 2 + input_w, fa.y, fa.width - 2 - input_w, 1),
-            );
-        }
-    }
-
-    if state.loaded.is_none() {
-        let text = if busy {
-            "Loading groups…"
-        } else {
-            "No page loaded yet (r to load)"
-        };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), table_area);
-        return;
-    }
-    if state.visible.is_empty() {
-        let text = if state.groups.is_empty() {
-            "No groups on this page. c creates one."
-        } else {
-            "No loaded row matches the filter (esc clears it)."
-        };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), table_area);
-        return;
-    }
-
-    // Header row + the rows that fit.
-    let rows_height = usize::from(table_area.height.saturating_sub(1));
-    let selected = state.selected.min(state.visible.len() - 1);
-    if rows_height == 0 {
-        return;
-    }
-    let mut offset = state.offset.get();
-    if selected < offset {
-        offset = selected;
-    } else if selected >= offset + rows_height {
-        offset = selected + 1 - rows_height;
-    }
-    let offset = offset.min(state.visible.len().saturating_sub(rows_height));
-    state.offset.set(offset);
-    state.rows_area.set(Rect::new(
-        table_area.x,
-        table_area.y + 1,
-        table_area.width,
-        table_area.height - 1,
-    ));
-
-    let wide = table_area.width >= 100;
-    // Below 78 columns (the browser beside the detail pane) the date drops its year.
-    let compact = table_area.width < 78;
-    let id_w: u16 = if wide { 24 } else { 16 };
-    let creator_w: u16 = if wide { 14 } else { 10 };
-    let created_w: u16 = if compact { 11 } else { 16 };
-    let widths = [
-        Constraint::Length(id_w),
-        Constraint::Min(8),
-        Constraint::Length(creator_w),
-        Constraint::Length(3),
-        Constraint::Length(created_w),
-        Constraint::Length(8),
-    ];
-    let end = (offset + rows_height).min(state.visible.len());
-    let rows: Vec<Row> = state.visible[offset..end]
-        .iter()
-        .map(|&i| {
-            let g = &state.groups[i];
-            let marked = state.marked.contains_key(&g.group_id);
-            let style = if marked {
-                theme.marked()
-            } else if g.delete {
-                theme.deleted()
-            } else {
-                theme.text()
-            };
-            let id = if marked {
-                format!("● {}", ellipsize(&g.group_id, usize::from(id_w) - 2))
-            } else {
-                ellipsize(&g.group_id, usize::from(id_w))
-            };
-            Row::new(vec![
-                Cell::from(id),
-                Cell::from(ellipsize(&g.group_name, 64)),
-                Cell::from(ellipsize(&g.creator_id, usize::from(creator_w))),
-                Cell::from(format!("{:>3}", g.admin_list.len())),
-                Cell::from(if compact {
-                    clock.compact(g.createtime)
-                } else {
-                    clock.short(g.createtime)
-                }),
-                Cell::from(if g.delete { "deleted" } else { "existing" }),
-            ])
-            .style(style)
-        })
-        .collect();
-    let header = Row::new(vec![
-        "GroupId",
-        "GroupName",
-        "CreatorId",
-        "Adm",
-        "Created",
-        "Status",
-    ])
-    .style(theme.accent().add_modifier(Modifier::BOLD));
-    let selected_style = if focused {
-        theme.selected()
-    } else {
-        theme.selected().remove_modifier(Modifier::BOLD)
-    };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(selected_style);
-    let mut ts = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, table_area, &mut ts);
 }
 
 #[cfg(test)]
