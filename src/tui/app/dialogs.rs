@@ -84,13 +84,16 @@ impl App {
     pub(super) fn confirmed(&mut self, pending: OnConfirm) {
         match pending {
             OnConfirm::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
-            OnConfirm::ResendAnyway(id) => self.outbox_op(
-                OutboxOp::Requeue {
-                    entry: id,
-                    edited: None,
-                },
-                OutboxPurpose::Retry,
-            ),
+            OnConfirm::ResendAnyway(id) => {
+                self.outbox_pane.watch_id(id);
+                self.outbox_op(
+                    OutboxOp::Requeue {
+                        entry: id,
+                        edited: None,
+                    },
+                    OutboxPurpose::Retry,
+                );
+            }
             OnConfirm::DeleteGroups(groups) => {
                 let requests = groups
                     .iter()

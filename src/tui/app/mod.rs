@@ -368,11 +368,7 @@ impl App {
         }
         match self.focus {
             Focus::Compose => self.compose_key(key, ev),
-            Focus::Outbox => {
-                if let Some(action) = self.keymap.action(&key) {
-                    self.outbox_action(action);
-                }
-            }
+            Focus::Outbox => self.outbox_key(&key),
             Focus::Browser | Focus::Detail => {
                 if let Some(action) = self.keymap.action(&key) {
                     self.do_action(action);

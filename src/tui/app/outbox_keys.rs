@@ -3,12 +3,21 @@
 use super::*;
 
 impl App {
-    /// The outbox pane's keys: the pane decides, the app carries out what
-    /// reaches beyond it.
-    pub(super) fn outbox_action(&mut self, action: Action) {
-        match self.outbox_pane.on_action(action, &self.keymap) {
+    /// The outbox pane's keys: the pane decides (its own keys before the
+    /// browser's it shares), the app carries out what reaches beyond it.
+    pub(super) fn outbox_key(&mut self, key: &Key) {
+        let intent = self.outbox_pane.on_key(key, &self.keymap);
+        self.outbox_intent(intent, key);
+    }
+
+    fn outbox_intent(&mut self, intent: OutboxIntent, key: &Key) {
+        match intent {
             OutboxIntent::Handled => {}
-            OutboxIntent::NotHandled => self.do_action(action),
+            OutboxIntent::NotHandled => {
+                if let Some(action) = self.keymap.action(key) {
+                    self.do_action(action);
+                }
+            }
             OutboxIntent::Back => self.focus = Focus::Browser,
             OutboxIntent::Refresh => self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh),
             OutboxIntent::Retry(entry) => self.outbox_op(
@@ -21,6 +30,14 @@ impl App {
             OutboxIntent::Confirm(dialog) => self.overlay = Some(Overlay::Confirm(dialog)),
             OutboxIntent::Edit(e) => self.edit_outbox_entry(&e),
             OutboxIntent::Refuse(why) => self.status.flash(ToastKind::Warning, why),
+        }
+    }
+
+    /// Shows a newer outbox snapshot and what became of the sends a person
+    /// asked for (retry now, resend anyway).
+    pub(super) fn apply_outbox(&mut self, snapshot: crate::delivery::Snapshot) {
+        for (kind, text) in self.outbox_pane.apply(snapshot) {
+            self.status.flash(kind, text);
         }
     }
 

@@ -26,7 +26,7 @@ impl App {
                 };
                 match result {
                     Ok(reply) => {
-                        self.outbox_pane.apply(reply.snapshot);
+                        self.apply_outbox(reply.snapshot);
                         self.outbox_done(purpose, reply.entry);
                     }
                     Err(e) => {
@@ -36,7 +36,7 @@ impl App {
             }
             Event::OutboxDelivered { report, snapshot } => match snapshot {
                 Ok(snap) => {
-                    self.outbox_pane.apply(snap);
+                    self.apply_outbox(snap);
                     if !report.delivered.is_empty() {
                         self.status.flash(
                             ToastKind::Success,
