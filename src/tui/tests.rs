@@ -439,6 +439,7 @@ fn no_size_panics() {
 
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.
 
+mod forms;
 mod outbox_and_bulk;
 mod outbox_pane;
 mod update;

@@ -2,6 +2,7 @@
 //! bulk summary): their keys and what confirming them starts.
 
 use super::*;
+use crate::tui::panes::create::FormKey;
 
 impl App {
     pub(super) fn overlay_key(&mut self, overlay: Overlay, key: Key, ev: KeyEvent) {
@@ -23,18 +24,14 @@ impl App {
                     scroll: scroll.min(last),
                 });
             }
-            Overlay::Create(mut form) => {
-                match self.text_action(&key) {
-                    Some(Action::Back) => return, // closed; the form is dropped
-                    Some(Action::NextPane | Action::Down) => form.next(true),
-                    Some(Action::PrevPane | Action::Up) => form.next(false),
-                    Some(Action::Open | Action::Send) => self.submit_create(&mut form),
-                    _ => {
-                        form.edit(&ev);
-                    }
+            Overlay::Create(mut form) => match form.on_key(self.text_action(&key), &ev) {
+                FormKey::Close => {} // the form is dropped
+                FormKey::Submit => {
+                    self.submit_create(&mut form);
+                    self.overlay = Some(Overlay::Create(form));
                 }
-                self.overlay = Some(Overlay::Create(form));
-            }
+                FormKey::Open => self.overlay = Some(Overlay::Create(form)),
+            },
             Overlay::SentLog { mut scroll } => match self.keymap.action(&key) {
                 Some(Action::Quit | Action::Back | Action::SentLog) => {}
                 Some(a @ (Action::Down | Action::Up | Action::PageDown | Action::PageUp)) => {

@@ -180,19 +180,15 @@ impl App {
 
     pub(super) fn on_created(&mut self, gid: &str, result: Result<CreateGroupResponse, ApiError>) {
         match result {
-            Ok(r) if r.already_exists => {
-                let text = if r.already_delete {
-                    format!(
-                        "GroupId {gid} belonged to a group that was deleted; a deleted ID cannot be used again. Choose another ID."
-                    )
-                } else {
-                    format!("Group {gid} already exists; nothing was created.")
-                };
-                match self.create_form() {
-                    Some(form) => form.message = Some((false, text)),
-                    None => self.status.flash(ToastKind::Warning, text),
+            Ok(r) if r.already_exists => match self.create_form() {
+                Some(form) => form.already_exists(gid, r.already_delete),
+                None => {
+                    let mut form = CreateForm::new(&self.ctx.moderator_id);
+                    form.already_exists(gid, r.already_delete);
+                    let text = form.message.map(|(_, t)| t).unwrap_or_default();
+                    self.status.flash(ToastKind::Warning, text);
                 }
-            }
+            },
             Ok(r) => {
                 if self.create_form().is_some() {
                     self.overlay = None;
