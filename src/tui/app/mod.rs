@@ -39,7 +39,7 @@ use super::clock::Clock;
 use super::keys::{Key, KeyMap};
 use super::panes::browser::{BrowserState, PAGE_SIZES};
 use super::panes::command;
-use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
+use super::panes::compose::{ComposeState, Recipients, SentEntry};
 use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
 use super::panes::create::CreateForm;
 use super::panes::detail::DetailState;

@@ -256,24 +256,12 @@ impl App {
                 );
             }
             Err(e) => {
-                // Everything composed stays, MsgTid included, so a retry
-                // carries the same MsgTid.
-                let mut text = format!("✗ Not sent: {e}");
-                let disposition = outbox::classify(&e);
-                if disposition == Disposition::Unknown {
-                    text.push_str(" — the outcome is unknown; check before resending");
-                }
-                if let Some(k) = self.keymap.first(Action::Queue)
-                    && matches!(disposition, Disposition::Retry | Disposition::Unknown)
-                {
-                    text.push_str(&format!(" · {k} keeps it in the outbox"));
-                }
-                self.compose.last = Some((false, text));
-                self.compose.last_failure = Some((
-                    request.msg_tid.clone().unwrap_or_default(),
-                    LastError::from_api(&e),
-                    disposition,
-                ));
+                let queue_key = self
+                    .keymap
+                    .first(Action::Queue)
+                    .filter(|_| self.ctx.data_dir.is_some());
+                self.compose
+                    .send_failed(&request, &e, queue_key.as_deref());
                 self.status.error = Some(ErrorLine::from_api(
                     &format!("sending to {}", request.group_id),
                     &e,

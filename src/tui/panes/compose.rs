@@ -492,4 +492,6 @@ impl ComposeState {
 }
 
 mod draw;
+mod keys;
 pub use draw::draw;
+pub use keys::ComposeKey;

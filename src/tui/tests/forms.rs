@@ -5,6 +5,32 @@ use super::*;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
 
+/// The words inside the box whose top border starts with `title` (a pane
+/// beside another, or a dialog), rows joined so a wrapped sentence reads whole.
+fn box_text(frame: &str, title: &str) -> String {
+    let rows: Vec<Vec<char>> = frame.lines().map(|l| l.chars().collect()).collect();
+    let corner = format!("┌ {title}");
+    let (top, left) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| {
+            let line: String = r.iter().collect();
+            let at = line.find(&corner)?;
+            Some((y, line[..at].chars().count()))
+        })
+        .unwrap_or_else(|| panic!("no box {title:?} in\n{frame}"));
+    let right = left + rows[top][left..].iter().position(|&c| c == '┐').unwrap();
+    let mut words = Vec::new();
+    for r in &rows[top + 1..] {
+        if r.get(left) == Some(&'└') {
+            break;
+        }
+        let inner: String = r[left + 1..right.min(r.len())].iter().collect();
+        words.extend(inner.split_whitespace().map(str::to_string));
+    }
+    words.join(" ")
+}
+
 fn create_form(a: &App) -> &crate::tui::panes::create::CreateForm {
     match &a.overlay {
         Some(Overlay::Create(f)) => f,
@@ -76,4 +102,62 @@ fn the_deleted_id_message_is_wrapped_action_first_at_every_size() {
         // The focused field is marked without colour too.
         assert!(frame.contains("▸GroupId"), "{frame}");
     }
+}
+
+fn no_one_online() -> ApiError {
+    ApiError::Service(ServiceError {
+        status: 400,
+        code: "InputInvalid".into(),
+        message: "The group has no online users.".into(),
+        request_id: Some("R0".into()),
+        recommend: None,
+        host_id: None,
+        retry_after: None,
+    })
+}
+
+#[test]
+fn a_send_nobody_could_receive_says_what_to_do_first_wrapped_at_every_size() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::demo();
+        ctx.data_dir = Some(dir.path().to_path_buf());
+        let mut a = app_with(ctx);
+        a.request_page();
+        answer_pages(&mut a, 10);
+        press(&mut a, "m");
+        a.compose.tid = tui_input::Input::new("TID0".into());
+        press(&mut a, "ctrl-s");
+        let (id, _) = only::<SendMessageRequest>(&a.take_commands());
+        answer::<SendMessageResponse>(&mut a, id, Err(no_one_online()));
+        let frame = frame_text(&a, w, h);
+        insta::assert_snapshot!(format!("compose_no_one_online_{w}x{h}"), frame);
+        let words = box_text(&frame, "Compose");
+        let action = "✗ Not sent. ctrl-o keeps it in the outbox; it is sent in the background.";
+        let why = "Why: no one is online in the group (InputInvalid · RequestId R0)";
+        let (Some(at_action), Some(at_why)) = (words.find(action), words.find(why)) else {
+            panic!("{w}x{h}: the offer and the reason, whole:\n{frame}");
+        };
+        assert!(at_action < at_why, "the action first:\n{frame}");
+        // Everything composed stays for the retry.
+        assert_eq!(a.compose.tid.value(), "TID0");
+    }
+}
+
+#[test]
+fn compose_marks_the_focused_field_and_enter_moves_on_outside_the_body() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    assert!(frame_text(&a, 80, 24).contains("▸Body"));
+    press(&mut a, "tab");
+    assert_eq!(a.compose.field, Field::Type);
+    let text = frame_text(&a, 80, 24);
+    assert!(text.contains("▸Type") && !text.contains("▸Body"), "{text}");
+    press(&mut a, "enter");
+    assert_eq!(a.compose.field, Field::Sender);
+    keys(&mut a, &["tab", "tab", "tab"]);
+    assert_eq!(a.compose.field, Field::Weight);
+    assert!(frame_text(&a, 80, 24).contains("▸Weight/priority"));
+    press(&mut a, "esc");
+    assert_eq!(a.focus, Focus::Browser);
 }
