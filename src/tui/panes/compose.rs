@@ -251,6 +251,8 @@ impl ComposeState {
 
     /// Edits the focused field; false when the key means nothing to it.
     pub fn handle_edit(&mut self, ev: &KeyEvent, catalogue: &Catalogue) -> bool {
+        // Said until the next key; set again below when this one is refused.
+        self.refused = None;
         match self.field {
             Field::Body => self.body.handle_key(ev),
             Field::Type => match ev.code {
@@ -265,9 +267,20 @@ impl ComposeState {
                 KeyCode::Char(c) if c.is_ascii_digit() && ev.modifiers == KeyModifiers::NONE => {
                     // Jump to the type with that number, if there is one.
                     let n = i64::from(c.to_digit(10).unwrap_or(0));
-                    if let Some(i) = catalogue.types.iter().position(|t| t.number == n) {
-                        self.set_type(i, catalogue);
+                    match catalogue.types.iter().position(|t| t.number == n) {
+                        Some(i) => self.set_type(i, catalogue),
+                        None => {
+                            self.refused = Some(format!(
+                                "Type: no type {n} in the catalogue; ←/→ choose one"
+                            ));
+                        }
                     }
+                    true
+                }
+                KeyCode::Char(c) => {
+                    self.refused = Some(format!(
+                        "Type: {c:?} was not typed; ←/→ or a type's number choose the type"
+                    ));
                     true
                 }
                 _ => false,
@@ -279,6 +292,17 @@ impl ComposeState {
                     } else {
                         self.no_cache = !self.no_cache;
                     }
+                    true
+                }
+                KeyCode::Char(c) => {
+                    let name = if self.field == Field::NoStorage {
+                        "NoStorage"
+                    } else {
+                        "NoCache"
+                    };
+                    self.refused = Some(format!(
+                        "{name} is a switch: {c:?} was not typed; space toggles it"
+                    ));
                     true
                 }
                 _ => false,

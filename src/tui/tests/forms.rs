@@ -161,3 +161,31 @@ fn compose_marks_the_focused_field_and_enter_moves_on_outside_the_body() {
     press(&mut a, "esc");
     assert_eq!(a.focus, Focus::Browser);
 }
+
+#[test]
+fn compose_says_why_a_key_did_nothing_on_the_type_and_the_switches() {
+    let mut a = loaded(10);
+    press(&mut a, "m");
+    press(&mut a, "tab");
+    assert_eq!(a.compose.field, Field::Type);
+    press(&mut a, "q");
+    let text = box_text(&frame_text(&a, 80, 24), "Compose");
+    assert!(
+        text.contains("Type: 'q' was not typed; ←/→ or a type's number choose the type"),
+        "{text}"
+    );
+    press(&mut a, "9");
+    let text = box_text(&frame_text(&a, 80, 24), "Compose");
+    assert!(text.contains("Type: no type 9 in the catalogue"), "{text}");
+    press(&mut a, "right");
+    assert!(a.compose.refused.is_none(), "a key that worked clears it");
+    keys(&mut a, &["tab", "tab", "tab", "tab", "tab", "tab"]);
+    assert_eq!(a.compose.field, Field::NoStorage);
+    press(&mut a, "y");
+    assert!(!a.compose.no_storage);
+    let text = box_text(&frame_text(&a, 80, 24), "Compose");
+    assert!(
+        text.contains("NoStorage is a switch: 'y' was not typed; space toggles it"),
+        "{text}"
+    );
+}
