@@ -44,29 +44,8 @@ impl App {
     /// Opens an outbox entry in compose; sending or queueing requeues it.
     fn edit_outbox_entry(&mut self, e: &outbox::Entry) {
         self.touch_draft();
-        let r = &e.request;
         self.compose
-            .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
-        let draft = crate::drafts::Draft {
-            sender_id: r.sender_id.clone(),
-            sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
-            body: r.body.clone().unwrap_or_default(),
-            msg_type: r.msg_type.map(|t| t.to_string()).unwrap_or_default(),
-            msg_tid: e.msg_tid().to_string(),
-            statics_increase: r
-                .statics_increase
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            weight: r.weight.map(|t| t.to_string()).unwrap_or_default(),
-            no_storage: r.no_storage.unwrap_or(false),
-            no_cache: r.no_cache.unwrap_or(false),
-            focus: None,
-        };
-        self.compose.apply_draft(&draft, &self.ctx.catalogue);
-        self.compose.recipients = Recipients::OutboxEntry {
-            entry: e.id,
-            group_id: r.group_id.clone(),
-        };
+            .edit_outbox_entry(e, &self.ctx.moderator_id, &self.ctx.catalogue);
         self.focus = Focus::Compose;
     }
 

@@ -491,6 +491,36 @@ impl ComposeState {
         self.last_failure = None;
     }
 
+    /// Opens an outbox entry for editing: its fields, its MsgTid, and the
+    /// entry as the recipient (sending or queueing requeues it).
+    pub fn edit_outbox_entry(
+        &mut self,
+        e: &crate::outbox::Entry,
+        moderator_id: &str,
+        catalogue: &Catalogue,
+    ) {
+        let r = &e.request;
+        self.reset(moderator_id, catalogue);
+        let text = |v: Option<i64>| v.map(|t| t.to_string()).unwrap_or_default();
+        let draft = Draft {
+            sender_id: r.sender_id.clone(),
+            sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
+            body: r.body.clone().unwrap_or_default(),
+            msg_type: text(r.msg_type),
+            msg_tid: e.msg_tid().to_string(),
+            statics_increase: text(r.statics_increase),
+            weight: text(r.weight),
+            no_storage: r.no_storage.unwrap_or(false),
+            no_cache: r.no_cache.unwrap_or(false),
+            focus: None,
+        };
+        self.apply_draft(&draft, catalogue);
+        self.recipients = Recipients::OutboxEntry {
+            entry: e.id,
+            group_id: r.group_id.clone(),
+        };
+    }
+
     /// A fresh message: defaults, the first type and its template, a new MsgTid.
     pub fn reset(&mut self, moderator_id: &str, catalogue: &Catalogue) {
         let fresh = Self::new(moderator_id, catalogue);

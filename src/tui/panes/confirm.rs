@@ -19,6 +19,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{Group, SendMessageRequest};
 use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 use super::{centered, ellipsize, wrap_text};
@@ -159,6 +160,19 @@ impl ConfirmDialog {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
             self.input = Input::new(format!("{}{}", self.input.value(), clean.trim()));
         }
+    }
+
+    /// The status bar's key hints for the dialog.
+    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        let enter = if self.typed.is_some() {
+            "confirm once typed"
+        } else {
+            "press button"
+        };
+        [(Action::Open, enter), (Action::NextPane, "switch button")]
+            .into_iter()
+            .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+            .collect()
     }
 
     /// The key hints under the buttons.

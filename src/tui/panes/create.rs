@@ -14,6 +14,7 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::api::validate::{self, ValidationError, limits};
 use crate::api::{CreateGroupRequest, DataCenter};
 use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 use super::{byte_counter, centered, draw_input, wrap_text};
@@ -80,6 +81,14 @@ impl CreateForm {
             }
         }
         FormKey::Open
+    }
+
+    /// The status bar's key hints for the form.
+    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        [(Action::Open, "create"), (Action::NextPane, "next field")]
+            .into_iter()
+            .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+            .collect()
     }
 
     /// Moves the focus; the field left is judged from now on.

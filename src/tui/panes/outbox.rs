@@ -256,6 +256,30 @@ impl OutboxState {
         news
     }
 
+    /// The status bar's key hints for this pane.
+    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        let mut wanted = vec![];
+        if self.detail {
+            wanted.push((Action::Back, "list"));
+            wanted.push((Action::Down, "next entry"));
+        } else if !self.snapshot.entries.is_empty() {
+            wanted.push((Action::Open, "details"));
+        }
+        wanted.extend([
+            (Action::RetryNow, "retry now"),
+            (Action::EditEntry, "edit"),
+            (Action::Discard, "discard"),
+            (Action::ResendAnyway, "resend unknown"),
+        ]);
+        if !self.detail {
+            wanted.push((Action::Back, "back"));
+        }
+        wanted
+            .into_iter()
+            .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+            .collect()
+    }
+
     /// Waits for the outcome of entry `id` (resend anyway, once confirmed).
     pub fn watch_id(&mut self, id: i64) {
         if let Some(e) = self.snapshot.entries.iter().find(|e| e.id == id).cloned() {

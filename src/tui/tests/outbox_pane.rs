@@ -89,6 +89,9 @@ fn the_table_says_why_an_entry_failed_in_words() {
     let text = frame_text(&a, 120, 40);
     assert!(text.contains("Why (last error)"), "{text}");
     assert!(text.contains("no one is online in the grou"), "{text}");
+    // The status bar follows the pane: Enter opens the entry.
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("enter details  t retry now"), "{last}");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use super::*;
 use crate::api::ApiError;
 use crate::outbox::classify;
 use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 
 /// What a key in compose asks of the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,25 @@ impl ComposeState {
                 }
             }
         }
+    }
+
+    /// The status bar's key hints for this pane.
+    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        let queue = if self.requeue_of().is_some() {
+            "requeue"
+        } else {
+            "outbox"
+        };
+        [
+            (Action::Send, "send"),
+            (Action::NextPane, "next field"),
+            (Action::EditExternal, "$EDITOR"),
+            (Action::Queue, queue),
+            (Action::NewTid, "new MsgTid"),
+        ]
+        .into_iter()
+        .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+        .collect()
     }
 
     /// A send failed. Everything composed stays, MsgTid included, so a retry
