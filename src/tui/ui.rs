@@ -230,33 +230,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 &app.clock,
             );
         }
-        Some(Overlay::BulkSummary(sum)) => {
-            let h = (sum.lines.len() as u16 + 3).min(main.height);
-            let rect = super::panes::centered(main, 72, h);
-            frame.render_widget(ratatui::widgets::Clear, rect);
-            let mut lines: Vec<Line> = sum
-                .lines
-                .iter()
-                .map(|l| {
-                    let style = if l.starts_with('✗') {
-                        app.theme.error()
-                    } else {
-                        app.theme.text()
-                    };
-                    Line::styled(l.clone(), style)
-                })
-                .collect();
-            lines.push(Line::styled("enter/esc closes", app.theme.dim()));
-            frame.render_widget(
-                Paragraph::new(lines).block(
-                    ratatui::widgets::Block::default()
-                        .borders(ratatui::widgets::Borders::ALL)
-                        .border_style(app.theme.border(true))
-                        .title(format!(" {} ", sum.title)),
-                ),
-                rect,
-            );
-        }
+        Some(Overlay::BulkSummary(sum)) => super::panes::bulk_summary::draw(
+            frame,
+            main,
+            &sum.title,
+            &sum.lines,
+            "enter/esc closes",
+            &app.theme,
+        ),
         None => {}
     }
 }

@@ -264,8 +264,10 @@ impl App {
                     failed_sends.extend(send.cloned());
                 }
                 Outcome::Refused(e) | Outcome::NotSent(e) | Outcome::Unknown(e) => {
+                    // Why in words first, then Code and how it ended.
                     let mut line = format!(
-                        "✗ {gid}: {} ({})",
+                        "✗ {gid}: {} ({}, {})",
+                        LastError::from_api(e).reason,
                         e.code().unwrap_or("Error"),
                         r.kind().label()
                     );

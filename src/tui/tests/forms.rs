@@ -5,6 +5,27 @@ use super::*;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
 
+/// `s` with every random MsgTid (32 hex digits) shown as <msgtid>.
+fn redact_tids(s: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in s.chars().chain(std::iter::once('\n')) {
+        if c.is_ascii_hexdigit() && !c.is_ascii_uppercase() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 32 {
+            out.push_str("<msgtid>");
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
 /// The words inside the box whose top border starts with `title` (a pane
 /// beside another, or a dialog), rows joined so a wrapped sentence reads whole.
 fn box_text(frame: &str, title: &str) -> String {
@@ -188,4 +209,54 @@ fn compose_says_why_a_key_did_nothing_on_the_type_and_the_switches() {
         text.contains("NoStorage is a switch: 'y' was not typed; space toggles it"),
         "{text}"
     );
+}
+
+#[test]
+fn the_bulk_summary_wraps_every_line_at_every_size() {
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::demo();
+        ctx.data_dir = Some(dir.path().to_path_buf());
+        let mut a = app_with(ctx);
+        a.request_page();
+        answer_pages(&mut a, 10);
+        keys(
+            &mut a,
+            &[
+                "space", "j", "space", "j", "space", "m", "ctrl-s", "tab", "enter",
+            ],
+        );
+        let (id, job) = bulk_job(&a.take_commands());
+        let unknown = ApiError::Transport {
+            phase: crate::api::error::TransportPhase::OutcomeUnknown,
+            message: "connection reset after the request was written".into(),
+        };
+        a.handle(Msg::Worker(Event::BulkDone {
+            id,
+            job,
+            results: vec![
+                Outcome::Done("R1".into()),
+                Outcome::Unknown(unknown),
+                Outcome::NotSent(no_one_online()),
+            ],
+            cancelled: false,
+        }));
+        let frame = frame_text(&a, w, h);
+        insta::assert_snapshot!(format!("bulk_summary_{w}x{h}"), redact_tids(&frame));
+        let text = box_text(&frame, "Bulk sent");
+        assert!(
+            text.contains(
+                "ctrl-o keeps the 1 unsent message(s) in the outbox, and the 1 whose outcome is unknown as outcome unknown"
+            ),
+            "{w}x{h}: {text}"
+        );
+        assert!(text.contains("enter/esc closes"), "{text}");
+        assert!(
+            text.contains(
+                "✗ room009: no one is online in the group (InputInvalid, not sent) · RequestId R0"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('…'), "nothing cut off at {w}x{h}: {text}");
+    }
 }
