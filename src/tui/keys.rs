@@ -418,7 +418,11 @@ impl KeyMap {
         if read_only {
             for (action, keys) in by_action.iter().filter(|(a, _)| a.is_mutating()) {
                 for key in keys {
-                    disabled.insert(*key, *action);
+                    // A key two panes share names the browser's action.
+                    let shown: &mut Action = disabled.entry(*key).or_insert(*action);
+                    if rank(Scope::Browser, *action) < rank(Scope::Browser, *shown) {
+                        *shown = *action;
+                    }
                 }
             }
             by_action.retain(|a, _| !a.is_mutating());
@@ -601,6 +605,11 @@ mod tests {
             KeyMap::new(&o, false),
             Err(KeyMapError::Clash { .. })
         ));
+        // Read-only: a shared key names the browser's action when pressed there.
+        let mut o = BTreeMap::new();
+        o.insert("delete".to_string(), vec!["x".to_string()]);
+        let map = KeyMap::new(&o, true).unwrap();
+        assert_eq!(map.disabled(&key("x")), Some(Action::Delete));
         // Two outbox keys on one key clash.
         let mut o = BTreeMap::new();
         o.insert("retry_now".to_string(), vec!["x".to_string()]);

@@ -335,15 +335,8 @@ fn resend_dialog(e: &Entry) -> ConfirmDialog {
         ),
         format!("It is resent with the same MsgTid {}.", e.msg_tid()),
     ];
-    if let Some(err) = &e.last_error {
-        lines.push(format!(
-            "Last error: {}{}",
-            err.code,
-            err.request_id
-                .as_deref()
-                .map(|r| format!(" · RequestId {r}"))
-                .unwrap_or_default()
-        ));
+    if e.last_error.is_some() {
+        lines.push(format!("Last error: {}", why(e)));
     }
     ConfirmDialog::new(
         "Resend anyway",

@@ -215,3 +215,34 @@ fn a_browser_key_may_reuse_an_outbox_key_and_each_pane_gets_its_own() {
         other => panic!("the browser's delete expected: {other:?}"),
     }
 }
+
+#[test]
+fn the_outbox_dialogs_wrap_at_every_size() {
+    for (w, h) in [(80u16, 24u16), (120, 40), (200, 50)] {
+        let mut a = outbox_app(&[]);
+        let mut unknown = entry(1, State::OutcomeUnknown);
+        unknown.request.msg_tid = Some("0123456789abcdef0123456789abcdef".into());
+        show(&mut a, vec![unknown]);
+        press(&mut a, "A");
+        let frame = frame_text(&a, w, h);
+        insta::assert_snapshot!(format!("outbox_resend_{w}x{h}"), frame);
+        let text = super::dialog_text(&frame, "Resend anyway");
+        for want in [
+            "#1 to room001 may already have been delivered.",
+            "It is resent with the same MsgTid 0123456789abcdef0123456789abcdef.",
+            "Last error: no one is online in the group (InputInvalid · RequestId R0)",
+            "tab: switch buttons · enter: press the highlighted one · esc: cancel",
+        ] {
+            assert!(text.contains(want), "{w}x{h}: {want:?} in {text}");
+        }
+        assert!(!text.contains('…'), "nothing cut off at {w}x{h}: {text}");
+        press(&mut a, "esc");
+        press(&mut a, "x");
+        let text = super::dialog_text(&frame_text(&a, w, h), "Discard message");
+        assert!(
+            text.contains("It will not be sent; it stays listed as discarded."),
+            "{text}"
+        );
+        assert!(!text.contains('…'), "nothing cut off at {w}x{h}: {text}");
+    }
+}

@@ -139,13 +139,17 @@ pub fn draw(
                 Span::styled(format!("◀ {n} ▶"), theme.text()),
                 Span::styled("  not in the catalogue (kept as it was)", theme.dim()),
             ],
-            (None, Some(t)) => vec![
-                Span::styled(format!("◀ {} {} ▶", t.number, t.name), theme.text()),
-                Span::styled(
-                    format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description),
-                    theme.dim(),
-                ),
-            ],
+            (None, Some(t)) => {
+                let name = format!("◀ {} {} ▶", t.number, t.name);
+                // What does not fit is marked as cut, never silently dropped.
+                let room = usize::from(w.saturating_sub(label_w))
+                    .saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
+                let about = format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description);
+                vec![
+                    Span::styled(name, theme.text()),
+                    Span::styled(ellipsize(&about, room), theme.dim()),
+                ]
+            }
             (None, None) => vec![Span::styled("(catalogue is empty)", theme.error())],
         };
         frame.render_widget(
