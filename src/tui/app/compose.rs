@@ -286,18 +286,7 @@ impl App {
                 .flash(ToastKind::Warning, "A bulk run is already in flight");
             return;
         }
-        let n = requests.len();
-        let lines = vec![
-            format!("Send this message to {n} groups?"),
-            super::dialogs::id_list(requests.iter().map(|r| r.group_id.as_str())),
-            "Each group gets its own copy with its own MsgTid; a sent message cannot be recalled from here.".into(),
-        ];
-        let dialog = ConfirmDialog::new(
-            &format!("Send to {n} groups"),
-            lines,
-            &format!("Send to {n}"),
-            OnConfirm::SendToGroups(requests),
-        );
+        let dialog = ConfirmDialog::send_to_groups(requests);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 

@@ -111,32 +111,12 @@ impl App {
 
     /// Asks for the GroupId to be typed before deleting `group`.
     pub(super) fn confirm_delete(&mut self, group: Group) {
-        let facts = vec![
-            ("GroupId".to_string(), group.group_id.clone()),
-            ("GroupName".to_string(), group.group_name.clone()),
-            (
-                "Created".to_string(),
-                format!(
-                    "{} by {}",
-                    self.clock.short(group.createtime),
-                    group.creator_id
-                ),
-            ),
-        ];
-        let lines = vec![
-            format!("Delete group {}? This cannot be undone.", group.group_id),
-            "Members are notified; messages are kept for 30 days. The ID can never be used again."
-                .into(),
-        ];
-        let id = group.group_id.clone();
-        let dialog = ConfirmDialog::new(
-            "Delete group",
-            lines,
-            "Delete",
-            OnConfirm::DeleteGroup(group),
-        )
-        .with_facts(facts)
-        .with_typed(vec![id]);
+        let created = format!(
+            "{} by {}",
+            self.clock.short(group.createtime),
+            group.creator_id
+        );
+        let dialog = ConfirmDialog::delete_group(group, created);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
@@ -153,19 +133,7 @@ impl App {
                 .flash(ToastKind::Warning, "Every marked group is already deleted");
             return;
         }
-        let n = groups.len();
-        let lines = vec![
-            format!("Delete these {n} groups? This cannot be undone."),
-            id_list(groups.iter().map(|g| g.group_id.as_str())),
-            "Members are notified; the IDs can never be used again.".into(),
-        ];
-        let dialog = ConfirmDialog::new(
-            &format!("Delete {n} groups"),
-            lines,
-            &format!("Delete {n}"),
-            OnConfirm::DeleteGroups(groups),
-        )
-        .with_typed(vec![format!("DELETE {n}"), n.to_string()]);
+        let dialog = ConfirmDialog::delete_groups(groups);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
@@ -339,15 +307,4 @@ impl App {
             unknown_sends,
         })));
     }
-}
-
-/// "a, b, c" for a dialog, at most 32 IDs ("… and N more").
-pub(super) fn id_list<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
-    let n = ids.len();
-    let shown: Vec<&str> = ids.take(32).collect();
-    let mut s = shown.join(", ");
-    if n > 32 {
-        s.push_str(&format!(" … and {} more", n - 32));
-    }
-    s
 }
