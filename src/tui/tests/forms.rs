@@ -5,7 +5,8 @@ use super::*;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
 
-/// `s` with every random MsgTid (32 hex digits) shown as <msgtid>.
+/// `s` with every random MsgTid (a run of 12 or more hex digits, whole or
+/// cut to fit) shown as <msgtid>.
 fn redact_tids(s: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
@@ -14,7 +15,7 @@ fn redact_tids(s: &str) -> String {
             run.push(c);
             continue;
         }
-        if run.len() >= 32 {
+        if run.len() >= 12 {
             out.push_str("<msgtid>");
         } else {
             out.push_str(&run);
