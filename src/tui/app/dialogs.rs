@@ -2,6 +2,7 @@
 //! bulk summary): their keys and what confirming them starts.
 
 use super::*;
+use crate::tui::panes::bulk_summary;
 use crate::tui::panes::create::FormKey;
 
 impl App {
@@ -199,112 +200,44 @@ impl App {
         results: Vec<crate::worker::BulkResult>,
         cancelled: bool,
     ) {
-        let total = job.len();
-        let mut ok = 0;
-        let mut failed_lines = Vec::new();
-        let mut not_attempted = 0;
-        let mut failed_sends = Vec::new();
-        let mut unknown_sends = Vec::new();
-        // The one bulk engine's classification decides; the console only renders it.
-        use crate::bulk::Outcome;
-        for (i, r) in results.iter().enumerate() {
-            let gid = job.group_id(i).to_string();
-            let send = match &job {
-                BulkJob::Send(reqs) => Some(&reqs[i]),
-                BulkJob::Delete(_) => None,
-            };
-            match r {
-                Outcome::Done(request_id) => {
-                    ok += 1;
-                    self.browser.marked.remove(&gid);
-                    if let Some(req) = send {
-                        let tid = req.msg_tid.clone().unwrap_or_default();
-                        self.compose.sent.push(SentEntry::new(
-                            self.clock.now(),
-                            req,
-                            &tid,
-                            request_id,
-                        ));
-                    }
-                }
-                Outcome::NotAttempted => {
-                    not_attempted += 1;
-                    failed_sends.extend(send.cloned());
-                }
-                Outcome::Refused(e) | Outcome::NotSent(e) | Outcome::Unknown(e) => {
-                    // Why in words first, then Code and how it ended.
-                    let mut line = format!(
-                        "✗ {gid}: {} ({}, {})",
-                        LastError::from_api(e).reason,
-                        e.code().unwrap_or("Error"),
-                        r.kind().label()
-                    );
-                    if let Some(r) = e.request_id() {
-                        line.push_str(&format!(" · RequestId {r}"));
-                    }
-                    failed_lines.push(line);
-                    match (r, send) {
-                        // Provably not processed: safe to queue again.
-                        (Outcome::NotSent(_), Some(req)) => failed_sends.push(req.clone()),
-                        // It may have reached the service: kept as "outcome
-                        // unknown", never queued to be sent again blindly.
-                        (Outcome::Unknown(e), Some(req)) => {
-                            unknown_sends.push((req.clone(), LastError::from_api(e)));
-                        }
-                        _ => {}
-                    }
-                }
+        let queue_key = self
+            .keymap
+            .first(Action::Queue)
+            .filter(|_| self.ctx.data_dir.is_some());
+        let t = bulk_summary::tally(&job, &results, cancelled, queue_key.as_deref());
+        for (i, request_id) in &t.done {
+            self.browser.marked.remove(job.group_id(*i));
+            if let BulkJob::Send(reqs) = &job {
+                let req = &reqs[*i];
+                let tid = req.msg_tid.clone().unwrap_or_default();
+                self.compose
+                    .sent
+                    .push(SentEntry::new(self.clock.now(), req, &tid, request_id));
             }
         }
-        let verb = if matches!(job, BulkJob::Send(_)) {
-            "sent"
+        match job {
+            BulkJob::Send(_) => {
+                // The pane says what was sent; the message stays (for the
+                // groups it did not reach) but goes nowhere until groups are
+                // chosen again.
+                self.compose.last = Some((t.all_done, format!("Bulk send: {}", t.lines[0])));
+                if !t.done.is_empty() {
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+            }
+            BulkJob::Delete(_) => self.request_page(),
+        }
+        let kind = if t.all_done {
+            ToastKind::Success
         } else {
-            "deleted"
+            ToastKind::Warning
         };
-        let mut lines = vec![format!(
-            "{ok}/{total} {verb} · {} failed · {not_attempted} not attempted{}",
-            failed_lines.len(),
-            if cancelled { " (cancelled)" } else { "" }
-        )];
-        lines.extend(failed_lines);
-        if let Some(k) = self.keymap.first(Action::Queue)
-            && self.ctx.data_dir.is_some()
-        {
-            match (failed_sends.len(), unknown_sends.len()) {
-                (0, 0) => {}
-                (f, 0) => lines.push(format!("{k} keeps the {f} unsent message(s) in the outbox")),
-                (0, u) => lines.push(format!(
-                    "{k} keeps the {u} message(s) whose outcome is unknown in the outbox, as outcome unknown"
-                )),
-                (f, u) => lines.push(format!(
-                    "{k} keeps the {f} unsent message(s) in the outbox, and the {u} whose outcome is unknown as outcome unknown"
-                )),
-            }
-        }
-        if matches!(job, BulkJob::Send(_)) {
-            // The pane says what was sent; the message stays (for the groups it
-            // did not reach) but goes nowhere until groups are chosen again.
-            self.compose.last = Some((ok == total, format!("Bulk send: {}", lines[0])));
-            if ok > 0 {
-                self.compose.reset_after_send(&self.ctx.catalogue);
-            }
-        }
-        if matches!(job, BulkJob::Delete(_)) {
-            self.request_page();
-        }
-        self.status.flash(
-            if ok == total {
-                ToastKind::Success
-            } else {
-                ToastKind::Warning
-            },
-            lines[0].clone(),
-        );
+        self.status.flash(kind, t.lines[0].clone());
         self.overlay = Some(Overlay::BulkSummary(Box::new(BulkSummary {
-            title: format!("Bulk {verb}"),
-            lines,
-            failed_sends,
-            unknown_sends,
+            title: t.title,
+            lines: t.lines,
+            failed_sends: t.failed_sends,
+            unknown_sends: t.unknown_sends,
         })));
     }
 }
