@@ -61,10 +61,12 @@ fn show(a: &mut App, entries: Vec<Entry>) {
     }));
 }
 
-fn outbox_app(keys: &[(&str, &str)]) -> App {
-    let dir = std::env::temp_dir().join("livemod-outbox-pane-tests-never-written");
+/// An app with an outbox (its own data directory, kept while the app lives)
+/// and the outbox pane focused.
+fn outbox_app(keys: &[(&str, &str)]) -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
     let mut ctx = Context::demo();
-    ctx.data_dir = Some(dir);
+    ctx.data_dir = Some(dir.path().to_path_buf());
     for (action, key) in keys {
         ctx.keys.insert(action.to_string(), vec![key.to_string()]);
     }
@@ -74,7 +76,7 @@ fn outbox_app(keys: &[(&str, &str)]) -> App {
     press(&mut a, "o");
     assert_eq!(a.focus, Focus::Outbox);
     a.take_commands();
-    a
+    (a, dir)
 }
 
 fn toast(a: &App) -> (ToastKind, String) {
@@ -84,7 +86,7 @@ fn toast(a: &App) -> (ToastKind, String) {
 
 #[test]
 fn the_table_says_why_an_entry_failed_in_words() {
-    let mut a = outbox_app(&[]);
+    let (mut a, _dir) = outbox_app(&[]);
     show(&mut a, vec![entry(1, State::Failed)]);
     let text = frame_text(&a, 120, 40);
     assert!(text.contains("Why (last error)"), "{text}");
@@ -97,7 +99,7 @@ fn the_table_says_why_an_entry_failed_in_words() {
 #[test]
 fn enter_opens_an_entry_in_full_and_esc_goes_back_to_the_list() {
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 50)] {
-        let mut a = outbox_app(&[]);
+        let (mut a, _dir) = outbox_app(&[]);
         show(
             &mut a,
             vec![entry(1, State::Queued), entry(2, State::Failed)],
@@ -131,7 +133,7 @@ fn enter_opens_an_entry_in_full_and_esc_goes_back_to_the_list() {
 
 #[test]
 fn a_manual_retry_reports_its_outcome() {
-    let mut a = outbox_app(&[]);
+    let (mut a, _dir) = outbox_app(&[]);
     show(&mut a, vec![entry(1, State::Failed)]);
     press(&mut a, "t");
     assert!(
@@ -162,7 +164,7 @@ fn a_manual_retry_reports_its_outcome() {
     assert!(a.status.toast.is_none());
 
     // A retry that fails again says why.
-    let mut a = outbox_app(&[]);
+    let (mut a, _dir) = outbox_app(&[]);
     show(&mut a, vec![entry(1, State::Failed)]);
     press(&mut a, "t");
     let mut again = entry(1, State::Failed);
@@ -178,7 +180,7 @@ fn a_manual_retry_reports_its_outcome() {
 
 #[test]
 fn an_entry_past_its_expiry_shows_as_expired_and_is_not_retried() {
-    let mut a = outbox_app(&[]);
+    let (mut a, _dir) = outbox_app(&[]);
     let mut late = entry(1, State::Queued);
     late.expires_at = Some(at(NOW - 1));
     show(&mut a, vec![late]);
@@ -199,7 +201,7 @@ fn an_entry_past_its_expiry_shows_as_expired_and_is_not_retried() {
 
 #[test]
 fn a_browser_key_may_reuse_an_outbox_key_and_each_pane_gets_its_own() {
-    let mut a = outbox_app(&[("delete", "x")]);
+    let (mut a, _dir) = outbox_app(&[("delete", "x")]);
     show(&mut a, vec![entry(1, State::Failed)]);
     press(&mut a, "x");
     match &a.overlay {
@@ -219,7 +221,7 @@ fn a_browser_key_may_reuse_an_outbox_key_and_each_pane_gets_its_own() {
 #[test]
 fn the_outbox_dialogs_wrap_at_every_size() {
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 50)] {
-        let mut a = outbox_app(&[]);
+        let (mut a, _dir) = outbox_app(&[]);
         let mut unknown = entry(1, State::OutcomeUnknown);
         unknown.request.msg_tid = Some("0123456789abcdef0123456789abcdef".into());
         show(&mut a, vec![unknown]);
