@@ -462,7 +462,7 @@ impl KeyMap {
     }
 
     /// The action `key` triggers in the pane whose actions are `scope`.
-    pub fn action_in(&self, scope: Scope, key: &Key) -> Option<Action> {
+    pub(crate) fn action_in(&self, scope: Scope, key: &Key) -> Option<Action> {
         self.by_key
             .get(key)?
             .iter()

@@ -17,7 +17,7 @@ use super::{centered, wrap_text};
 
 /// Draws the summary titled `title` with `lines` (failures start with ✗);
 /// `close` says how it closes ("enter/esc closes").
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     title: &str,
@@ -59,25 +59,25 @@ pub fn draw(
 /// What a finished bulk run comes to. The one bulk engine's classification
 /// decides; this only words it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// "Bulk sent" or "Bulk deleted".
-    pub title: String,
+    pub(crate) title: String,
     /// The headline ("2/3 sent · 1 failed · 0 not attempted"), each failure
     /// (why in words, then Code and how it ended), then what can be done.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// Every call was done.
-    pub all_done: bool,
+    pub(crate) all_done: bool,
     /// The calls done: index in the job and the RequestId.
-    pub done: Vec<(usize, String)>,
+    pub(crate) done: Vec<(usize, String)>,
     /// Sends that provably did not go through (safe to queue again).
-    pub failed_sends: Vec<SendMessageRequest>,
+    pub(crate) failed_sends: Vec<SendMessageRequest>,
     /// Sends that may have reached the service: kept as outcome unknown.
-    pub unknown_sends: Vec<(SendMessageRequest, LastError)>,
+    pub(crate) unknown_sends: Vec<(SendMessageRequest, LastError)>,
 }
 
 /// Words `results` of `job`. `queue_key`: the key that keeps unsent messages
 /// in the outbox, when there is an outbox.
-pub fn tally(
+pub(crate) fn tally(
     job: &BulkJob,
     results: &[BulkResult],
     cancelled: bool,

@@ -493,7 +493,7 @@ impl ComposeState {
 
     /// Opens an outbox entry for editing: its fields, its MsgTid, and the
     /// entry as the recipient (sending or queueing requeues it).
-    pub fn edit_outbox_entry(
+    pub(crate) fn edit_outbox_entry(
         &mut self,
         e: &crate::outbox::Entry,
         moderator_id: &str,
@@ -548,4 +548,4 @@ impl ComposeState {
 mod draw;
 mod keys;
 pub use draw::draw;
-pub use keys::ComposeKey;
+pub(crate) use keys::ComposeKey;

@@ -93,7 +93,7 @@ impl ConfirmDialog {
 
     /// Deleting one group: its facts, then the GroupId typed to confirm.
     /// `created` is its creation time and creator, as the console shows them.
-    pub fn delete_group(group: Group, created: String) -> Self {
+    pub(crate) fn delete_group(group: Group, created: String) -> Self {
         let facts = vec![
             ("GroupId".to_string(), group.group_id.clone()),
             ("GroupName".to_string(), group.group_name.clone()),
@@ -116,7 +116,7 @@ impl ConfirmDialog {
     }
 
     /// Deleting the marked groups: "DELETE N" (or N) typed to confirm.
-    pub fn delete_groups(groups: Vec<Group>) -> Self {
+    pub(crate) fn delete_groups(groups: Vec<Group>) -> Self {
         let n = groups.len();
         let lines = vec![
             format!("Delete these {n} groups? This cannot be undone."),
@@ -133,7 +133,7 @@ impl ConfirmDialog {
     }
 
     /// One message to the marked groups, one request each: yes or no.
-    pub fn send_to_groups(requests: Vec<SendMessageRequest>) -> Self {
+    pub(crate) fn send_to_groups(requests: Vec<SendMessageRequest>) -> Self {
         let n = requests.len();
         let lines = vec![
             format!("Send this message to {n} groups?"),
@@ -220,7 +220,7 @@ impl ConfirmDialog {
     }
 
     /// The status bar's key hints for the dialog.
-    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
         let enter = if self.typed.is_some() {
             "confirm once typed"
         } else {

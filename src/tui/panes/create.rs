@@ -31,7 +31,7 @@ pub const LABELS: [&str; 7] = [
 
 /// What a key did to the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormKey {
+pub(crate) enum FormKey {
     /// The form stays open (a field changed, the focus moved).
     Open,
     /// Closed; nothing is created.
@@ -45,7 +45,7 @@ pub struct CreateForm {
     pub fields: [Input; 7],
     pub focus: usize,
     /// Fields judged so far: left once, or the form was submitted.
-    pub touched: [bool; 7],
+    pub(crate) touched: [bool; 7],
     /// The last outcome shown in the form: (ok, text).
     pub message: Option<(bool, String)>,
 }
@@ -67,7 +67,7 @@ impl CreateForm {
     }
 
     /// One key: `action` is what the key map says it is (text keys are text).
-    pub fn on_key(&mut self, action: Option<Action>, ev: &KeyEvent) -> FormKey {
+    pub(crate) fn on_key(&mut self, action: Option<Action>, ev: &KeyEvent) -> FormKey {
         match action {
             Some(Action::Back) => return FormKey::Close,
             Some(Action::NextPane | Action::Down) => self.next(true),
@@ -84,7 +84,7 @@ impl CreateForm {
     }
 
     /// The status bar's key hints for the form.
-    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
         [(Action::Open, "create"), (Action::NextPane, "next field")]
             .into_iter()
             .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
@@ -124,7 +124,7 @@ impl CreateForm {
     }
 
     /// The service answered that the ID is taken: what to do first, then why.
-    pub fn already_exists(&mut self, group_id: &str, deleted: bool) {
+    pub(crate) fn already_exists(&mut self, group_id: &str, deleted: bool) {
         let text = if deleted {
             format!(
                 "Choose another GroupId: {group_id} belonged to a group that was deleted, and a deleted ID cannot be used again."
@@ -153,7 +153,7 @@ impl CreateForm {
     }
 
     /// What is wrong with field `i`, once it has been left or submitted.
-    pub fn shown_problem(&self, i: usize) -> Option<String> {
+    pub(crate) fn shown_problem(&self, i: usize) -> Option<String> {
         self.touched[i].then(|| self.problem(i)).flatten()
     }
 

@@ -25,7 +25,7 @@ pub struct OutboxState {
     /// First row drawn (scroll position; kept by drawing).
     pub offset: std::cell::Cell<usize>,
     /// The selected entry is shown in full instead of the table.
-    pub detail: bool,
+    pub(crate) detail: bool,
     /// Entries a person asked to send now, until their outcome is known.
     watching: BTreeMap<i64, Watch>,
 }
@@ -62,7 +62,7 @@ pub enum OutboxIntent {
 
 impl OutboxState {
     /// One key: the outbox's own keys first, then the ones it shares.
-    pub fn on_key(&mut self, key: &Key, keymap: &KeyMap) -> OutboxIntent {
+    pub(crate) fn on_key(&mut self, key: &Key, keymap: &KeyMap) -> OutboxIntent {
         match keymap.action_in(Scope::Outbox, key) {
             Some(action) => self.on_action(action, keymap),
             None => OutboxIntent::Handled,
@@ -162,7 +162,7 @@ impl OutboxState {
 
     /// Waits for the outcome of a send a person asked for (retry now,
     /// resend anyway), to report it when a snapshot shows it.
-    pub fn watch(&mut self, e: &Entry) {
+    pub(crate) fn watch(&mut self, e: &Entry) {
         self.watching.insert(
             e.id,
             Watch {
@@ -257,7 +257,7 @@ impl OutboxState {
     }
 
     /// The status bar's key hints for this pane.
-    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
         let mut wanted = vec![];
         if self.detail {
             wanted.push((Action::Back, "list"));
@@ -281,7 +281,7 @@ impl OutboxState {
     }
 
     /// Waits for the outcome of entry `id` (resend anyway, once confirmed).
-    pub fn watch_id(&mut self, id: i64) {
+    pub(crate) fn watch_id(&mut self, id: i64) {
         if let Some(e) = self.snapshot.entries.iter().find(|e| e.id == id).cloned() {
             self.watch(&e);
         }
@@ -368,7 +368,7 @@ fn discard_dialog(e: &Entry) -> ConfirmDialog {
 /// Why an entry is waiting or failed, in words first, then Code and
 /// RequestId for a support ticket: "no one is online in the group
 /// (InputInvalid · RequestId R0)".
-pub fn why(e: &Entry) -> String {
+pub(crate) fn why(e: &Entry) -> String {
     let Some(err) = &e.last_error else {
         return String::new();
     };

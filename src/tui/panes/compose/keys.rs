@@ -9,7 +9,7 @@ use crate::tui::keys::KeyMap;
 
 /// What a key in compose asks of the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ComposeKey {
+pub(crate) enum ComposeKey {
     /// Done inside the pane; nothing changed that a draft keeps.
     Handled,
     /// A field changed: the draft is saved.
@@ -26,7 +26,7 @@ pub enum ComposeKey {
 
 impl ComposeState {
     /// One key: `action` is what the key map says it is (text keys are text).
-    pub fn on_key(
+    pub(crate) fn on_key(
         &mut self,
         action: Option<Action>,
         ev: &KeyEvent,
@@ -88,7 +88,7 @@ impl ComposeState {
     }
 
     /// The status bar's key hints for this pane.
-    pub fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
         let queue = if self.requeue_of().is_some() {
             "requeue"
         } else {
@@ -109,7 +109,7 @@ impl ComposeState {
     /// A send failed. Everything composed stays, MsgTid included, so a retry
     /// carries the same MsgTid. What the moderator can do comes first, then
     /// why, in words, then Code and RequestId.
-    pub fn send_failed(
+    pub(crate) fn send_failed(
         &mut self,
         request: &SendMessageRequest,
         e: &ApiError,
