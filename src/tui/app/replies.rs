@@ -231,29 +231,12 @@ impl App {
     ) {
         match result {
             Ok(r) => {
-                let text = format!(
-                    "✓ Sent to {} · MsgTid {} · RequestId {}",
-                    request.group_id, r.msg_tid, r.request_id
-                );
-                self.compose.sent.push(SentEntry::new(
-                    self.clock.now(),
-                    &request,
-                    &r.msg_tid,
-                    &r.request_id,
-                ));
-                self.compose.last = Some((true, text.clone()));
+                let text =
+                    self.compose
+                        .send_done(&request, &r, self.clock.now(), &self.ctx.catalogue);
                 let key = DraftKey::new(&request.app_id, request.data_center, &request.group_id);
                 self.forget_draft(Some(key));
-                // Only when the pane still shows that message.
-                if self.compose.tid.value() == r.msg_tid
-                    || request.msg_tid.as_deref() == Some(self.compose.tid.value())
-                {
-                    self.compose.reset_after_send(&self.ctx.catalogue);
-                }
-                self.status.flash(
-                    ToastKind::Success,
-                    text.trim_start_matches("✓ ").to_string(),
-                );
+                self.status.flash(ToastKind::Success, text);
             }
             Err(e) => {
                 let queue_key = self

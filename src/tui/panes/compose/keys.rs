@@ -2,7 +2,7 @@
 //! the app carries out what reaches beyond it (sending, the outbox, drafts).
 
 use super::*;
-use crate::api::ApiError;
+use crate::api::{ApiError, SendMessageResponse};
 use crate::outbox::classify;
 use crate::tui::action::Action;
 use crate::tui::keys::KeyMap;
@@ -104,6 +104,28 @@ impl ComposeState {
         .into_iter()
         .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
         .collect()
+    }
+
+    /// A send went through: it joins the sent log, and the pane (when it
+    /// still shows that message) starts a fresh one. Returns the toast text.
+    pub(crate) fn send_done(
+        &mut self,
+        request: &SendMessageRequest,
+        r: &SendMessageResponse,
+        now: i64,
+        catalogue: &Catalogue,
+    ) -> String {
+        let text = format!(
+            "Sent to {} · MsgTid {} · RequestId {}",
+            request.group_id, r.msg_tid, r.request_id
+        );
+        self.sent
+            .push(SentEntry::new(now, request, &r.msg_tid, &r.request_id));
+        self.last = Some((true, format!("✓ {text}")));
+        if self.tid.value() == r.msg_tid || request.msg_tid.as_deref() == Some(self.tid.value()) {
+            self.reset_after_send(catalogue);
+        }
+        text
     }
 
     /// A send failed. Everything composed stays, MsgTid included, so a retry
