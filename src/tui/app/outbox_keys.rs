@@ -68,8 +68,13 @@ impl App {
                         e.id
                     )
                 } else {
+                    // A notice that goes out late can mislead: say when it stops trying.
+                    let until = e
+                        .expires_at
+                        .map(|x| format!(", or never if not by {}", self.clock.time(x.timestamp())))
+                        .unwrap_or_default();
                     format!(
-                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background",
+                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background{until}",
                         e.id,
                         e.msg_tid()
                     )
