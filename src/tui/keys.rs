@@ -6,7 +6,7 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
+use super::action::{Action, Scope};
 
 /// One key with its modifiers, normalised so `G` and `shift-g` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -276,22 +276,77 @@ impl fmt::Display for Key {
     }
 }
 
-/// A problem with the `[keys]` table of the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyMapError(pub String);
+/// A problem with the `[keys]` table of the config; each names the action and
+/// the key as written (the config loader adds the file and line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyMapError {
+    #[error("[keys] in config.toml: unknown action {name:?}; known actions: {known}")]
+    UnknownAction { name: String, known: String },
+    #[error("[keys] in config.toml: {action} = {spec:?}: {reason}")]
+    BadKey {
+        action: String,
+        spec: String,
+        reason: String,
+    },
+    #[error(
+        "[keys] in config.toml: key {key} is bound to both {first} and {second}, which apply in the same pane"
+    )]
+    Clash {
+        key: String,
+        first: String,
+        second: String,
+    },
+}
 
-impl fmt::Display for KeyMapError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[keys] in config.toml: {}", self.0)
+/// Browser actions the outbox pane answers itself (moving its selection,
+/// opening an entry): an outbox key must not take one of their keys.
+const OUTBOX_NAVIGATION: [Action; 7] = [
+    Action::Up,
+    Action::Down,
+    Action::PageUp,
+    Action::PageDown,
+    Action::Top,
+    Action::Bottom,
+    Action::Open,
+];
+
+/// Whether `a` and `b` are looked up in the same pane with the same standing,
+/// so one key cannot serve both. Global actions apply everywhere; the browser
+/// and detail share one set of keys, and compose falls back to them; the
+/// outbox pane's own keys come first there, so they may reuse browser keys
+/// (`delete = ["x"]` beside the outbox's `discard`), except those it answers.
+fn same_pane(a: Action, b: Action) -> bool {
+    use Scope::*;
+    let (sa, sb) = (a.scope(), b.scope());
+    if sa == sb || sa == Global || sb == Global {
+        return true;
+    }
+    match (sa, sb) {
+        (Browser | Detail | Compose, Browser | Detail | Compose) => true,
+        (Outbox, Browser | Detail) => OUTBOX_NAVIGATION.contains(&b),
+        (Browser | Detail, Outbox) => OUTBOX_NAVIGATION.contains(&a),
+        _ => false,
     }
 }
 
-impl std::error::Error for KeyMapError {}
+/// Which action wins in pane `scope` when several share a key: the pane's
+/// own, then the global ones, then the browser's (the fallback everywhere).
+fn rank(scope: Scope, action: Action) -> u8 {
+    match action.scope() {
+        s if s == scope => 0,
+        Scope::Global => 1,
+        Scope::Browser | Scope::Detail => 2,
+        _ => 3,
+    }
+}
 
-/// The keys in force: which action each key triggers, and the keys of each action.
+/// The keys in force: which action each key triggers (per pane), and the keys
+/// of each action.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
-    by_key: BTreeMap<Key, Action>,
+    /// Every action a key is bound to; more than one only when they apply in
+    /// different panes.
+    by_key: BTreeMap<Key, Vec<Action>>,
     by_action: BTreeMap<Action, Vec<Key>>,
     /// Bindings a terminal may not deliver as written (shown at start-up).
     pub warnings: Vec<String>,
@@ -299,6 +354,9 @@ pub struct KeyMap {
     /// press can be answered with why nothing happened.
     disabled: BTreeMap<Key, Action>,
 }
+
+/// Chords most terminals send as the same bytes as another key.
+const AMBIGUOUS_CHORDS: [(char, &str); 3] = [('m', "enter"), ('i', "tab"), ('h', "backspace")];
 
 impl KeyMap {
     /// Defaults, overridden per action by `overrides` (action name → key specs).
@@ -318,37 +376,41 @@ impl KeyMap {
             by_action.insert(*action, keys);
         }
         for (name, specs) in overrides {
-            let action = Action::from_name(name).ok_or_else(|| {
-                KeyMapError(format!(
-                    "unknown action {name:?}; known actions: {}",
-                    Action::ALL
-                        .iter()
-                        .map(|a| a.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+            let action = Action::from_name(name).ok_or_else(|| KeyMapError::UnknownAction {
+                name: name.clone(),
+                known: Action::ALL
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
-            let keys = specs
-                .iter()
-                .map(|s| Key::parse(s).map_err(|e| KeyMapError(format!("{name}: {e}"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            // Terminals send these chords as the same bytes as another key.
-            for (chord, same) in [('m', "enter"), ('i', "tab"), ('h', "backspace")] {
-                if keys.iter().any(|k| *k == Key::ctrl(chord)) {
+            let bad = |spec: &str, reason: String| KeyMapError::BadKey {
+                action: name.clone(),
+                spec: spec.to_string(),
+                reason,
+            };
+            let mut keys = Vec::new();
+            for spec in specs {
+                let key = Key::parse(spec).map_err(|e| bad(spec, e))?;
+                if key == Key::ctrl('c') {
+                    return Err(bad(spec, "ctrl-c is reserved: it always quits".into()));
+                }
+                if action.is_destructive() && key.ctrl {
+                    return Err(bad(
+                        spec,
+                        "destructive actions cannot be bound to a ctrl chord".into(),
+                    ));
+                }
+                // Allowed, but said: the key may arrive as the other one.
+                if let Some((chord, same)) = AMBIGUOUS_CHORDS
+                    .iter()
+                    .find(|(c, _)| key == Key::ctrl(*c) && !key.alt)
+                {
                     warnings.push(format!(
                         "[keys] {name} = ctrl-{chord}: most terminals send ctrl-{chord} as {same}, so it may act as {same}"
                     ));
                 }
-            }
-            if keys.iter().any(|k| *k == Key::ctrl('c')) {
-                return Err(KeyMapError(format!(
-                    "{name}: ctrl-c is reserved: it always quits"
-                )));
-            }
-            if action.is_destructive() && keys.iter().any(|k| k.ctrl) {
-                return Err(KeyMapError(format!(
-                    "{name}: destructive actions cannot be bound to a ctrl chord"
-                )));
+                keys.push(key);
             }
             by_action.insert(action, keys);
         }
@@ -356,23 +418,27 @@ impl KeyMap {
         if read_only {
             for (action, keys) in by_action.iter().filter(|(a, _)| a.is_mutating()) {
                 for key in keys {
-                    disabled.insert(*key, *action);
+                    // A key two panes share names the browser's action.
+                    let shown: &mut Action = disabled.entry(*key).or_insert(*action);
+                    if rank(Scope::Browser, *action) < rank(Scope::Browser, *shown) {
+                        *shown = *action;
+                    }
                 }
             }
             by_action.retain(|a, _| !a.is_mutating());
         }
-        let mut by_key = BTreeMap::new();
+        let mut by_key: BTreeMap<Key, Vec<Action>> = BTreeMap::new();
         for (action, keys) in &by_action {
             for key in keys {
-                if let Some(other) = by_key.insert(*key, *action)
-                    && other != *action
-                {
-                    return Err(KeyMapError(format!(
-                        "key {key} is bound to both {} and {}",
-                        other.name(),
-                        action.name()
-                    )));
+                let bound = by_key.entry(*key).or_default();
+                if let Some(other) = bound.iter().find(|o| same_pane(**o, *action)) {
+                    return Err(KeyMapError::Clash {
+                        key: key.to_string(),
+                        first: other.name().to_string(),
+                        second: action.name().to_string(),
+                    });
                 }
+                bound.push(*action);
             }
         }
         disabled.retain(|key, _| !by_key.contains_key(key));
@@ -389,8 +455,19 @@ impl KeyMap {
         self.disabled.get(key).copied()
     }
 
+    /// The action `key` triggers in the browser (and wherever no pane
+    /// claims the key for itself).
     pub fn action(&self, key: &Key) -> Option<Action> {
-        self.by_key.get(key).copied()
+        self.action_in(Scope::Browser, key)
+    }
+
+    /// The action `key` triggers in the pane whose actions are `scope`.
+    pub(crate) fn action_in(&self, scope: Scope, key: &Key) -> Option<Action> {
+        self.by_key
+            .get(key)?
+            .iter()
+            .copied()
+            .min_by_key(|a| rank(scope, *a))
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -417,94 +494,4 @@ impl KeyMap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specs_parse_and_print() {
-        for (spec, shown) in [
-            ("j", "j"),
-            ("G", "G"),
-            ("shift-g", "G"),
-            ("ctrl-r", "ctrl-r"),
-            ("Ctrl-R", "ctrl-r"),
-            ("down", "↓"),
-            ("pgdn", "pgdn"),
-            ("PageDown", "pgdn"),
-            ("enter", "enter"),
-            ("f5", "f5"),
-            ("space", "space"),
-            ("shift-tab", "shift-tab"),
-            ("alt-x", "alt-x"),
-            ("-", "-"),
-        ] {
-            assert_eq!(Key::parse(spec).unwrap().to_string(), shown, "{spec}");
-        }
-        assert!(Key::parse("hyper-x").is_err());
-        assert!(Key::parse("f99").is_err());
-        assert!(Key::parse("").is_err());
-    }
-
-    #[test]
-    fn events_match_specs() {
-        let ev = |code, m| KeyEvent::new(code, m);
-        assert_eq!(
-            Key::from_event(&ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Key::parse("G").unwrap())
-        );
-        assert_eq!(
-            Key::from_event(&ev(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-            Some(Key::parse("ctrl-r").unwrap())
-        );
-        assert_eq!(
-            Key::from_event(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
-            Some(Key::parse("backtab").unwrap())
-        );
-    }
-
-    #[test]
-    fn overrides_replace_defaults_and_errors_are_clear() {
-        let mut o = BTreeMap::new();
-        o.insert("refresh".to_string(), vec!["f5".to_string()]);
-        let map = KeyMap::new(&o, false).unwrap();
-        assert_eq!(
-            map.action(&Key::parse("f5").unwrap()),
-            Some(Action::Refresh)
-        );
-        assert_eq!(map.action(&Key::parse("r").unwrap()), None);
-
-        o.insert("frobnicate".to_string(), vec!["x".to_string()]);
-        let err = KeyMap::new(&o, false).unwrap_err().to_string();
-        assert!(err.contains("unknown action \"frobnicate\""), "{err}");
-
-        let mut o = BTreeMap::new();
-        o.insert("refresh".to_string(), vec!["hyper-q".to_string()]);
-        let err = KeyMap::new(&o, false).unwrap_err().to_string();
-        assert!(err.contains("refresh: unknown key"), "{err}");
-
-        let mut o = BTreeMap::new();
-        o.insert("refresh".to_string(), vec!["j".to_string()]);
-        let err = KeyMap::new(&o, false).unwrap_err().to_string();
-        assert!(err.contains("bound to both"), "{err}");
-
-        let mut o = BTreeMap::new();
-        o.insert("delete".to_string(), vec!["ctrl-d".to_string()]);
-        let err = KeyMap::new(&o, false).unwrap_err().to_string();
-        assert!(err.contains("ctrl chord"), "{err}");
-    }
-
-    #[test]
-    fn read_only_unbinds_mutations() {
-        let map = KeyMap::new(&BTreeMap::new(), true).unwrap();
-        for a in [
-            Action::Create,
-            Action::Delete,
-            Action::Compose,
-            Action::Send,
-        ] {
-            assert!(!map.is_bound(a), "{a:?}");
-        }
-        assert_eq!(map.action(&Key::parse("d").unwrap()), None);
-        assert!(map.is_bound(Action::Refresh));
-    }
-}
+mod tests;

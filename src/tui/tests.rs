@@ -447,6 +447,8 @@ fn no_size_panics() {
 
 // Speed is measured in benches/tui.rs (criterion), not in timed tests.
 
+mod forms;
 mod outbox_and_bulk;
+mod outbox_pane;
 mod shape;
 mod update;

@@ -248,43 +248,15 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
                 &app.clock,
             );
         }
-        Some(Overlay::BulkSummary(sum)) => draw_bulk_summary(frame, main, sum, &app.theme),
+        Some(Overlay::BulkSummary(sum)) => super::panes::bulk_summary::draw(
+            frame,
+            main,
+            &sum.title,
+            &sum.lines,
+            "enter/esc closes",
+            &app.theme,
+        ),
         None => {}
     }
     areas
-}
-
-/// The end of a bulk run: every line wrapped to the dialog, none cut off.
-fn draw_bulk_summary(
-    frame: &mut Frame,
-    main: ratatui::layout::Rect,
-    sum: &super::app::BulkSummary,
-    theme: &super::theme::Theme,
-) {
-    let width = main.width.min(72);
-    let text_w = usize::from(width.saturating_sub(2)).max(1);
-    let mut lines: Vec<Line> = Vec::new();
-    for l in &sum.lines {
-        let style = if l.starts_with('✗') {
-            theme.error()
-        } else {
-            theme.text()
-        };
-        for row in super::panes::wrap_text(l, text_w) {
-            lines.push(Line::styled(row, style));
-        }
-    }
-    lines.push(Line::styled("enter/esc closes", theme.dim()));
-    let h = (lines.len() as u16 + 2).min(main.height);
-    let rect = super::panes::centered(main, width, h);
-    frame.render_widget(ratatui::widgets::Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            ratatui::widgets::Block::default()
-                .borders(ratatui::widgets::Borders::ALL)
-                .border_style(theme.border(true))
-                .title(format!(" {} ", sum.title)),
-        ),
-        rect,
-    );
 }

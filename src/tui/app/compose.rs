@@ -2,6 +2,7 @@
 //! marked groups, drafts, sending, and keeping a message in the outbox.
 
 use super::*;
+use crate::tui::panes::compose::ComposeKey;
 
 impl App {
     pub(super) fn open_compose(&mut self) {
@@ -226,47 +227,17 @@ impl App {
         self.focus = Focus::Compose;
     }
 
+    /// Compose's keys: the pane decides, the app carries out the rest.
     pub(super) fn compose_key(&mut self, key: Key, ev: KeyEvent) {
-        match self.text_action(&key) {
-            Some(Action::Back) => self.focus = Focus::Browser,
-            Some(Action::NextPane) => self.compose.next_field(true),
-            Some(Action::PrevPane) => self.compose.next_field(false),
-            Some(Action::Up) => {
-                if self.compose.field != Field::Body || !self.compose.body.up() {
-                    self.compose.next_field(false);
-                }
-            }
-            Some(Action::Down) => {
-                if self.compose.field != Field::Body {
-                    self.compose.next_field(true);
-                } else {
-                    self.compose.body.down();
-                }
-            }
-            Some(Action::Open) => {
-                if self.compose.field == Field::Body {
-                    self.compose.handle_edit(&ev, &self.ctx.catalogue);
-                    self.touch_draft();
-                } else {
-                    self.compose.next_field(true);
-                }
-            }
-            Some(Action::Send) => self.submit_send(),
-            Some(Action::EditExternal) => {
-                self.effects
-                    .push(Effect::EditBody(self.compose.body.text()));
-            }
-            Some(Action::NewTid) => {
-                self.compose.tid = Input::new(crate::api::new_msg_tid());
-                self.touch_draft();
-            }
-            Some(Action::Queue) => self.queue_in_outbox(),
-            Some(Action::Help) => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            _ => {
-                if self.compose.handle_edit(&ev, &self.ctx.catalogue) {
-                    self.touch_draft();
-                }
-            }
+        let action = self.text_action(&key);
+        match self.compose.on_key(action, &ev, &self.ctx.catalogue) {
+            ComposeKey::Handled => {}
+            ComposeKey::Edited => self.touch_draft(),
+            ComposeKey::Back => self.focus = Focus::Browser,
+            ComposeKey::Send => self.submit_send(),
+            ComposeKey::Queue => self.queue_in_outbox(),
+            ComposeKey::EditBody(body) => self.effects.push(Effect::EditBody(body)),
+            ComposeKey::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
         }
     }
 
@@ -315,18 +286,7 @@ impl App {
                 .flash(ToastKind::Warning, "A bulk run is already in flight");
             return;
         }
-        let n = requests.len();
-        let lines = vec![
-            format!("Send this message to {n} groups?"),
-            super::dialogs::id_list(requests.iter().map(|r| r.group_id.as_str())),
-            "Each group gets its own copy with its own MsgTid; a sent message cannot be recalled from here.".into(),
-        ];
-        let dialog = ConfirmDialog::new(
-            &format!("Send to {n} groups"),
-            lines,
-            &format!("Send to {n}"),
-            OnConfirm::SendToGroups(requests),
-        );
+        let dialog = ConfirmDialog::send_to_groups(requests);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 

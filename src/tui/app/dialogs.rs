@@ -2,6 +2,8 @@
 //! bulk summary): their keys and what confirming them starts.
 
 use super::*;
+use crate::tui::panes::bulk_summary;
+use crate::tui::panes::create::FormKey;
 
 impl App {
     pub(super) fn overlay_key(&mut self, overlay: Overlay, key: Key, ev: KeyEvent) {
@@ -23,18 +25,14 @@ impl App {
                     scroll: scroll.min(last),
                 });
             }
-            Overlay::Create(mut form) => {
-                match self.text_action(&key) {
-                    Some(Action::Back) => return, // closed; the form is dropped
-                    Some(Action::NextPane | Action::Down) => form.next(true),
-                    Some(Action::PrevPane | Action::Up) => form.next(false),
-                    Some(Action::Open | Action::Send) => self.submit_create(&mut form),
-                    _ => {
-                        form.edit(&ev);
-                    }
+            Overlay::Create(mut form) => match form.on_key(self.text_action(&key), &ev) {
+                FormKey::Close => {} // the form is dropped
+                FormKey::Submit => {
+                    self.submit_create(&mut form);
+                    self.overlay = Some(Overlay::Create(form));
                 }
-                self.overlay = Some(Overlay::Create(form));
-            }
+                FormKey::Open => self.overlay = Some(Overlay::Create(form)),
+            },
             Overlay::SentLog { mut scroll } => match self.keymap.action(&key) {
                 Some(Action::Quit | Action::Back | Action::SentLog) => {}
                 Some(a @ (Action::Down | Action::Up | Action::PageDown | Action::PageUp)) => {
@@ -84,13 +82,16 @@ impl App {
     pub(super) fn confirmed(&mut self, pending: OnConfirm) {
         match pending {
             OnConfirm::Discard(id) => self.outbox_op(OutboxOp::Discard(id), OutboxPurpose::Discard),
-            OnConfirm::ResendAnyway(id) => self.outbox_op(
-                OutboxOp::Requeue {
-                    entry: id,
-                    edited: None,
-                },
-                OutboxPurpose::Retry,
-            ),
+            OnConfirm::ResendAnyway(id) => {
+                self.outbox_pane.watch_id(id);
+                self.outbox_op(
+                    OutboxOp::Requeue {
+                        entry: id,
+                        edited: None,
+                    },
+                    OutboxPurpose::Retry,
+                );
+            }
             OnConfirm::DeleteGroups(groups) => {
                 let requests = groups
                     .iter()
@@ -112,32 +113,12 @@ impl App {
 
     /// Asks for the GroupId to be typed before deleting `group`.
     pub(super) fn confirm_delete(&mut self, group: Group) {
-        let facts = vec![
-            ("GroupId".to_string(), group.group_id.clone()),
-            ("GroupName".to_string(), group.group_name.clone()),
-            (
-                "Created".to_string(),
-                format!(
-                    "{} by {}",
-                    self.clock.short(group.createtime),
-                    group.creator_id
-                ),
-            ),
-        ];
-        let lines = vec![
-            format!("Delete group {}? This cannot be undone.", group.group_id),
-            "Members are notified; messages are kept for 30 days. The ID can never be used again."
-                .into(),
-        ];
-        let id = group.group_id.clone();
-        let dialog = ConfirmDialog::new(
-            "Delete group",
-            lines,
-            "Delete",
-            OnConfirm::DeleteGroup(group),
-        )
-        .with_facts(facts)
-        .with_typed(vec![id]);
+        let created = format!(
+            "{} by {}",
+            self.clock.short(group.createtime),
+            group.creator_id
+        );
+        let dialog = ConfirmDialog::delete_group(group, created);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
@@ -154,19 +135,7 @@ impl App {
                 .flash(ToastKind::Warning, "Every marked group is already deleted");
             return;
         }
-        let n = groups.len();
-        let lines = vec![
-            format!("Delete these {n} groups? This cannot be undone."),
-            id_list(groups.iter().map(|g| g.group_id.as_str())),
-            "Members are notified; the IDs can never be used again.".into(),
-        ];
-        let dialog = ConfirmDialog::new(
-            &format!("Delete {n} groups"),
-            lines,
-            &format!("Delete {n}"),
-            OnConfirm::DeleteGroups(groups),
-        )
-        .with_typed(vec![format!("DELETE {n}"), n.to_string()]);
+        let dialog = ConfirmDialog::delete_groups(groups);
         self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
@@ -232,121 +201,44 @@ impl App {
         results: Vec<crate::worker::BulkResult>,
         cancelled: bool,
     ) {
-        let total = job.len();
-        let mut ok = 0;
-        let mut failed_lines = Vec::new();
-        let mut not_attempted = 0;
-        let mut failed_sends = Vec::new();
-        let mut unknown_sends = Vec::new();
-        // The one bulk engine's classification decides; the console only renders it.
-        use crate::bulk::Outcome;
-        for (i, r) in results.iter().enumerate() {
-            let gid = job.group_id(i).to_string();
-            let send = match &job {
-                BulkJob::Send(reqs) => Some(&reqs[i]),
-                BulkJob::Delete(_) => None,
-            };
-            match r {
-                Outcome::Done(request_id) => {
-                    ok += 1;
-                    self.browser.marked.remove(&gid);
-                    if let Some(req) = send {
-                        let tid = req.msg_tid.clone().unwrap_or_default();
-                        self.compose.sent.push(SentEntry::new(
-                            self.clock.now(),
-                            req,
-                            &tid,
-                            request_id,
-                        ));
-                    }
-                }
-                Outcome::NotAttempted => {
-                    not_attempted += 1;
-                    failed_sends.extend(send.cloned());
-                }
-                Outcome::Refused(e) | Outcome::NotSent(e) | Outcome::Unknown(e) => {
-                    let mut line = format!(
-                        "✗ {gid}: {} ({})",
-                        e.code().unwrap_or("Error"),
-                        r.kind().label()
-                    );
-                    if let Some(r) = e.request_id() {
-                        line.push_str(&format!(" · RequestId {r}"));
-                    }
-                    failed_lines.push(line);
-                    match (r, send) {
-                        // Provably not processed: safe to queue again.
-                        (Outcome::NotSent(_), Some(req)) => failed_sends.push(req.clone()),
-                        // It may have reached the service: kept as "outcome
-                        // unknown", never queued to be sent again blindly.
-                        (Outcome::Unknown(e), Some(req)) => {
-                            unknown_sends.push((req.clone(), LastError::from_api(e)));
-                        }
-                        _ => {}
-                    }
-                }
+        let queue_key = self
+            .keymap
+            .first(Action::Queue)
+            .filter(|_| self.ctx.data_dir.is_some());
+        let t = bulk_summary::tally(&job, &results, cancelled, queue_key.as_deref());
+        for (i, request_id) in &t.done {
+            self.browser.marked.remove(job.group_id(*i));
+            if let BulkJob::Send(reqs) = &job {
+                let req = &reqs[*i];
+                let tid = req.msg_tid.clone().unwrap_or_default();
+                self.compose
+                    .sent
+                    .push(SentEntry::new(self.clock.now(), req, &tid, request_id));
             }
         }
-        let verb = if matches!(job, BulkJob::Send(_)) {
-            "sent"
+        match job {
+            BulkJob::Send(_) => {
+                // The pane says what was sent; the message stays (for the
+                // groups it did not reach) but goes nowhere until groups are
+                // chosen again.
+                self.compose.last = Some((t.all_done, format!("Bulk send: {}", t.lines[0])));
+                if !t.done.is_empty() {
+                    self.compose.reset_after_send(&self.ctx.catalogue);
+                }
+            }
+            BulkJob::Delete(_) => self.request_page(),
+        }
+        let kind = if t.all_done {
+            ToastKind::Success
         } else {
-            "deleted"
+            ToastKind::Warning
         };
-        let mut lines = vec![format!(
-            "{ok}/{total} {verb} · {} failed · {not_attempted} not attempted{}",
-            failed_lines.len(),
-            if cancelled { " (cancelled)" } else { "" }
-        )];
-        lines.extend(failed_lines);
-        if let Some(k) = self.keymap.first(Action::Queue)
-            && self.ctx.data_dir.is_some()
-        {
-            match (failed_sends.len(), unknown_sends.len()) {
-                (0, 0) => {}
-                (f, 0) => lines.push(format!("{k} keeps the {f} unsent message(s) in the outbox")),
-                (0, u) => lines.push(format!(
-                    "{k} keeps the {u} message(s) whose outcome is unknown in the outbox, as outcome unknown"
-                )),
-                (f, u) => lines.push(format!(
-                    "{k} keeps the {f} unsent message(s) in the outbox, and the {u} whose outcome is unknown as outcome unknown"
-                )),
-            }
-        }
-        if matches!(job, BulkJob::Send(_)) {
-            // The pane says what was sent; the message stays (for the groups it
-            // did not reach) but goes nowhere until groups are chosen again.
-            self.compose.last = Some((ok == total, format!("Bulk send: {}", lines[0])));
-            if ok > 0 {
-                self.compose.reset_after_send(&self.ctx.catalogue);
-            }
-        }
-        if matches!(job, BulkJob::Delete(_)) {
-            self.request_page();
-        }
-        self.status.flash(
-            if ok == total {
-                ToastKind::Success
-            } else {
-                ToastKind::Warning
-            },
-            lines[0].clone(),
-        );
+        self.status.flash(kind, t.lines[0].clone());
         self.overlay = Some(Overlay::BulkSummary(Box::new(BulkSummary {
-            title: format!("Bulk {verb}"),
-            lines,
-            failed_sends,
-            unknown_sends,
+            title: t.title,
+            lines: t.lines,
+            failed_sends: t.failed_sends,
+            unknown_sends: t.unknown_sends,
         })));
     }
-}
-
-/// "a, b, c" for a dialog, at most 32 IDs ("… and N more").
-pub(super) fn id_list<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
-    let n = ids.len();
-    let shown: Vec<&str> = ids.take(32).collect();
-    let mut s = shown.join(", ");
-    if n > 32 {
-        s.push_str(&format!(" … and {} more", n - 32));
-    }
-    s
 }

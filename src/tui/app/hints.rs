@@ -20,23 +20,8 @@ impl App {
                 add(Action::PageDown, "page");
                 return out;
             }
-            Some(Overlay::Create(_)) => {
-                add(Action::Open, "create");
-                add(Action::NextPane, "next field");
-                return out;
-            }
-            Some(Overlay::Confirm(d)) => {
-                add(
-                    Action::Open,
-                    if d.typed.is_some() {
-                        "confirm once typed"
-                    } else {
-                        "press button"
-                    },
-                );
-                add(Action::NextPane, "switch button");
-                return out;
-            }
+            Some(Overlay::Create(f)) => return f.hints(&self.keymap),
+            Some(Overlay::Confirm(d)) => return d.hints(&self.keymap),
             Some(Overlay::BulkSummary(s)) => {
                 if !s.failed_sends.is_empty() || !s.unknown_sends.is_empty() {
                     add(Action::Queue, "keep unsent in outbox");
@@ -56,20 +41,8 @@ impl App {
                     .detail
                     .hints(&self.keymap, self.browser.selected_group());
             }
-            Focus::Outbox => {
-                add(Action::RetryNow, "retry now");
-                add(Action::EditEntry, "edit");
-                add(Action::Discard, "discard");
-                add(Action::ResendAnyway, "resend unknown");
-                add(Action::Back, "back");
-            }
-            Focus::Compose => {
-                add(Action::Send, "send");
-                add(Action::NextPane, "next field");
-                add(Action::EditExternal, "$EDITOR");
-                add(Action::Queue, "outbox");
-                add(Action::NewTid, "new MsgTid");
-            }
+            Focus::Outbox => return self.outbox_pane.hints(&self.keymap),
+            Focus::Compose => return self.compose.hints(&self.keymap),
         }
         out
     }

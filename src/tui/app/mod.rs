@@ -41,7 +41,7 @@ use super::clock::Clock;
 use super::keys::{Key, KeyMap};
 use super::panes::browser::{BrowserOutcome, BrowserState, IndexSync};
 use super::panes::command;
-use super::panes::compose::{ComposeState, Field, Recipients, SentEntry};
+use super::panes::compose::{ComposeState, Recipients, SentEntry};
 use super::panes::confirm::{Answer, ConfirmDialog, OnConfirm};
 use super::panes::create::CreateForm;
 use super::panes::detail::{DetailOutcome, DetailState};
@@ -388,11 +388,7 @@ impl App {
         }
         match self.focus {
             Focus::Compose => self.compose_key(key, ev),
-            Focus::Outbox => {
-                if let Some(action) = self.keymap.action(&key) {
-                    self.outbox_action(action);
-                }
-            }
+            Focus::Outbox => self.outbox_key(&key),
             Focus::Browser | Focus::Detail => {
                 if let Some(action) = self.keymap.action(&key) {
                     self.do_action(action);

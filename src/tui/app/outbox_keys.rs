@@ -3,12 +3,21 @@
 use super::*;
 
 impl App {
-    /// The outbox pane's keys: the pane decides, the app carries out what
-    /// reaches beyond it.
-    pub(super) fn outbox_action(&mut self, action: Action) {
-        match self.outbox_pane.on_action(action, &self.keymap) {
+    /// The outbox pane's keys: the pane decides (its own keys before the
+    /// browser's it shares), the app carries out what reaches beyond it.
+    pub(super) fn outbox_key(&mut self, key: &Key) {
+        let intent = self.outbox_pane.on_key(key, &self.keymap);
+        self.outbox_intent(intent, key);
+    }
+
+    fn outbox_intent(&mut self, intent: OutboxIntent, key: &Key) {
+        match intent {
             OutboxIntent::Handled => {}
-            OutboxIntent::NotHandled => self.do_action(action),
+            OutboxIntent::NotHandled => {
+                if let Some(action) = self.keymap.action(key) {
+                    self.do_action(action);
+                }
+            }
             OutboxIntent::Back => self.focus = Focus::Browser,
             OutboxIntent::Refresh => self.outbox_op(OutboxOp::Refresh, OutboxPurpose::Refresh),
             OutboxIntent::Retry(entry) => self.outbox_op(
@@ -24,32 +33,19 @@ impl App {
         }
     }
 
+    /// Shows a newer outbox snapshot and what became of the sends a person
+    /// asked for (retry now, resend anyway).
+    pub(super) fn apply_outbox(&mut self, snapshot: crate::delivery::Snapshot) {
+        for (kind, text) in self.outbox_pane.apply(snapshot) {
+            self.status.flash(kind, text);
+        }
+    }
+
     /// Opens an outbox entry in compose; sending or queueing requeues it.
     fn edit_outbox_entry(&mut self, e: &outbox::Entry) {
         self.touch_draft();
-        let r = &e.request;
         self.compose
-            .reset(&self.ctx.moderator_id, &self.ctx.catalogue);
-        let draft = crate::drafts::Draft {
-            sender_id: r.sender_id.clone(),
-            sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
-            body: r.body.clone().unwrap_or_default(),
-            msg_type: r.msg_type.map(|t| t.to_string()).unwrap_or_default(),
-            msg_tid: e.msg_tid().to_string(),
-            statics_increase: r
-                .statics_increase
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            weight: r.weight.map(|t| t.to_string()).unwrap_or_default(),
-            no_storage: r.no_storage.unwrap_or(false),
-            no_cache: r.no_cache.unwrap_or(false),
-            focus: None,
-        };
-        self.compose.apply_draft(&draft, &self.ctx.catalogue);
-        self.compose.recipients = Recipients::OutboxEntry {
-            entry: e.id,
-            group_id: r.group_id.clone(),
-        };
+            .edit_outbox_entry(e, &self.ctx.moderator_id, &self.ctx.catalogue);
         self.focus = Focus::Compose;
     }
 
@@ -72,8 +68,13 @@ impl App {
                         e.id
                     )
                 } else {
+                    // A notice that goes out late can mislead: say when it stops trying.
+                    let until = e
+                        .expires_at
+                        .map(|x| format!(", or never if not by {}", self.clock.time(x.timestamp())))
+                        .unwrap_or_default();
                     format!(
-                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background",
+                        "Queued in the outbox as #{} (MsgTid {}); it is delivered in the background{until}",
                         e.id,
                         e.msg_tid()
                     )

@@ -26,7 +26,7 @@ impl App {
                 };
                 match result {
                     Ok(reply) => {
-                        self.outbox_pane.apply(reply.snapshot);
+                        self.apply_outbox(reply.snapshot);
                         self.outbox_done(purpose, reply.entry);
                     }
                     Err(e) => {
@@ -36,7 +36,7 @@ impl App {
             }
             Event::OutboxDelivered { report, snapshot } => match snapshot {
                 Ok(snap) => {
-                    self.outbox_pane.apply(snap);
+                    self.apply_outbox(snap);
                     if !report.delivered.is_empty() {
                         self.status.flash(
                             ToastKind::Success,
@@ -169,19 +169,15 @@ impl App {
 
     pub(super) fn on_created(&mut self, gid: &str, result: Result<CreateGroupResponse, ApiError>) {
         match result {
-            Ok(r) if r.already_exists => {
-                let text = if r.already_delete {
-                    format!(
-                        "GroupId {gid} belonged to a group that was deleted; a deleted ID cannot be used again. Choose another ID."
-                    )
-                } else {
-                    format!("Group {gid} already exists; nothing was created.")
-                };
-                match self.create_form() {
-                    Some(form) => form.message = Some((false, text)),
-                    None => self.status.flash(ToastKind::Warning, text),
+            Ok(r) if r.already_exists => match self.create_form() {
+                Some(form) => form.already_exists(gid, r.already_delete),
+                None => {
+                    let mut form = CreateForm::new(&self.ctx.moderator_id);
+                    form.already_exists(gid, r.already_delete);
+                    let text = form.message.map(|(_, t)| t).unwrap_or_default();
+                    self.status.flash(ToastKind::Warning, text);
                 }
-            }
+            },
             Ok(r) => {
                 if self.create_form().is_some() {
                     self.overlay = None;
@@ -226,49 +222,20 @@ impl App {
     ) {
         match result {
             Ok(r) => {
-                let text = format!(
-                    "✓ Sent to {} · MsgTid {} · RequestId {}",
-                    request.group_id, r.msg_tid, r.request_id
-                );
-                self.compose.sent.push(SentEntry::new(
-                    self.clock.now(),
-                    &request,
-                    &r.msg_tid,
-                    &r.request_id,
-                ));
-                self.compose.last = Some((true, text.clone()));
+                let text =
+                    self.compose
+                        .send_done(&request, &r, self.clock.now(), &self.ctx.catalogue);
                 let key = DraftKey::new(&request.app_id, request.data_center, &request.group_id);
                 self.forget_draft(Some(key));
-                // Only when the pane still shows that message.
-                if self.compose.tid.value() == r.msg_tid
-                    || request.msg_tid.as_deref() == Some(self.compose.tid.value())
-                {
-                    self.compose.reset_after_send(&self.ctx.catalogue);
-                }
-                self.status.flash(
-                    ToastKind::Success,
-                    text.trim_start_matches("✓ ").to_string(),
-                );
+                self.status.flash(ToastKind::Success, text);
             }
             Err(e) => {
-                // Everything composed stays, MsgTid included, so a retry
-                // carries the same MsgTid.
-                let mut text = format!("✗ Not sent: {e}");
-                let disposition = outbox::classify(&e);
-                if disposition == Disposition::Unknown {
-                    text.push_str(" — the outcome is unknown; check before resending");
-                }
-                if let Some(k) = self.keymap.first(Action::Queue)
-                    && matches!(disposition, Disposition::Retry | Disposition::Unknown)
-                {
-                    text.push_str(&format!(" · {k} keeps it in the outbox"));
-                }
-                self.compose.last = Some((false, text));
-                self.compose.last_failure = Some((
-                    request.msg_tid.clone().unwrap_or_default(),
-                    LastError::from_api(&e),
-                    disposition,
-                ));
+                let queue_key = self
+                    .keymap
+                    .first(Action::Queue)
+                    .filter(|_| self.ctx.data_dir.is_some());
+                self.compose
+                    .send_failed(&request, &e, queue_key.as_deref());
                 self.status.error = Some(ErrorLine::from_api(
                     &format!("sending to {}", request.group_id),
                     &e,

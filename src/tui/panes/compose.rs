@@ -251,6 +251,8 @@ impl ComposeState {
 
     /// Edits the focused field; false when the key means nothing to it.
     pub fn handle_edit(&mut self, ev: &KeyEvent, catalogue: &Catalogue) -> bool {
+        // Said until the next key; set again below when this one is refused.
+        self.refused = None;
         match self.field {
             Field::Body => self.body.handle_key(ev),
             Field::Type => match ev.code {
@@ -265,9 +267,20 @@ impl ComposeState {
                 KeyCode::Char(c) if c.is_ascii_digit() && ev.modifiers == KeyModifiers::NONE => {
                     // Jump to the type with that number, if there is one.
                     let n = i64::from(c.to_digit(10).unwrap_or(0));
-                    if let Some(i) = catalogue.types.iter().position(|t| t.number == n) {
-                        self.set_type(i, catalogue);
+                    match catalogue.types.iter().position(|t| t.number == n) {
+                        Some(i) => self.set_type(i, catalogue),
+                        None => {
+                            self.refused = Some(format!(
+                                "Type: no type {n} in the catalogue; ←/→ choose one"
+                            ));
+                        }
                     }
+                    true
+                }
+                KeyCode::Char(c) => {
+                    self.refused = Some(format!(
+                        "Type: {c:?} was not typed; ←/→ or a type's number choose the type"
+                    ));
                     true
                 }
                 _ => false,
@@ -279,6 +292,17 @@ impl ComposeState {
                     } else {
                         self.no_cache = !self.no_cache;
                     }
+                    true
+                }
+                KeyCode::Char(c) => {
+                    let name = if self.field == Field::NoStorage {
+                        "NoStorage"
+                    } else {
+                        "NoCache"
+                    };
+                    self.refused = Some(format!(
+                        "{name} is a switch: {c:?} was not typed; space toggles it"
+                    ));
                     true
                 }
                 _ => false,
@@ -467,6 +491,36 @@ impl ComposeState {
         self.last_failure = None;
     }
 
+    /// Opens an outbox entry for editing: its fields, its MsgTid, and the
+    /// entry as the recipient (sending or queueing requeues it).
+    pub(crate) fn edit_outbox_entry(
+        &mut self,
+        e: &crate::outbox::Entry,
+        moderator_id: &str,
+        catalogue: &Catalogue,
+    ) {
+        let r = &e.request;
+        self.reset(moderator_id, catalogue);
+        let text = |v: Option<i64>| v.map(|t| t.to_string()).unwrap_or_default();
+        let draft = Draft {
+            sender_id: r.sender_id.clone(),
+            sender_meta_info: r.sender_meta_info.clone().unwrap_or_default(),
+            body: r.body.clone().unwrap_or_default(),
+            msg_type: text(r.msg_type),
+            msg_tid: e.msg_tid().to_string(),
+            statics_increase: text(r.statics_increase),
+            weight: text(r.weight),
+            no_storage: r.no_storage.unwrap_or(false),
+            no_cache: r.no_cache.unwrap_or(false),
+            focus: None,
+        };
+        self.apply_draft(&draft, catalogue);
+        self.recipients = Recipients::OutboxEntry {
+            entry: e.id,
+            group_id: r.group_id.clone(),
+        };
+    }
+
     /// A fresh message: defaults, the first type and its template, a new MsgTid.
     pub fn reset(&mut self, moderator_id: &str, catalogue: &Catalogue) {
         let fresh = Self::new(moderator_id, catalogue);
@@ -492,4 +546,6 @@ impl ComposeState {
 }
 
 mod draw;
+mod keys;
 pub use draw::draw;
+pub(crate) use keys::ComposeKey;

@@ -19,6 +19,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{Group, SendMessageRequest};
 use crate::tui::action::Action;
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 use super::{centered, ellipsize, wrap_text};
@@ -92,6 +93,63 @@ impl ConfirmDialog {
         }
     }
 
+    /// Deleting one group: its facts, then the GroupId typed to confirm.
+    /// `created` is its creation time and creator, as the console shows them.
+    pub(crate) fn delete_group(group: Group, created: String) -> Self {
+        let facts = vec![
+            ("GroupId".to_string(), group.group_id.clone()),
+            ("GroupName".to_string(), group.group_name.clone()),
+            ("Created".to_string(), created),
+        ];
+        let lines = vec![
+            format!("Delete group {}? This cannot be undone.", group.group_id),
+            "Members are notified; messages are kept for 30 days. The ID can never be used again."
+                .into(),
+        ];
+        let id = group.group_id.clone();
+        Self::new(
+            "Delete group",
+            lines,
+            "Delete",
+            OnConfirm::DeleteGroup(group),
+        )
+        .with_facts(facts)
+        .with_typed(vec![id])
+    }
+
+    /// Deleting the marked groups: "DELETE N" (or N) typed to confirm.
+    pub(crate) fn delete_groups(groups: Vec<Group>) -> Self {
+        let n = groups.len();
+        let lines = vec![
+            format!("Delete these {n} groups? This cannot be undone."),
+            id_list(groups.iter().map(|g| g.group_id.as_str())),
+            "Members are notified; the IDs can never be used again.".into(),
+        ];
+        Self::new(
+            &format!("Delete {n} groups"),
+            lines,
+            &format!("Delete {n}"),
+            OnConfirm::DeleteGroups(groups),
+        )
+        .with_typed(vec![format!("DELETE {n}"), n.to_string()])
+    }
+
+    /// One message to the marked groups, one request each: yes or no.
+    pub(crate) fn send_to_groups(requests: Vec<SendMessageRequest>) -> Self {
+        let n = requests.len();
+        let lines = vec![
+            format!("Send this message to {n} groups?"),
+            id_list(requests.iter().map(|r| r.group_id.as_str())),
+            "Each group gets its own copy with its own MsgTid; a sent message cannot be recalled from here.".into(),
+        ];
+        Self::new(
+            &format!("Send to {n} groups"),
+            lines,
+            &format!("Send to {n}"),
+            OnConfirm::SendToGroups(requests),
+        )
+    }
+
     /// Asks for one of `answers` to be typed; no button chosen.
     pub fn with_typed(mut self, answers: Vec<String>) -> Self {
         self.typed = Some(answers);
@@ -163,6 +221,19 @@ impl ConfirmDialog {
         }
     }
 
+    /// The status bar's key hints for the dialog.
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        let enter = if self.typed.is_some() {
+            "confirm once typed"
+        } else {
+            "press button"
+        };
+        [(Action::Open, enter), (Action::NextPane, "switch button")]
+            .into_iter()
+            .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+            .collect()
+    }
+
     /// The key hints under the buttons.
     fn hint(&self) -> String {
         let verb = self.confirm_label.to_lowercase();
@@ -173,6 +244,17 @@ impl ConfirmDialog {
             None => "tab: switch buttons · enter: press the highlighted one · esc: cancel".into(),
         }
     }
+}
+
+/// "a, b, c" for a dialog, at most 32 IDs ("… and N more").
+fn id_list<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = ids.len();
+    let shown: Vec<&str> = ids.take(32).collect();
+    let mut s = shown.join(", ");
+    if n > 32 {
+        s.push_str(&format!(" … and {} more", n - 32));
+    }
+    s
 }
 
 /// " Cancel " and the dangerous button.

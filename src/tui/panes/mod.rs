@@ -1,6 +1,7 @@
 //! The panes of the console, each with its state, its keys and its drawing.
 
 pub mod browser;
+pub(crate) mod bulk_summary;
 pub mod command;
 pub mod compose;
 pub mod confirm;

@@ -1,22 +1,20 @@
-//! The outbox pane: every message kept for delivery, its state, attempts, the
-//! last error (Code, RequestId) and when it is tried next. The entries come
-//! from the worker (the UI never reads SQLite itself).
+//! The outbox pane: every message kept for delivery, its state, attempts, why
+//! it is waiting or failed (in words, with Code and RequestId) and when it is
+//! tried next; Enter shows one entry in full. The entries come from the worker
+//! (the UI never reads SQLite itself).
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use std::collections::BTreeMap;
 
 use crate::outbox::service::Snapshot;
 use crate::outbox::{Entry, State};
-use crate::tui::clock::Clock;
-use crate::tui::theme::Theme;
+use crate::tui::action::{Action, Scope};
+use crate::tui::keys::{Key, KeyMap};
 
 use super::confirm::{ConfirmDialog, OnConfirm};
-use super::ellipsize;
-use crate::tui::action::Action;
-use crate::tui::keys::KeyMap;
+use super::status::ToastKind;
+
+mod draw;
+pub use draw::{draw, state_style};
 
 #[derive(Debug, Clone, Default)]
 pub struct OutboxState {
@@ -26,13 +24,26 @@ pub struct OutboxState {
     pub selected: usize,
     /// First row drawn (scroll position; kept by drawing).
     pub offset: std::cell::Cell<usize>,
+    /// The selected entry is shown in full instead of the table.
+    pub(crate) detail: bool,
+    /// Entries a person asked to send now, until their outcome is known.
+    watching: BTreeMap<i64, Watch>,
+}
+
+/// A manual retry waiting for its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Watch {
+    /// Attempts when the retry was asked for.
+    attempts: u32,
+    /// Seen queued (or sending) since: an older snapshot says nothing new.
+    requeued: bool,
 }
 
 /// What a key in the outbox pane asks of the console (the pane owns its
 /// selection; everything that reaches beyond it is an intent for the app).
 #[derive(Debug, Clone)]
 pub enum OutboxIntent {
-    /// Handled inside the pane (the selection moved).
+    /// Handled inside the pane (the selection moved, the detail opened).
     Handled,
     /// Not an outbox key: the app handles it as it would anywhere.
     NotHandled,
@@ -50,6 +61,14 @@ pub enum OutboxIntent {
 }
 
 impl OutboxState {
+    /// One key: the outbox's own keys first, then the ones it shares.
+    pub(crate) fn on_key(&mut self, key: &Key, keymap: &KeyMap) -> OutboxIntent {
+        match keymap.action_in(Scope::Outbox, key) {
+            Some(action) => self.on_action(action, keymap),
+            None => OutboxIntent::Handled,
+        }
+    }
+
     /// One key, as the key map names it.
     pub fn on_action(&mut self, action: Action, keymap: &KeyMap) -> OutboxIntent {
         let entry = self.selected_entry().cloned();
@@ -61,7 +80,9 @@ impl OutboxState {
             Action::PageDown => self.move_by(10),
             Action::Top => self.top(),
             Action::Bottom => self.bottom(),
-            Action::Open => {}
+            Action::Open if entry.is_none() => return none(),
+            Action::Open => self.detail = !self.detail,
+            Action::Back if self.detail => self.detail = false,
             Action::Back => return OutboxIntent::Back,
             Action::Refresh => return OutboxIntent::Refresh,
             Action::RetryNow => {
@@ -77,7 +98,15 @@ impl OutboxState {
                             e.id
                         ))
                     }
+                    Some(e) if e.state == State::Expired => {
+                        let k = keymap
+                            .first(Action::EditEntry)
+                            .map(|k| format!("; {k} edits it to send it again"))
+                            .unwrap_or_default();
+                        OutboxIntent::Refuse(format!("#{} expired: it is never sent late{k}", e.id))
+                    }
                     Some(e) if matches!(e.state, State::Queued | State::Failed) => {
+                        self.watch(&e);
                         OutboxIntent::Retry(e.id)
                     }
                     Some(e) => {
@@ -131,7 +160,21 @@ impl OutboxState {
         OutboxIntent::Handled
     }
 
-    pub fn apply(&mut self, snapshot: Snapshot) {
+    /// Waits for the outcome of a send a person asked for (retry now,
+    /// resend anyway), to report it when a snapshot shows it.
+    pub(crate) fn watch(&mut self, e: &Entry) {
+        self.watching.insert(
+            e.id,
+            Watch {
+                attempts: e.attempts,
+                requeued: false,
+            },
+        );
+    }
+
+    /// Shows a newer snapshot; returns what became of the entries a person
+    /// asked to send now (for the status line).
+    pub fn apply(&mut self, snapshot: Snapshot) -> Vec<(ToastKind, String)> {
         let keep = self.selected_entry().map(|e| e.id);
         self.snapshot = snapshot;
         self.loaded = true;
@@ -142,6 +185,106 @@ impl OutboxState {
         self.selected = self
             .selected
             .min(self.snapshot.entries.len().saturating_sub(1));
+        if self.snapshot.entries.is_empty() {
+            self.detail = false;
+        }
+        let mut news = Vec::new();
+        let entries = &self.snapshot.entries;
+        self.watching.retain(|id, w| {
+            let Some(e) = entries.iter().find(|e| e.id == *id) else {
+                return false;
+            };
+            let tried = e.attempts > w.attempts;
+            match e.state {
+                State::Queued if tried && e.last_error.is_some() => {
+                    news.push((
+                        ToastKind::Warning,
+                        format!(
+                            "#{} was not delivered: {}; it is tried again automatically",
+                            e.id,
+                            why(e)
+                        ),
+                    ));
+                    false
+                }
+                State::Queued | State::Sending => {
+                    w.requeued = true;
+                    true
+                }
+                // An older picture, from before the retry was carried out.
+                _ if !w.requeued && !tried => true,
+                State::Delivered => {
+                    news.push((
+                        ToastKind::Success,
+                        format!(
+                            "#{} delivered to {} · RequestId {}",
+                            e.id,
+                            e.request.group_id,
+                            e.delivered_request_id.as_deref().unwrap_or("?")
+                        ),
+                    ));
+                    false
+                }
+                State::Failed => {
+                    news.push((
+                        ToastKind::Warning,
+                        format!("#{} failed again: {}", e.id, why(e)),
+                    ));
+                    false
+                }
+                State::OutcomeUnknown => {
+                    news.push((
+                        ToastKind::Warning,
+                        format!(
+                            "#{}: outcome unknown after the retry ({}); check before resending",
+                            e.id,
+                            why(e)
+                        ),
+                    ));
+                    false
+                }
+                State::Expired => {
+                    news.push((
+                        ToastKind::Warning,
+                        format!("#{} expired before it could be sent; it was not sent", e.id),
+                    ));
+                    false
+                }
+                State::Discarded => false,
+            }
+        });
+        news
+    }
+
+    /// The status bar's key hints for this pane.
+    pub(crate) fn hints(&self, keymap: &KeyMap) -> Vec<(String, &'static str)> {
+        let mut wanted = vec![];
+        if self.detail {
+            wanted.push((Action::Back, "list"));
+            wanted.push((Action::Down, "next entry"));
+        } else if !self.snapshot.entries.is_empty() {
+            wanted.push((Action::Open, "details"));
+        }
+        wanted.extend([
+            (Action::RetryNow, "retry now"),
+            (Action::EditEntry, "edit"),
+            (Action::Discard, "discard"),
+            (Action::ResendAnyway, "resend unknown"),
+        ]);
+        if !self.detail {
+            wanted.push((Action::Back, "back"));
+        }
+        wanted
+            .into_iter()
+            .filter_map(|(a, what)| Some((keymap.first(a)?, what)))
+            .collect()
+    }
+
+    /// Waits for the outcome of entry `id` (resend anyway, once confirmed).
+    pub(crate) fn watch_id(&mut self, id: i64) {
+        if let Some(e) = self.snapshot.entries.iter().find(|e| e.id == id).cloned() {
+            self.watch(&e);
+        }
     }
 
     pub fn selected_entry(&self) -> Option<&Entry> {
@@ -183,204 +326,6 @@ impl OutboxState {
     }
 }
 
-/// Style of a state: what needs a person stands out (and in NO_COLOR too).
-pub fn state_style(state: State, theme: &Theme) -> Style {
-    match state {
-        State::Delivered => theme.success(),
-        State::Failed => theme.error(),
-        State::OutcomeUnknown => theme.warning().add_modifier(Modifier::BOLD),
-        State::Discarded | State::Expired => theme.dim(),
-        State::Queued | State::Sending => theme.text(),
-    }
-}
-
-fn state_label(state: State) -> &'static str {
-    match state {
-        State::Queued => "queued",
-        State::Sending => "sending",
-        State::Delivered => "delivered",
-        State::Failed => "failed",
-        State::OutcomeUnknown => "UNKNOWN",
-        State::Discarded => "discarded",
-        State::Expired => "expired",
-    }
-}
-
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    state: &OutboxState,
-    theme: &Theme,
-    clock: &Clock,
-    focused: bool,
-    hint: &str,
-) {
-    if area.width < 3 || area.height < 3 {
-        return;
-    }
-    let mut title = vec![Span::styled(" Outbox ", theme.title())];
-    title.push(Span::styled(
-        format!(
-            "{} ",
-            state
-                .summary()
-                .unwrap_or_else(|| "nothing waiting".to_string())
-        ),
-        theme.dim(),
-    ));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height < 2 {
-        return;
-    }
-    let (table_area, hint_area) = (
-        Rect::new(inner.x, inner.y, inner.width, inner.height - 1),
-        Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1),
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            ellipsize(hint, usize::from(inner.width)),
-            theme.dim(),
-        )),
-        hint_area,
-    );
-    if !state.loaded {
-        frame.render_widget(
-            Paragraph::new(Span::styled("Reading the outbox…", theme.dim())),
-            table_area,
-        );
-        return;
-    }
-    if state.snapshot.entries.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "The outbox is empty: every message was delivered.",
-                theme.dim(),
-            )),
-            table_area,
-        );
-        return;
-    }
-    let rows_height = usize::from(table_area.height.saturating_sub(1));
-    if rows_height == 0 {
-        return;
-    }
-    let n = state.snapshot.entries.len();
-    let selected = state.selected.min(n - 1);
-    let mut offset = state.offset.get();
-    if selected < offset {
-        offset = selected;
-    } else if selected >= offset + rows_height {
-        offset = selected + 1 - rows_height;
-    }
-    let offset = offset.min(n.saturating_sub(rows_height));
-    state.offset.set(offset);
-    let wide = table_area.width >= 110;
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(4),
-            Constraint::Length(14),
-            Constraint::Length(4),
-            Constraint::Min(12),
-            Constraint::Length(20),
-            Constraint::Length(9),
-            Constraint::Length(3),
-            Constraint::Length(28),
-            Constraint::Length(8),
-        ]
-    } else {
-        vec![
-            Constraint::Length(4),
-            Constraint::Length(12),
-            Constraint::Min(10),
-            Constraint::Length(9),
-            Constraint::Length(3),
-            Constraint::Length(22),
-            Constraint::Length(8),
-        ]
-    };
-    let end = (offset + rows_height).min(n);
-    let rows: Vec<Row> = state.snapshot.entries[offset..end]
-        .iter()
-        .map(|e| {
-            let body: String = e
-                .request
-                .body
-                .as_deref()
-                .unwrap_or("")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            let why = match (&e.last_error, e.state) {
-                (_, State::Delivered) => format!(
-                    "RequestId {}",
-                    e.delivered_request_id.as_deref().unwrap_or("?")
-                ),
-                (Some(err), _) => match &err.request_id {
-                    Some(r) => format!("{} {r}", err.code),
-                    None => err.code.clone(),
-                },
-                (None, _) => String::new(),
-            };
-            let next = if e.state == State::Queued {
-                clock.time(e.next_attempt_at.timestamp())
-            } else {
-                String::new()
-            };
-            let st = Cell::from(Span::styled(
-                state_label(e.state),
-                state_style(e.state, theme),
-            ));
-            let mut cells = vec![
-                Cell::from(format!("{:>3}", e.id)),
-                Cell::from(ellipsize(&e.request.group_id, if wide { 14 } else { 12 })),
-            ];
-            if wide {
-                cells.push(Cell::from(
-                    e.request
-                        .msg_type
-                        .map(|t| t.to_string())
-                        .unwrap_or_default(),
-                ));
-            }
-            cells.push(Cell::from(ellipsize(&body, 60)));
-            if wide {
-                cells.push(Cell::from(ellipsize(e.msg_tid(), 20)));
-            }
-            cells.push(st);
-            cells.push(Cell::from(format!("{:>3}", e.attempts)));
-            cells.push(Cell::from(ellipsize(&why, if wide { 28 } else { 22 })));
-            cells.push(Cell::from(next));
-            Row::new(cells).style(theme.text())
-        })
-        .collect();
-    let mut header = vec!["#", "Group"];
-    if wide {
-        header.push("Type");
-    }
-    header.push("Body");
-    if wide {
-        header.push("MsgTid");
-    }
-    header.extend(["State", "Try", "Last error", "Next"]);
-    let header = Row::new(header).style(theme.accent().add_modifier(Modifier::BOLD));
-    let selected_style = if focused {
-        theme.selected()
-    } else {
-        theme.selected().remove_modifier(Modifier::BOLD)
-    };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(selected_style);
-    let mut ts = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, table_area, &mut ts);
-}
-
 /// "Resend anyway?" for an entry whose outcome is unknown.
 fn resend_dialog(e: &Entry) -> ConfirmDialog {
     let mut lines = vec![
@@ -390,15 +335,8 @@ fn resend_dialog(e: &Entry) -> ConfirmDialog {
         ),
         format!("It is resent with the same MsgTid {}.", e.msg_tid()),
     ];
-    if let Some(err) = &e.last_error {
-        lines.push(format!(
-            "Last error: {}{}",
-            err.code,
-            err.request_id
-                .as_deref()
-                .map(|r| format!(" · RequestId {r}"))
-                .unwrap_or_default()
-        ));
+    if e.last_error.is_some() {
+        lines.push(format!("Last error: {}", why(e)));
     }
     ConfirmDialog::new(
         "Resend anyway",
@@ -425,4 +363,23 @@ fn discard_dialog(e: &Entry) -> ConfirmDialog {
         "Discard",
         OnConfirm::Discard(e.id),
     )
+}
+
+/// Why an entry is waiting or failed, in words first, then Code and
+/// RequestId for a support ticket: "no one is online in the group
+/// (InputInvalid · RequestId R0)".
+pub(crate) fn why(e: &Entry) -> String {
+    let Some(err) = &e.last_error else {
+        return String::new();
+    };
+    let mut ids = err.code.clone();
+    if let Some(r) = &err.request_id {
+        ids.push_str(&format!(" · RequestId {r}"));
+    }
+    let reason = crate::text::terminal_safe(&err.reason);
+    if reason.is_empty() || reason == err.code.as_str() {
+        ids
+    } else {
+        format!("{reason} ({ids})")
+    }
 }

@@ -110,6 +110,10 @@ fn a_send_nobody_could_receive_can_be_kept_in_the_outbox() {
     run_outbox_ops(&mut a, &outbox);
     let (ok, text) = a.compose.last.clone().unwrap();
     assert!(ok && text.contains("Queued in the outbox"), "{text}");
+    assert!(
+        text.contains(", or never if not by "),
+        "the expiry is said: {text}"
+    );
     assert_ne!(a.compose.tid.value(), tid);
     assert_eq!(a.outbox_label().as_deref(), Some("outbox 1 queued"));
     let counts = outbox.counts().unwrap();

@@ -104,9 +104,20 @@ pub fn draw(
             theme.dim()
         }
     };
+    // A marker as well as a style: the focus shows without colour too.
+    let marked = |name: &str, f: Field| {
+        if focused && state.field == f {
+            format!("▸{}", name.trim_start())
+        } else {
+            name.to_string()
+        }
+    };
     let row_label = |frame: &mut Frame, y: u16, name: &str, f: Field| {
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("{name:<9}"), label_style(f))),
+            Paragraph::new(Span::styled(
+                format!("{:<9}", marked(&format!(" {name}"), f)),
+                label_style(f),
+            )),
             Rect::new(x, y, label_w.min(w), 1),
         );
     };
@@ -128,13 +139,17 @@ pub fn draw(
                 Span::styled(format!("◀ {n} ▶"), theme.text()),
                 Span::styled("  not in the catalogue (kept as it was)", theme.dim()),
             ],
-            (None, Some(t)) => vec![
-                Span::styled(format!("◀ {} {} ▶", t.number, t.name), theme.text()),
-                Span::styled(
-                    format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description),
-                    theme.dim(),
-                ),
-            ],
+            (None, Some(t)) => {
+                let name = format!("◀ {} {} ▶", t.number, t.name);
+                // What does not fit is marked as cut, never silently dropped.
+                let room = usize::from(w.saturating_sub(label_w))
+                    .saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
+                let about = format!("  {}{}", if t.json { "JSON · " } else { "" }, t.description);
+                vec![
+                    Span::styled(name, theme.text()),
+                    Span::styled(ellipsize(&about, room), theme.dim()),
+                ]
+            }
             (None, None) => vec![Span::styled("(catalogue is empty)", theme.error())],
         };
         frame.render_widget(
@@ -206,7 +221,8 @@ pub fn draw(
     let mut lines: Vec<Vec<(&str, Field, String)>> = Vec::new();
     for row in rows {
         let mut line: Vec<(&str, Field, String)> = Vec::new();
-        let mut used = 0usize;
+        // One column of indent, where the focus marker goes.
+        let mut used = 1usize;
         for (name, f, value) in row {
             let name = if line.is_empty() {
                 name.trim_start()
@@ -216,7 +232,7 @@ pub fn draw(
             let item_w = name.chars().count() + value.chars().count().max(3);
             if !line.is_empty() && used + item_w > usize::from(w) {
                 lines.push(std::mem::take(&mut line));
-                used = 0;
+                used = 1;
                 let name = name.trim_start();
                 used += name.chars().count() + value.chars().count().max(3);
                 line.push((name, f, value));
@@ -233,6 +249,19 @@ pub fn draw(
         }
         let mut spans = Vec::new();
         for (name, f, value) in line {
+            let name = if name.starts_with(' ') {
+                name.to_string()
+            } else {
+                format!(" {name}")
+            };
+            // The marker takes the last column of the indent.
+            let name = if focused && state.field == f {
+                let text = name.trim_start();
+                let lead = name.len() - text.len();
+                format!("{}▸{text}", " ".repeat(lead - 1))
+            } else {
+                name
+            };
             spans.push(Span::styled(name, label_style(f)));
             let vs = if focused && state.field == f {
                 theme.selected()
@@ -269,13 +298,44 @@ pub fn draw(
         );
         y += 1;
     }
-    // Below the body: result line and the sent log, when there is room.
-    let log_rows = if bottom.saturating_sub(y) >= 10 {
+    // Below the body: the result, wrapped (a failed send says what can be
+    // done first, then why), and the sent log, when there is room.
+    let result = if sending {
+        Some(("Sending…".to_string(), theme.warning()))
+    } else if let Some(why) = state.refused.as_ref().filter(|_| focused) {
+        Some((format!("! {why}"), theme.warning()))
+    } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
+        Some((format!("✗ {problem}"), theme.error()))
+    } else if let Some((ok, text)) = &state.last {
+        Some((
+            text.clone(),
+            if *ok { theme.success() } else { theme.error() },
+        ))
+    } else {
+        None
+    };
+    let (result, result_style) = result.unwrap_or_else(|| {
+        (
+            match send_key {
+                Some(k) => format!("{k} sends · tab next field · esc back"),
+                None => "tab next field · esc back".to_string(),
+            },
+            theme.dim(),
+        )
+    });
+    let result = super::super::wrap_text(&result, usize::from(w));
+    let room = bottom.saturating_sub(y);
+    let log_rows = if room >= 10 {
         state.sent.len().min(3) as u16
     } else {
         0
     };
-    let result_rows = u16::from(bottom.saturating_sub(y) >= 4);
+    // The Body keeps at least two rows; the result takes what is left (≤ 4).
+    let result_rows = if room >= 4 {
+        (result.len() as u16).min(4).min(room - 2)
+    } else {
+        0
+    };
     let body_h = bottom
         .saturating_sub(y)
         .saturating_sub(log_rows + result_rows);
@@ -289,28 +349,14 @@ pub fn draw(
         y += body_h;
     }
     if result_rows > 0 && y < bottom {
-        let line = if sending {
-            Line::styled("Sending…", theme.warning())
-        } else if let Some(why) = state.refused.as_ref().filter(|_| focused) {
-            Line::styled(format!("! {why}"), theme.warning())
-        } else if let Some(problem) = focused.then(|| problem_of(state.field)).flatten() {
-            Line::styled(format!("✗ {problem}"), theme.error())
-        } else if let Some((ok, text)) = &state.last {
-            Line::styled(
-                text.clone(),
-                if *ok { theme.success() } else { theme.error() },
-            )
-        } else {
-            Line::styled(
-                match send_key {
-                    Some(k) => format!("{k} sends · tab next field · esc back"),
-                    None => "tab next field · esc back".to_string(),
-                },
-                theme.dim(),
-            )
-        };
-        frame.render_widget(Paragraph::new(line), Rect::new(x, y, w, 1));
-        y += 1;
+        let lines: Vec<Line> = result
+            .into_iter()
+            .take(usize::from(result_rows))
+            .map(|l| Line::styled(l, result_style))
+            .collect();
+        let h = result_rows.min(bottom - y);
+        frame.render_widget(Paragraph::new(lines), Rect::new(x, y, w, h));
+        y += h;
     }
     for entry in state.sent.iter().rev().take(usize::from(log_rows)) {
         if y >= bottom {
