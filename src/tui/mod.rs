@@ -77,6 +77,7 @@ impl Context {
             data_dir: Some(session.paths.data_dir.clone()),
             audit: session.client.options().audit.clone(),
             multiplexer: terminal::Multiplexer::detect(|k| std::env::var(k).ok()),
+            rules: config.rules.clone(),
         })
     }
 }

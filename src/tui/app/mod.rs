@@ -10,6 +10,7 @@ mod outbox_keys;
 mod pending;
 mod replies;
 mod room;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ use crate::outbox::{self, Disposition, LastError};
 use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};
 
 pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
+pub use watch::{View as WatchView, WatchRequest, Watching};
 
 use super::action::{Action, Msg};
 use super::clock::Clock;
@@ -74,6 +76,8 @@ pub struct Context {
     pub audit: Option<Arc<AuditLog>>,
     /// The multiplexer OSC 52 must be wrapped for (tmux, screen), if any.
     pub multiplexer: super::terminal::Multiplexer,
+    /// `[[rules]]` from config.toml (checked when it was read).
+    pub rules: Vec<toml::Value>,
 }
 
 impl Context {
@@ -96,6 +100,7 @@ impl Context {
             data_dir: None,
             audit: None,
             multiplexer: super::terminal::Multiplexer::None,
+            rules: Vec::new(),
         }
     }
 }
@@ -168,6 +173,8 @@ pub struct App {
     pub outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
+    /// Pinned rooms, the rules and the flagged queue, and their panes.
+    pub watching: Watching,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
 }
@@ -228,6 +235,7 @@ impl App {
             drafts,
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
+            watching: Watching::new(&ctx).map_err(|e| e.to_string())?,
             said_read_only: Default::default(),
             ctx,
         })
@@ -319,7 +327,7 @@ impl App {
                 }
             },
             Msg::Terminate => self.quit = true,
-            Msg::RoomPoll => self.poll_rooms(),
+            Msg::RoomPoll => self.poll_all(),
         }
     }
 
@@ -339,6 +347,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.watch_key(&key) {
             return;
         }
         if self.rooms.open.is_some() && self.room_key(&key, ev) {
@@ -595,6 +606,8 @@ impl App {
             },
             Action::Compose => self.open_compose(),
             Action::Send | Action::EditExternal | Action::NewTid | Action::Queue => {}
+            // Routed before the panes (app/watch.rs).
+            Action::Pin | Action::Watch | Action::Flagged => {}
         }
     }
 

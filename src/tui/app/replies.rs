@@ -104,7 +104,9 @@ impl App {
             Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
             Pending::Room { group_id, request } => {
                 self.on_room_reply(&group_id, request, result);
+                self.after_room_reply();
             }
+            Pending::Watch(request) => self.on_watch_reply(request, result),
             Pending::Outbox(_) | Pending::Bulk(_) => {
                 tracing::warn!("an API reply for a request that made no call");
             }
@@ -142,6 +144,7 @@ impl App {
                 })));
             }
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
+            Pending::Watch(request) => self.on_watch_crash(request),
             Pending::Delete { .. } | Pending::Outbox(_) => {}
         }
     }
