@@ -26,3 +26,5 @@ mod tui_emulator;
 #[cfg(unix)]
 mod tui_pty;
 mod tui_room;
+#[cfg(unix)]
+mod tui_watch;
