@@ -50,7 +50,7 @@ fn main() {
     for r in 0..ROOMS {
         watcher.pin(&format!("room{r:02}"), start);
     }
-    let mut seq = vec![0i64; ROOMS];
+    let mut seq = [0i64; ROOMS];
     let mut samples = Vec::new();
     println!("| simulated minute | RSS (MiB) | messages held | flagged queued |");
     println!("|---:|---:|---:|---:|");
