@@ -484,13 +484,17 @@ impl App {
     /// New flags: the automatic actions rules ask for are made (and noted).
     fn on_polled(&mut self, polled: Polled) {
         if !polled.flagged.is_empty() && self.watching.view != Some(View::Flagged) {
+            let n = polled.flagged.len();
             let unread = self.watching.watcher.flags().total_unread();
-            if unread > 0 {
-                self.status.flash(
-                    ToastKind::Warning,
-                    format!("{unread} flagged message(s) to review (F)"),
-                );
-            }
+            let more = if unread > 0 {
+                format!(", {unread} unread")
+            } else {
+                String::new()
+            };
+            self.status.flash(
+                ToastKind::Warning,
+                format!("{n} new flagged message(s){more}: F reviews them"),
+            );
         }
         for (action, message) in polled.actions {
             let act = match action {
