@@ -178,6 +178,36 @@ mod tests {
     }
 
     #[test]
+    fn only_the_newest_groups_are_on_air() {
+        let mut conn = store::open_for_tests();
+        store::ensure_app(&conn, "demo", DataCenter::CnShanghai, 1).unwrap();
+        for i in 0..10 {
+            let id = format!("g{i}");
+            store::insert_group(
+                &conn,
+                "demo",
+                &NewGroup {
+                    group_id: &id,
+                    group_name: "",
+                    group_info: "",
+                    creator_id: "host",
+                    administrators: &[],
+                    createtime: 100 + i,
+                },
+            )
+            .unwrap();
+            members::join(&conn, "demo", &id, "u1", None, 1).unwrap();
+        }
+        assert_eq!(post_round(&mut conn, 1_000).unwrap(), ON_AIR as u64);
+        for i in 0..10 {
+            let talked = !store::messages(&conn, "demo", &format!("g{i}"), false)
+                .unwrap()
+                .is_empty();
+            assert_eq!(talked, i >= 10 - ON_AIR as i64, "g{i}");
+        }
+    }
+
+    #[test]
     fn only_unmuted_members_of_active_groups_talk() {
         let mut conn = store::open_for_tests();
         store::ensure_app(&conn, "demo", DataCenter::CnShanghai, 1).unwrap();
