@@ -309,6 +309,10 @@ impl App {
     fn sync_open_room(&mut self) {
         let open = self.rooms.open.as_ref().map(|p| p.group_id().to_string());
         if open != self.watching.open {
+            // A jump waits only for its own room.
+            if self.watching.jump.as_ref().map(|(room, _)| room) != open.as_ref() {
+                self.watching.jump = None;
+            }
             self.watching.watcher.set_polled_elsewhere(open.as_deref());
             self.watching.open = open;
             self.watching.checked_seq = None;
