@@ -5,6 +5,8 @@
 //! and Flagged panes, and the calls they ask for. The moderation model
 //! ([`Watcher`]) decides; this only carries calls out and replies in.
 
+mod pins;
+
 use std::path::Path;
 
 use super::*;
@@ -13,6 +15,7 @@ use crate::moderation::{Action as RuleAction, FlagId, Message, Polled, RuleSet, 
 use crate::tui::panes::flagged::{self, FlagAct, FlaggedKey, FlaggedPane};
 use crate::tui::panes::room::Target;
 use crate::tui::panes::watch::{self as watch_pane, WatchKey, WatchLine, WatchPane};
+use pins::{PINS_FILE, PinStore};
 
 /// Which watch pane is shown over the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,42 +40,6 @@ pub enum WatchRequest {
         user: String,
         auto: bool,
     },
-}
-
-/// The pins of one backend and app, in the data directory.
-#[derive(Debug, Clone)]
-struct PinStore {
-    file: PathBuf,
-    key: String,
-}
-
-const PINS_FILE: &str = "pins.json";
-
-impl PinStore {
-    fn load(&self) -> Vec<String> {
-        self.all().remove(&self.key).unwrap_or_default()
-    }
-
-    fn all(&self) -> BTreeMap<String, Vec<String>> {
-        match std::fs::read(&self.file) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(file = %self.file.display(), error = %e, "unreadable pins file; starting without pins");
-                BTreeMap::new()
-            }),
-            Err(_) => BTreeMap::new(),
-        }
-    }
-
-    fn save(&self, pins: Vec<String>) -> std::io::Result<()> {
-        let mut all = self.all();
-        if pins.is_empty() {
-            all.remove(&self.key);
-        } else {
-            all.insert(self.key.clone(), pins);
-        }
-        let json = serde_json::to_vec_pretty(&all).map_err(std::io::Error::other)?;
-        crate::util::fs::write_atomic(&self.file, &json)
-    }
 }
 
 /// Everything about the watched rooms the console keeps.
@@ -384,9 +351,33 @@ impl App {
                 self.watching.jump = None;
             }
         }
+        // Flagged messages recalled from the room itself: the queue says so.
+        let room = pane.group_id().to_string();
+        let recalled: Vec<String> = pane
+            .room
+            .iter()
+            .filter(|m| m.recalled)
+            .map(|m| m.message.msg_tid.clone())
+            .collect();
         if !fresh.is_empty() {
             let polled = self.watching.watcher.check(fresh, true);
             self.on_polled(polled);
+        }
+        if !recalled.is_empty() {
+            let done: Vec<FlagId> = self
+                .watching
+                .watcher
+                .flags()
+                .in_room(&room)
+                .filter(|e| recalled.contains(&e.message.msg_tid))
+                .map(|e| e.id)
+                .filter(|id| self.watching.flagged_pane.note_of(*id).is_none())
+                .collect();
+            for id in done {
+                self.watching
+                    .flagged_pane
+                    .note(id, true, "✓ recalled in the room".into());
+            }
         }
     }
 

@@ -220,6 +220,23 @@ fn the_open_pinned_room_is_not_polled_twice_and_its_messages_are_checked() {
         0,
         "flags in the open room count as read"
     );
+
+    // Recalled from the room pane (x y): the flagged entry says so.
+    let pane = a.rooms.open.as_ref().unwrap();
+    let at = pane.room.iter().position(|m| m.message.msg_tid == "tid2");
+    a.rooms.open.as_mut().unwrap().room.select(at.unwrap());
+    press(&mut a, "x");
+    press(&mut a, "y");
+    let (id, _) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<DeleteGroupMessageRequest>)
+        .expect("the room recalls");
+    reply(&mut a, id, DeleteGroupMessageResponse::default());
+    let q = a.watching.watcher.flags();
+    let entry = q.iter().find(|e| e.message.msg_tid == "tid2").unwrap();
+    let note = a.watching.flagged_pane.note_of(entry.id).unwrap();
+    assert_eq!(note, &(true, "✓ recalled in the room".to_string()));
 }
 
 #[test]
