@@ -360,6 +360,11 @@ impl App {
             .map(|m| m.message.msg_tid.clone())
             .collect();
         if !fresh.is_empty() {
+            // A pinned room's own ring keeps up while the pane follows it, so
+            // its background polls resume from here when the room closes.
+            if let Some(w) = self.watching.watcher.room_mut(&room) {
+                w.room.insert(fresh.iter().cloned());
+            }
             let polled = self.watching.watcher.check(fresh, true);
             self.on_polled(polled);
         }

@@ -221,6 +221,9 @@ fn the_open_pinned_room_is_not_polled_twice_and_its_messages_are_checked() {
         "flags in the open room count as read"
     );
 
+    let held = a.watching.watcher.room("room1").map(|w| w.room.len());
+    assert_eq!(held, Some(4), "the pinned room's ring keeps up while open");
+
     // Recalled from the room pane (x y): the flagged entry says so.
     let pane = a.rooms.open.as_ref().unwrap();
     let at = pane.room.iter().position(|m| m.message.msg_tid == "tid2");
