@@ -5,8 +5,10 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
-use livemod::api::Group;
-use livemod::moderation::{GroupIndex, Message, Room, RuleSet};
+use std::time::{Duration, Instant};
+
+use livemod::api::{Group, GroupMessage, ListGroupMessagesResponse, MessageSender};
+use livemod::moderation::{GroupIndex, Message, Room, RuleSet, Watcher};
 
 const GROUPS: usize = 5000;
 const KEYS: usize = 10_000;
@@ -232,5 +234,64 @@ fn room(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, index, rules, room);
+/// `rooms` pinned rooms followed for `secs` simulated seconds (100 ms steps,
+/// each poll answered at once with what was sent since the last one);
+/// `per_second`: messages a second in each room. Returns the calls made.
+fn simulate_pinned(rooms: usize, secs: u64, per_second: u64) -> usize {
+    let mut watcher = Watcher::new("demo", None, RuleSet::default());
+    let start = Instant::now();
+    for r in 0..rooms {
+        watcher.pin(&format!("room{r:02}"), start);
+    }
+    let mut seq = vec![0i64; rooms];
+    let mut calls = 0;
+    for step in 0..secs * 10 {
+        let t = start + Duration::from_millis(step * 100);
+        for request in watcher.due(t) {
+            calls += 1;
+            let r: usize = request.group_id[4..].parse().expect("a bench room");
+            let mut page = Vec::new();
+            let sent = (step * per_second / 10) as i64;
+            while seq[r] < sent && page.len() < 100 {
+                seq[r] += 1;
+                page.push(GroupMessage {
+                    msg_tid: format!("tid{}", seq[r]),
+                    msg_type: 0,
+                    body: "hello everyone".into(),
+                    sender: MessageSender {
+                        user_id: "viewer".into(),
+                        user_info: String::new(),
+                    },
+                    seq_number: seq[r],
+                    timestamp: 1_700_000_000 + (step / 10) as i64,
+                    total_messages: 0,
+                });
+            }
+            let reply = ListGroupMessagesResponse {
+                message_list: page,
+                ..Default::default()
+            };
+            watcher.on_reply(&request, reply, t);
+        }
+    }
+    calls
+}
+
+/// Calls per second spent polling 20 pinned rooms (printed: the figure is a
+/// count over simulated time, not a duration), and what scheduling ten
+/// simulated minutes of them costs.
+fn polling(c: &mut Criterion) {
+    for (what, rate) in [("chatty (2 msg/s each)", 2), ("quiet", 0)] {
+        let calls = simulate_pinned(20, 600, rate);
+        eprintln!(
+            "polling 20 pinned {what} rooms: {calls} calls in 600 simulated s = {:.2} calls/s (budget 25/s)",
+            calls as f64 / 600.0
+        );
+    }
+    c.bench_function("poll_schedule_20_pinned_rooms_10_simulated_minutes", |b| {
+        b.iter(|| simulate_pinned(black_box(20), 600, 2))
+    });
+}
+
+criterion_group!(benches, index, rules, room, polling);
 criterion_main!(benches);

@@ -143,6 +143,10 @@ pub struct Config {
     /// Role → colour, e.g. `selection = "blue"`.
     pub theme: BTreeMap<String, String>,
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// `[[rules]]`: what flags a message in a watched room (see
+    /// [`crate::moderation::rules`]); read into a `RuleSet` when the file is
+    /// read, so a bad rule is reported by name and field at start-up.
+    pub rules: Vec<toml::Value>,
 }
 
 impl Default for Config {
@@ -159,6 +163,7 @@ impl Default for Config {
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
             profiles: BTreeMap::new(),
+            rules: Vec::new(),
         }
     }
 }
@@ -209,6 +214,12 @@ impl Config {
         };
         if let Err(e) = crate::api::validate::id("moderator_id", &config.moderator_id) {
             return Err(invalid("moderator_id", e.to_string()));
+        }
+        if let Err(e) = crate::moderation::RuleSet::from_tables(&config.rules) {
+            return Err(ConfigError::Parse {
+                path: path.display().to_string(),
+                problem: e.to_string(),
+            });
         }
         if config.outbox_expiry == Some(Duration::ZERO) {
             return Err(invalid(
@@ -434,5 +445,41 @@ read_only = true
         // A key the file does not have (a default) still names file and key.
         let shown = problem_at(&path, "theme.selection", "x").to_string();
         assert_eq!(shown, format!("{}: theme.selection: x", path.display()));
+    }
+}
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_read_with_the_rest_of_the_file() {
+        let text = r#"
+moderator_id = "mod1"
+[[rules]]
+name = "ads"
+words = ["buy followers"]
+links = true
+action = "recall"
+[[rules]]
+profanity = "moderate"
+"#;
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        let rules = crate::moderation::RuleSet::from_tables(&c.rules).unwrap();
+        assert_eq!(rules.names().collect::<Vec<_>>(), ["ads", "rule 2"]);
+        assert!(Config::default().rules.is_empty());
+    }
+
+    #[test]
+    fn a_bad_rule_is_named_with_its_field_at_load_time() {
+        let text = "[[rules]]\nname = \"ads\"\nwords = [\"x\"]\n[[rules]]\nname = \"loud\"\ncaps = true\naction = \"ban\"\n";
+        let shown = Config::parse(text, Path::new("/tmp/c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(shown.starts_with("/tmp/c.toml: rule #2"), "{shown}");
+        assert!(
+            shown.contains("\"loud\"") && shown.contains("`action`"),
+            "{shown}"
+        );
     }
 }

@@ -60,6 +60,41 @@ pub const DEFAULT_APP: &str = "demo";
 /// Simulated online users per group in demo mode, so sends succeed out of the box.
 pub const DEMO_AUDIENCE: u32 = 3;
 
+/// Demo chatter: lines per second in each on-air demo room
+/// ([`crate::emulator::chatter::ON_AIR`]); `LIVEMOD_DEMO_CHATTER` overrides
+/// it (0 turns the audience off).
+pub const DEMO_CHATTER: f64 = 0.5;
+pub const ENV_DEMO_CHATTER: &str = "LIVEMOD_DEMO_CHATTER";
+
+/// The rule the demo flags with when config.toml has none: every line the
+/// chatter writes for a moderator to remove matches it, ordinary chat does not.
+const DEMO_RULES: &str = r#"
+[[rules]]
+name = "demo: spam and abuse"
+words = ["followers", "idiots", "spam"]
+links = true
+caps = true
+"#;
+
+/// The chatter rate of the demo: the environment's, or [`DEMO_CHATTER`].
+fn demo_chatter(env: Option<&str>) -> f64 {
+    env.and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|r| r.is_finite() && *r >= 0.0)
+        .map_or(DEMO_CHATTER, |r| r.min(emulator::MAX_CHATTER))
+}
+
+/// The rules of the demo: config.toml's, or [`DEMO_RULES`] when it has none.
+fn demo_rules(config: &Config) -> Vec<toml::Value> {
+    if !config.rules.is_empty() {
+        return config.rules.clone();
+    }
+    let table: toml::Table = toml::from_str(DEMO_RULES).expect("the demo rules parse (tested)");
+    match table.get("rules") {
+        Some(toml::Value::Array(rules)) => rules.clone(),
+        _ => Vec::new(),
+    }
+}
+
 /// What the global command-line options ask for.
 #[derive(Debug, Clone, Default)]
 pub struct SessionRequest {
@@ -214,11 +249,13 @@ impl Session {
     /// The embedded emulator with demo data. Its outbox, drafts and audit log
     /// live in their own namespace of the data directory (`<data_dir>/demo`),
     /// so the demo never touches (or sends) what belongs to a real backend.
-    async fn demo(request: &SessionRequest, config: Config, paths: Paths) -> Result<Session> {
+    async fn demo(request: &SessionRequest, mut config: Config, paths: Paths) -> Result<Session> {
         let paths = paths.demo();
+        config.rules = demo_rules(&config);
         let emulator = Emulator::start(EmulatorOptions {
             demo_data: true,
             audience: DEMO_AUDIENCE,
+            chatter: demo_chatter(std::env::var(ENV_DEMO_CHATTER).ok().as_deref()),
             ..EmulatorOptions::default()
         })
         .await?;
@@ -345,6 +382,49 @@ fn redact(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_rule_flags_every_bad_chatter_line_and_no_ordinary_one() {
+        use crate::emulator::chatter::{BAD_LINES, CHAT_LINES};
+        use crate::moderation::{Message, RuleSet};
+        let mut rules = RuleSet::from_tables(&demo_rules(&Config::default())).unwrap();
+        let mut check = |i: usize, body: &str| {
+            let m = Message {
+                room: "r".into(),
+                msg_tid: format!("t{i}"),
+                sender_id: format!("u{i}"),
+                body: body.into(),
+                seq: i as i64,
+                timestamp: 1_700_000_000 + i as i64,
+                ..Message::default()
+            };
+            !rules.check(&m).is_empty()
+        };
+        for (i, line) in BAD_LINES.iter().enumerate() {
+            assert!(check(i, line), "{line:?} is not flagged");
+        }
+        for (i, line) in CHAT_LINES.iter().enumerate() {
+            assert!(!check(100 + i, line), "{line:?} is flagged");
+        }
+        // A config with rules of its own keeps them.
+        let mut config = Config::default();
+        config.rules = demo_rules(&config)[..1].to_vec();
+        config.rules[0]
+            .as_table_mut()
+            .unwrap()
+            .insert("name".into(), "mine".into());
+        assert_eq!(demo_rules(&config), config.rules);
+    }
+
+    #[test]
+    fn demo_chatter_rate_comes_from_the_environment_when_valid() {
+        assert_eq!(demo_chatter(None), DEMO_CHATTER);
+        assert_eq!(demo_chatter(Some("0")), 0.0);
+        assert_eq!(demo_chatter(Some(" 2.5 ")), 2.5);
+        assert_eq!(demo_chatter(Some("-1")), DEMO_CHATTER);
+        assert_eq!(demo_chatter(Some("NaN")), DEMO_CHATTER);
+        assert_eq!(demo_chatter(Some("1e9")), emulator::MAX_CHATTER);
+    }
 
     #[test]
     fn endpoint_userinfo_is_stripped_and_never_shown() {

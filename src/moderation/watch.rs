@@ -60,6 +60,9 @@ pub struct Watcher {
     flags: FlagQueue,
     rooms: BTreeMap<String, Watched>,
     open: Option<String>,
+    /// A room another poller follows (the console's open room pane): never
+    /// polled here too, its messages come in through [`Watcher::check`].
+    elsewhere: Option<String>,
 }
 
 impl Watcher {
@@ -73,7 +76,33 @@ impl Watcher {
             flags: FlagQueue::default(),
             rooms: BTreeMap::new(),
             open: None,
+            elsewhere: None,
         }
+    }
+
+    /// The room followed by another poller (none: every watched room is
+    /// polled here). Its unread flags count as read while it is followed.
+    pub fn set_polled_elsewhere(&mut self, id: Option<&str>) {
+        self.elsewhere = id.map(str::to_string);
+        if let Some(id) = id {
+            self.flags.mark_room_read(id);
+        }
+    }
+
+    /// The pinned rooms, in ID order.
+    pub fn pinned(&self) -> impl Iterator<Item = &str> {
+        self.rooms
+            .iter()
+            .filter(|(_, w)| w.pinned)
+            .map(|(id, _)| id.as_str())
+    }
+
+    pub fn is_pinned(&self, id: &str) -> bool {
+        self.rooms.get(id).is_some_and(|w| w.pinned)
+    }
+
+    pub fn policy(&self) -> &PollPolicy {
+        &self.policy
     }
 
     pub fn set_rules(&mut self, rules: RuleSet) {
@@ -155,15 +184,31 @@ impl Watcher {
         }
     }
 
-    /// The list requests to send now, within the polling budget; each room
-    /// picked is marked in flight until its reply or failure comes back.
+    /// The list requests to send now, within the watcher's own polling
+    /// budget; each room picked is marked in flight until its reply or
+    /// failure comes back.
     pub fn due(&mut self, now: Instant) -> Vec<ListGroupMessagesRequest> {
+        let mut budget = self.budget.clone();
+        let due = self.due_within(now, &mut budget);
+        self.budget = budget;
+        due
+    }
+
+    /// [`Watcher::due`] within a budget shared with other pollers (the
+    /// console's open room), so all polling together stays under half of the
+    /// operation's rate.
+    pub fn due_within(
+        &mut self,
+        now: Instant,
+        budget: &mut PollBudget,
+    ) -> Vec<ListGroupMessagesRequest> {
         let candidates: Vec<_> = self
             .rooms
             .iter()
+            .filter(|(id, _)| self.elsewhere.as_deref() != Some(id.as_str()))
             .map(|(id, w)| (id.clone(), self.kind(id), w.poll))
             .collect();
-        let picked = self.budget.pick(now, &self.policy, candidates);
+        let picked = budget.pick(now, &self.policy, candidates);
         picked
             .into_iter()
             .filter_map(|id| {
@@ -222,11 +267,22 @@ impl Watcher {
             // The rest of a burst is due at once.
             w.poll = PollState::started(now);
         }
+        Some(self.flag_new(inserted.added, open))
+    }
+
+    /// Messages read by another poller (the open room pane): through the
+    /// rules into the flagged queue, as a poll here would. A message checked
+    /// twice is flagged (and acted on) once.
+    pub fn check(&mut self, messages: Vec<Message>, open: bool) -> Polled {
+        self.flag_new(messages, open)
+    }
+
+    fn flag_new(&mut self, added: Vec<Message>, open: bool) -> Polled {
         let mut polled = Polled {
-            added: inserted.added.len(),
+            added: added.len(),
             ..Polled::default()
         };
-        for message in inserted.added {
+        for message in added {
             let flags = self.rules.check(&message);
             if flags.is_empty() {
                 continue;
@@ -246,7 +302,7 @@ impl Watcher {
                 }
             }
         }
-        Some(polled)
+        polled
     }
 
     /// A poll failed: the room backs off.
@@ -258,8 +314,17 @@ impl Watcher {
 
     /// When the event loop should wake to poll; `None` when nothing is watched.
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
-        let rooms = self.rooms.iter().map(|(id, w)| (self.kind(id), w.poll));
-        self.budget.next_wake(now, &self.policy, rooms)
+        self.next_wake_within(now, &self.budget)
+    }
+
+    /// [`Watcher::next_wake`] against a shared budget.
+    pub fn next_wake_within(&self, now: Instant, budget: &PollBudget) -> Option<Instant> {
+        let rooms = self
+            .rooms
+            .iter()
+            .filter(|(id, _)| self.elsewhere.as_deref() != Some(id.as_str()))
+            .map(|(id, w)| (self.kind(id), w.poll));
+        budget.next_wake(now, &self.policy, rooms)
     }
 
     /// The Watch pane: every watched room with its rate and unread flags.

@@ -185,3 +185,104 @@ fn replies_for_rooms_no_longer_watched_are_ignored_and_failures_back_off() {
             .is_none()
     );
 }
+
+/// Polls of `rooms` pinned rooms over `secs` simulated seconds (100 ms steps,
+/// every poll answered at once); `chatty`: each room gets 2 messages a second.
+fn simulated_polls(rooms: usize, secs: u64, chatty: bool) -> usize {
+    let mut w = watcher();
+    let start = Instant::now();
+    for r in 0..rooms {
+        w.pin(&format!("room{r:02}"), start);
+    }
+    let mut seq = vec![0i64; rooms];
+    let mut calls = 0;
+    for step in 0..secs * 10 {
+        let t = start + Duration::from_millis(step * 100);
+        for request in w.due(t) {
+            calls += 1;
+            let r: usize = request.group_id[4..].parse().unwrap();
+            let mut items = Vec::new();
+            // Two messages a second since the last poll.
+            let due_seq = if chatty { (step / 5) as i64 } else { 0 };
+            while seq[r] < due_seq {
+                seq[r] += 1;
+                items.push(item(seq[r], "viewer", "hello"));
+            }
+            w.on_reply(&request, reply(items, false, 0), t);
+        }
+    }
+    calls
+}
+
+#[test]
+fn twenty_pinned_rooms_cost_a_few_calls_a_second_and_fewer_when_quiet() {
+    let chatty = simulated_polls(20, 600, true) as f64 / 600.0;
+    let quiet = simulated_polls(20, 600, false) as f64 / 600.0;
+    // Pinned rooms are polled at most every 5 s: 20 rooms, 4 calls a second.
+    assert!(
+        chatty <= 4.05,
+        "{chatty} calls/s with 20 chatty pinned rooms"
+    );
+    assert!(chatty >= 3.5, "{chatty} calls/s: chatty rooms are followed");
+    // Quiet rooms back off towards every 30 s.
+    assert!(quiet < 1.0, "{quiet} calls/s with 20 quiet pinned rooms");
+    assert!(quiet < chatty / 3.0);
+}
+
+#[test]
+fn a_room_polled_elsewhere_is_skipped_but_its_messages_are_checked() {
+    let mut w = watcher();
+    let t = Instant::now();
+    w.pin("room1", t);
+    w.pin("room2", t);
+    w.set_polled_elsewhere(Some("room1"));
+    let due: Vec<String> = w.due(t).into_iter().map(|r| r.group_id).collect();
+    assert_eq!(due, ["room2"]);
+    // room2 is in flight: nothing else wakes the loop (room1 is not counted).
+    assert_eq!(w.next_wake(t), None);
+    let polled = w.check(
+        vec![Message::from_api(
+            "room1",
+            item(1, "spammer", "buy followers"),
+        )],
+        true,
+    );
+    assert_eq!(polled.flagged.len(), 1);
+    assert_eq!(w.flags().unread("room1"), 0, "read: the room is on screen");
+    // Checked twice (the pinned poll after the room closes): one entry.
+    w.set_polled_elsewhere(None);
+    let again = w.check(
+        vec![Message::from_api(
+            "room1",
+            item(1, "spammer", "buy followers"),
+        )],
+        false,
+    );
+    assert!(again.flagged.is_empty());
+    assert_eq!(w.flags().len(), 1);
+}
+
+#[test]
+fn a_shared_budget_counts_every_pollers_calls() {
+    let mut w = watcher();
+    let t = Instant::now();
+    for r in 0..40 {
+        w.pin(&format!("room{r:02}"), t);
+    }
+    let mut shared = PollBudget::for_rate(ListGroupMessagesRequest::CALLS_PER_SECOND);
+    let per_second = shared.per_second() as usize;
+    // Another poller (the open room) took 5 calls of this second already.
+    let other = shared.pick(
+        t,
+        &PollPolicy::default(),
+        (0..5).map(|i| (i, RoomKind::Open, PollState::default())),
+    );
+    assert_eq!(other.len(), 5);
+    assert_eq!(w.due_within(t, &mut shared).len(), per_second - 5);
+    assert!(w.due_within(t, &mut shared).is_empty());
+    // The loop wakes when the oldest call of the second leaves the window.
+    assert_eq!(
+        w.next_wake_within(t, &shared),
+        Some(t + Duration::from_secs(1))
+    );
+}

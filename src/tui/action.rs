@@ -98,6 +98,9 @@ actions! {
     Discard = "discard", Outbox, ["x"], "Discard the selected entry (asks first; it stays listed)";
     EditEntry = "edit_entry", Outbox, ["e"], "Edit the entry in compose; send/queue requeues it";
     ResendAnyway = "resend_anyway", Outbox, ["A"], "Outcome unknown: resend anyway, same MsgTid (asks first)";
+    Pin = "pin", Browser, ["p"], "Pin the group (or the open room) to watch it in the background";
+    Watch = "watch", Global, ["W"], "Watched rooms: online, messages per minute, flagged";
+    Flagged = "flagged", Global, ["F"], "Flagged messages of watched rooms (x, M, K, d dismiss)";
 }
 
 impl Action {

@@ -130,7 +130,7 @@ async fn event_loop(
         }
         let toast = app.status.deadline().map(Instant::from_std);
         let draft_save = app.next_draft_save().map(Instant::from_std);
-        let room_poll = app.next_room_poll().map(Instant::from_std);
+        let room_poll = app.next_poll().map(Instant::from_std);
 
         #[cfg(unix)]
         let terminate = sigterm.recv();

@@ -78,6 +78,7 @@ impl Context {
             audit: session.client.options().audit.clone(),
             multiplexer: terminal::Multiplexer::detect(|k| std::env::var(k).ok()),
             search_all_groups: true,
+            rules: config.rules.clone(),
         })
     }
 }

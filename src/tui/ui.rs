@@ -195,6 +195,7 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
     }
 
     app.draw_room(frame, main);
+    app.draw_watch(frame, main);
 
     if let Some(input) = &app.command {
         command::draw(frame, bottom, input, &app.theme);

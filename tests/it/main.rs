@@ -27,3 +27,5 @@ mod tui_emulator;
 mod tui_pty;
 mod tui_room;
 mod tui_search;
+#[cfg(unix)]
+mod tui_watch;

@@ -31,6 +31,9 @@ impl App {
             }
             None => {}
         }
+        if let Some(hints) = self.watch_hints() {
+            return hints;
+        }
         if let Some(room) = &self.rooms.open {
             return room.hints();
         }

@@ -11,6 +11,7 @@ mod outbox_keys;
 mod pending;
 mod replies;
 mod room;
+mod watch;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use crate::outbox::{self, Disposition, LastError};
 use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};
 
 pub use pending::{BulkRun, OutboxPurpose, Pending, PendingRequests};
+pub use watch::{View as WatchView, WatchRequest, Watching};
 
 use super::action::{Action, Msg};
 use super::clock::Clock;
@@ -80,6 +82,8 @@ pub struct Context {
     /// `/` searches every group of the app (an index synced in the
     /// background through the worker); off: only the loaded page.
     pub search_all_groups: bool,
+    /// `[[rules]]` from config.toml (checked when it was read).
+    pub rules: Vec<toml::Value>,
 }
 
 impl Context {
@@ -103,6 +107,7 @@ impl Context {
             audit: None,
             multiplexer: super::terminal::Multiplexer::None,
             search_all_groups: false,
+            rules: Vec::new(),
         }
     }
 }
@@ -175,6 +180,8 @@ pub struct App {
     pub outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
+    /// Pinned rooms, the rules and the flagged queue, and their panes.
+    pub watching: Watching,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
     /// The focused pane takes the full width.
@@ -240,6 +247,7 @@ impl App {
             drafts,
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
+            watching: Watching::new(&ctx).map_err(|e| e.to_string())?,
             said_read_only: Default::default(),
             zoom: false,
             areas: Cell::default(),
@@ -338,7 +346,7 @@ impl App {
                 }
             },
             Msg::Terminate => self.quit = true,
-            Msg::RoomPoll => self.poll_rooms(),
+            Msg::RoomPoll => self.poll_all(),
         }
     }
 
@@ -358,6 +366,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.watch_key(&key) {
             return;
         }
         if self.rooms.open.is_some() && self.room_key(&key, ev) {

@@ -58,6 +58,9 @@ pub enum Pending {
         group_id: String,
         request: crate::tui::panes::room::RoomRequest,
     },
+    /// A call for the watched rooms (background poll, online count, action
+    /// on a flagged message).
+    Watch(super::watch::WatchRequest),
 }
 
 #[derive(Debug, Default)]

@@ -108,7 +108,9 @@ impl App {
             Pending::Send(request) => self.on_sent(request, result.map(downcast_reply)),
             Pending::Room { group_id, request } => {
                 self.on_room_reply(&group_id, request, result);
+                self.after_room_reply();
             }
+            Pending::Watch(request) => self.on_watch_reply(request, result),
             Pending::Outbox(_) | Pending::Bulk(_) => {
                 tracing::warn!("an API reply for a request that made no call");
             }
@@ -143,6 +145,7 @@ impl App {
             }
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
             Pending::IndexPage(_) => self.browser.sync = Default::default(),
+            Pending::Watch(request) => self.on_watch_crash(request),
             Pending::Delete { .. } | Pending::Recover { .. } | Pending::Outbox(_) => {}
         }
     }

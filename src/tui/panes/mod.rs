@@ -7,6 +7,7 @@ pub mod compose;
 pub mod confirm;
 pub mod create;
 pub mod detail;
+pub mod flagged;
 pub mod header;
 pub mod help;
 pub mod outbox;
@@ -14,6 +15,7 @@ pub mod room;
 pub mod sentlog;
 pub mod status;
 pub mod textarea;
+pub mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -512,6 +512,16 @@ impl Rooms {
         picked.into_iter().map(|()| pane.poll_call()).collect()
     }
 
+    /// The budget the open room's polls count in; the pinned rooms' polls
+    /// (app/watch.rs) share it.
+    pub fn budget_mut(&mut self) -> &mut PollBudget {
+        &mut self.budget
+    }
+
+    pub fn budget(&self) -> &PollBudget {
+        &self.budget
+    }
+
     /// When the next poll is due; none when nothing is open (an idle console
     /// does not wake).
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
