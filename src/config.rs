@@ -216,10 +216,7 @@ impl Config {
             return Err(invalid("moderator_id", e.to_string()));
         }
         if let Err(e) = crate::moderation::RuleSet::from_tables(&config.rules) {
-            return Err(ConfigError::Parse {
-                path: path.display().to_string(),
-                problem: e.to_string(),
-            });
+            return Err(invalid("rules", e.to_string()));
         }
         if config.outbox_expiry == Some(Duration::ZERO) {
             return Err(invalid(

@@ -38,16 +38,13 @@ impl App {
             return room.hints();
         }
         match self.focus {
-            Focus::Browser => return self.browser.hints(&self.keymap),
-            Focus::Detail => {
-                return self
-                    .detail
-                    .hints(&self.keymap, self.browser.selected_group());
-            }
-            Focus::Outbox => return self.outbox_pane.hints(&self.keymap),
-            Focus::Compose => return self.compose.hints(&self.keymap),
+            Focus::Browser => self.browser.hints(&self.keymap),
+            Focus::Detail => self
+                .detail
+                .hints(&self.keymap, self.browser.selected_group()),
+            Focus::Outbox => self.outbox_pane.hints(&self.keymap),
+            Focus::Compose => self.compose.hints(&self.keymap),
         }
-        out
     }
 
     /// The hints pinned at the right of the status bar: how to get help and

@@ -35,7 +35,7 @@ impl App {
 
     /// Shows a newer outbox snapshot and what became of the sends a person
     /// asked for (retry now, resend anyway).
-    pub(super) fn apply_outbox(&mut self, snapshot: crate::delivery::Snapshot) {
+    pub(super) fn apply_outbox(&mut self, snapshot: crate::outbox::service::Snapshot) {
         for (kind, text) in self.outbox_pane.apply(snapshot) {
             self.status.flash(kind, text);
         }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::delivery::Snapshot;
+use crate::outbox::service::Snapshot;
 use crate::outbox::{DeliveryReport, Entry, LastError, State};
 
 use super::*;
