@@ -547,7 +547,10 @@ pub fn parse_create_csv(text: &str) -> Result<CreateInput<CreateRow>, ParseError
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .trim(csv::Trim::All)
+        // Values are trimmed below, after the line-break check: trimming first
+        // would hide a break at a field's edge (`" \nname"`), the mark of two
+        // unclosed quotes that pair up and swallow the rows between them.
+        .trim(csv::Trim::Headers)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -592,7 +595,7 @@ pub fn parse_create_csv(text: &str) -> Result<CreateInput<CreateRow>, ParseError
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(str::is_empty) {
+        if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
         if input.rows.len() >= MAX_GROUPS {
@@ -617,7 +620,7 @@ pub fn parse_create_csv(text: &str) -> Result<CreateInput<CreateRow>, ParseError
         }
         let mut row = CreateRow::default();
         for (i, value) in record.iter().enumerate() {
-            let value = Some(value.to_string()).filter(|v| !v.is_empty());
+            let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             match index.get(&i) {
                 Some(Column::GroupId) => row.group_id = value.unwrap_or_default(),
                 Some(Column::Name) => row.name = value,

@@ -377,3 +377,12 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// Two unclosed quotes pair up into one quoted field that starts with a line
+/// break; trimming that break away once let the swallowed row through.
+#[test]
+fn two_unclosed_quotes_that_pair_up_are_refused() {
+    let text = "group_id,name\n00,\" \na1,\"\n";
+    let err = parse_create_csv(text).unwrap_err().to_string();
+    assert!(err.contains("runs over several lines"), "{err}");
+}
