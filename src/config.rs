@@ -473,7 +473,8 @@ profanity = "moderate"
         let shown = Config::parse(text, Path::new("/tmp/c.toml"))
             .unwrap_err()
             .to_string();
-        assert!(shown.starts_with("/tmp/c.toml: rule #2"), "{shown}");
+        assert!(shown.starts_with("/tmp/c.toml:"), "{shown}");
+        assert!(shown.contains("rules: rule #2"), "{shown}");
         assert!(
             shown.contains("\"loud\"") && shown.contains("`action`"),
             "{shown}"
