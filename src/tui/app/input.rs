@@ -94,6 +94,12 @@ impl App {
             }
             None => {}
         }
+        if self.command.is_none()
+            && let Some(room) = &mut self.rooms.open
+            && room.paste(text)
+        {
+            return;
+        }
         if let Some(input) = &mut self.command {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
             *input = Input::new(format!("{}{clean}", input.value()));

@@ -5,6 +5,7 @@
 //! It knows nothing of the app: the app asks it for calls and gives it replies.
 
 pub mod draw;
+pub mod edit;
 pub mod lines;
 mod replies;
 pub mod requests;
@@ -109,6 +110,8 @@ pub struct RoomPane {
     confirm: Option<Confirm>,
     /// The Mutes tab's "mute user" field while it is open.
     mute_input: Option<Input>,
+    /// The Info tab's editor (GroupInfo and admins) while it is open.
+    edit: Option<edit::InfoEdit>,
     /// The outcome of the last action (true: it worked), shown in the room.
     pub outcome: Option<(bool, String)>,
     /// First row drawn on the Messages tab (kept between frames so the view
@@ -138,6 +141,7 @@ impl RoomPane {
             mute_sel: 0,
             confirm: None,
             mute_input: None,
+            edit: None,
             outcome: None,
             offset: Cell::new(0),
         }
@@ -199,6 +203,10 @@ impl RoomPane {
 
     /// Handles a key; `action` is what the key map says it is.
     pub fn key(&mut self, key: &Key, ev: KeyEvent, action: Option<Action>) -> Reaction {
+        if let Some(editor) = &mut self.edit {
+            let step = editor.key(key, ev, self.target.modify_base());
+            return Reaction::Handled(self.edited(step));
+        }
         if let Some(input) = &mut self.mute_input {
             return match key.code {
                 KeyCodeOrd::Esc => {
@@ -260,7 +268,7 @@ impl RoomPane {
         };
         let calls = match c {
             '1'..='4' => self.switch(Tab::ALL[c as usize - '1' as usize]),
-            'x' | 'M' | 'K' | 'U' | 'B' | 'b' | 'a' if self.moderator.read_only => {
+            'x' | 'M' | 'K' | 'U' | 'B' | 'b' | 'a' | 'e' if self.moderator.read_only => {
                 self.outcome = Some((
                     false,
                     "read-only: this console changes nothing in the room".into(),
@@ -300,9 +308,60 @@ impl RoomPane {
                 self.mute_input = Some(Input::default());
                 Vec::new()
             }
+            'e' if self.tab == Tab::Info => {
+                match &self.describe {
+                    Some(d) => self.edit = Some(edit::InfoEdit::new(d)),
+                    None => {
+                        self.outcome = Some((false, "The room is still being described".into()))
+                    }
+                }
+                Vec::new()
+            }
             _ => return None,
         };
         Some(Reaction::Handled(calls))
+    }
+
+    /// What a key in the Info editor leads to.
+    fn edited(&mut self, step: edit::EditStep) -> Vec<Outgoing> {
+        match step {
+            edit::EditStep::Editing => Vec::new(),
+            edit::EditStep::Cancelled => {
+                self.edit = None;
+                self.outcome = Some((false, "Cancelled; nothing was changed".into()));
+                Vec::new()
+            }
+            edit::EditStep::Unchanged => {
+                self.edit = None;
+                self.outcome = Some((true, "Nothing changed; nothing was sent".into()));
+                Vec::new()
+            }
+            edit::EditStep::Save(req) => {
+                self.edit = None;
+                self.outcome = None;
+                vec![self.target.modify(req)]
+            }
+        }
+    }
+
+    /// The Info editor while it is open.
+    pub fn editor(&self) -> Option<&edit::InfoEdit> {
+        self.edit.as_ref()
+    }
+
+    /// Pasted text: into the Info editor or the mute field when one is open.
+    /// False: the room has no field open to take it.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if let Some(editor) = &mut self.edit {
+            editor.paste(text);
+            return true;
+        }
+        if let Some(input) = &mut self.mute_input {
+            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            *input = Input::new(format!("{}{clean}", input.value()));
+            return true;
+        }
+        false
     }
 
     fn nothing_selected(&mut self) -> Vec<Outgoing> {
@@ -461,6 +520,13 @@ impl RoomPane {
         if self.mute_input.is_some() {
             return vec![h("enter", "mute"), h("esc", "cancel")];
         }
+        if self.edit.is_some() {
+            return vec![
+                h("enter", "save"),
+                h("tab", "other field"),
+                h("esc", "cancel"),
+            ];
+        }
         let mut out = vec![h("tab/1-4", "tabs")];
         if !self.moderator.read_only {
             match self.tab {
@@ -472,7 +538,7 @@ impl RoomPane {
                 ]),
                 Tab::Users => out.extend([h("M", "mute"), h("U", "unmute"), h("K", "kick")]),
                 Tab::Mutes => out.extend([h("a", "add"), h("U", "remove")]),
-                Tab::Info => {}
+                Tab::Info => out.push(h("e", "edit info/admins")),
             }
             out.extend([h("B", "mute room"), h("b", "lift")]);
         }

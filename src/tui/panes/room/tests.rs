@@ -394,3 +394,118 @@ fn scrolling_to_the_top_reads_the_page_before_the_oldest_held() {
     // The selection stayed on the message it was on.
     assert_eq!(pane(&a).room.selected().unwrap().message.msg_tid, "tid1");
 }
+
+#[test]
+fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(pane(&a).editor().is_some());
+    let editing = frame_text(&a, 80, 24);
+    assert!(editing.contains("cannot rename"), "{editing}");
+    insta::assert_snapshot!("room_info_edit_80x24", editing);
+    // The cursor starts in Info; tab goes to the admins.
+    for _ in 0..r#"{"topic":"launch"}"#.len() {
+        press(&mut a, "backspace");
+    }
+    for c in "quiet".chars() {
+        press(&mut a, &c.to_string());
+    }
+    press(&mut a, "tab");
+    for c in ",admin2".chars() {
+        press(&mut a, &c.to_string());
+    }
+    assert!(a.take_commands().is_empty(), "nothing is sent while typing");
+    press(&mut a, "enter");
+    assert!(pane(&a).editor().is_none());
+    let (id, modify) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<crate::api::ModifyGroupRequest>)
+        .expect("enter saves");
+    assert!(modify.modify_info && modify.modify_admin);
+    assert_eq!(modify.group_info.as_deref(), Some("quiet"));
+    assert_eq!(modify.admin_list, vec!["admin1", "admin2"]);
+    assert_eq!(modify.group_id, "room1");
+    reply(
+        &mut a,
+        id,
+        Ok(Ack {
+            request_id: "rq-m".into(),
+        }),
+    );
+    let outcome = pane(&a).outcome.clone().unwrap();
+    assert!(outcome.0 && outcome.1.contains("rq-m"), "{outcome:?}");
+    // The header and Info tab are read again.
+    assert!(
+        a.take_commands()
+            .iter()
+            .any(|c| op::<DescribeGroupRequest>(c).is_some())
+    );
+}
+
+#[test]
+fn the_info_editor_refuses_what_the_api_would_and_esc_sends_nothing() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    press(&mut a, "tab");
+    for c in ",a2,a3,a4".chars() {
+        press(&mut a, &c.to_string());
+    }
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty(), "four admins are refused here");
+    let problem = pane(&a).editor().unwrap().problem.clone().unwrap();
+    assert!(problem.contains("AdminList has 4 entries"), "{problem}");
+    press(&mut a, "esc");
+    assert!(pane(&a).editor().is_none());
+    assert!(a.take_commands().is_empty());
+    // Unchanged: nothing to send.
+    press(&mut a, "e");
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty());
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("Nothing changed")
+    );
+}
+
+#[test]
+fn read_only_refuses_the_info_editor() {
+    let mut a = app(true);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(pane(&a).editor().is_none());
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("read-only")
+    );
+}
+
+#[test]
+fn the_header_says_1_message_not_1_messages() {
+    let mut a = app(false);
+    a.run_command("open room1");
+    let cmds = a.take_commands();
+    for c in cmds {
+        if let Some((id, _)) = op::<DescribeGroupRequest>(&c) {
+            let mut d = describe();
+            d.msg_amount = Some([("1".to_string(), 1)].into());
+            reply(&mut a, id, Ok(d));
+        }
+    }
+    let text = frame_text(&a, 120, 40);
+    assert!(text.contains("1 message ("), "{text}");
+    assert!(!text.contains("1 messages"), "{text}");
+}
