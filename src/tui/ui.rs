@@ -226,6 +226,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 main,
                 &app.compose.sent,
                 *scroll,
+                &app.sent_log,
                 &app.theme,
                 &app.clock,
             );

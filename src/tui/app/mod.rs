@@ -10,6 +10,7 @@ mod outbox_keys;
 mod pending;
 mod replies;
 mod room;
+mod sentlog;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -168,6 +169,8 @@ pub struct App {
     pub outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
+    /// The sent log's recall state (its selection is the overlay's row).
+    pub sent_log: super::panes::sentlog::SentLogState,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
 }
@@ -228,6 +231,7 @@ impl App {
             drafts,
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
+            sent_log: Default::default(),
             said_read_only: Default::default(),
             ctx,
         })

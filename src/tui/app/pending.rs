@@ -48,6 +48,10 @@ pub enum Pending {
     Outbox(OutboxPurpose),
     /// A bulk run (at most one).
     Bulk(BulkRun),
+    /// A recall from the sent log.
+    SentRecall {
+        msg_tid: String,
+    },
     /// A call of the live room `group_id`.
     Room {
         group_id: String,

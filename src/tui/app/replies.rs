@@ -105,6 +105,9 @@ impl App {
             Pending::Room { group_id, request } => {
                 self.on_room_reply(&group_id, request, result);
             }
+            Pending::SentRecall { msg_tid } => {
+                self.on_sent_recall(&msg_tid, result.map(downcast_reply));
+            }
             Pending::Outbox(_) | Pending::Bulk(_) => {
                 tracing::warn!("an API reply for a request that made no call");
             }
@@ -142,6 +145,9 @@ impl App {
                 })));
             }
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
+            Pending::SentRecall { msg_tid } => self
+                .sent_log
+                .recalled(&msg_tid, Err("internal error; see the status line".into())),
             Pending::Delete { .. } | Pending::Outbox(_) => {}
         }
     }
