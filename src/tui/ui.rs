@@ -177,6 +177,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 
     app.draw_room(frame, main);
+    app.draw_apps(frame, main);
 
     if let Some(input) = &app.command {
         command::draw(frame, bottom, input, &app.theme);

@@ -46,6 +46,9 @@ impl App {
             }
             None => {}
         }
+        if let Some(apps) = &self.apps {
+            return apps.hints();
+        }
         if let Some(room) = &self.rooms.open {
             return room.hints();
         }

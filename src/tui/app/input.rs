@@ -23,6 +23,9 @@ impl App {
         if let Some(id) = super::room::open_command(line) {
             return self.open_room(id);
         }
+        if super::apps::apps_command(line) {
+            return self.open_apps();
+        }
         match command::parse(line) {
             Ok(cmd) => match cmd {
                 command::Command::Page(n) => {
@@ -114,7 +117,11 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, ev: crossterm::event::MouseEvent) {
-        if !self.ctx.mouse || self.overlay.is_some() || self.rooms.open.is_some() {
+        if !self.ctx.mouse
+            || self.overlay.is_some()
+            || self.rooms.open.is_some()
+            || self.apps.is_some()
+        {
             return;
         }
         let in_detail = {

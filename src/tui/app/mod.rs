@@ -2,6 +2,7 @@
 //! timers), state changed, commands for the worker and effects for the event
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
+mod apps;
 mod compose;
 mod dialogs;
 mod hints;
@@ -169,6 +170,8 @@ pub struct App {
     pub outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
+    /// The apps pane (`:app`) while it is open.
+    pub apps: Option<super::panes::apps::AppsPane>,
     /// The sent log's recall state (its selection is the overlay's row).
     pub sent_log: super::panes::sentlog::SentLogState,
     /// Read-only: the disabled actions the user was already told about.
@@ -232,6 +235,7 @@ impl App {
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
             sent_log: Default::default(),
+            apps: None,
             said_read_only: Default::default(),
             ctx,
         })
@@ -343,6 +347,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.apps.is_some() && self.apps_key(&key) {
             return;
         }
         if self.rooms.open.is_some() && self.room_key(&key, ev) {

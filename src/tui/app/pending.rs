@@ -48,6 +48,8 @@ pub enum Pending {
     Outbox(OutboxPurpose),
     /// A bulk run (at most one).
     Bulk(BulkRun),
+    /// A call of the apps pane.
+    Apps(crate::tui::panes::apps::AppsRequest),
     /// A recall from the sent log.
     SentRecall {
         msg_tid: String,
