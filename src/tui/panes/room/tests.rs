@@ -509,3 +509,26 @@ fn the_header_says_1_message_not_1_messages() {
     assert!(text.contains("1 message ("), "{text}");
     assert!(!text.contains("1 messages"), "{text}");
 }
+
+#[test]
+fn a_on_the_mutes_tab_mutes_a_typed_user_and_esc_leaves_it() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "3");
+    press(&mut a, "a");
+    assert!(pane(&a).mute_input().is_some());
+    a.handle(Msg::Paste("troll\u{1b}7".into()));
+    press(&mut a, "enter");
+    let (_, mute) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<crate::api::AddGroupBandRequest>)
+        .expect("enter mutes the typed user");
+    assert_eq!(mute.banned_users, vec!["troll7"], "controls are dropped");
+    press(&mut a, "a");
+    press(&mut a, "x");
+    press(&mut a, "esc");
+    assert!(pane(&a).mute_input().is_none());
+    assert!(a.take_commands().is_empty());
+    assert!(a.rooms.open.is_some(), "esc closed the field, not the room");
+}
