@@ -8,8 +8,8 @@
 //!   the open room, against an in-process emulator with the real worker, client
 //!   and poll scheduler. Messages are sent at random moments, so they land at
 //!   every phase of the poll interval; median and p95 are printed beside the
-//!   interval. `ROOM_LATENCY_SAMPLES` (default 30) sets the count; `--skip-latency`
-//!   skips it.
+//!   interval. `ROOM_LATENCY_SAMPLES` (default 30) sets the count;
+//!   `ROOM_BENCH=frame` or `ROOM_BENCH=latency` runs one part only.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -242,14 +242,16 @@ fn latency() {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    frame(&mut c);
-    c.final_summary();
-    let args: Vec<String> = std::env::args().collect();
-    if !args
-        .iter()
-        .any(|a| a == "--skip-latency" || a == "--list" || a == "--test")
-    {
+    // `ROOM_BENCH=frame` or `=latency` runs only that part (scripts/bench
+    // wants the latency line alone). Under `cargo test` (no `--bench`), only
+    // the frame runs, once, as criterion's test mode does.
+    let only = std::env::var("ROOM_BENCH").unwrap_or_default();
+    if only != "latency" {
+        let mut c = Criterion::default().configure_from_args();
+        frame(&mut c);
+        c.final_summary();
+    }
+    if only != "frame" && std::env::args().any(|a| a == "--bench") {
         latency();
     }
 }

@@ -102,8 +102,14 @@ impl App {
         else {
             return;
         };
+        // The browser's row (and its detail) show the group's info and admins:
+        // after a save, read the page again so they are not stale.
+        let modified = matches!(request, RoomRequest::Modify { .. }) && result.is_ok();
         let calls = pane.on_reply(request, result, Instant::now());
         self.send_room_calls(calls);
+        if modified {
+            self.request_page();
+        }
     }
 
     pub(super) fn on_room_crash(&mut self, group_id: &str, request: &RoomRequest) {

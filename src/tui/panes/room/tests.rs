@@ -437,12 +437,14 @@ fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
     );
     let outcome = pane(&a).outcome.clone().unwrap();
     assert!(outcome.0 && outcome.1.contains("rq-m"), "{outcome:?}");
-    // The header and Info tab are read again.
+    // The header and Info tab are read again, and the browser's page.
+    let after = a.take_commands();
     assert!(
-        a.take_commands()
+        after
             .iter()
             .any(|c| op::<DescribeGroupRequest>(c).is_some())
     );
+    assert!(after.iter().any(|c| op::<ListGroupsRequest>(c).is_some()));
 }
 
 #[test]
