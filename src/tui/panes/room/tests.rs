@@ -405,6 +405,7 @@ fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
     let editing = frame_text(&a, 80, 24);
     assert!(editing.contains("cannot rename"), "{editing}");
     insta::assert_snapshot!("room_info_edit_80x24", editing);
+    insta::assert_snapshot!("room_info_edit_120x40", frame_text(&a, 120, 40));
     // The cursor starts in Info; tab goes to the admins.
     for _ in 0..r#"{"topic":"launch"}"#.len() {
         press(&mut a, "backspace");
