@@ -6,7 +6,7 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
+use super::action::{Action, Scope};
 
 /// One key with its modifiers, normalised so `G` and `shift-g` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -298,6 +298,9 @@ pub struct KeyMap {
     /// Read-only mode: the keys of the mutating actions left unbound, so a
     /// press can be answered with why nothing happened.
     disabled: BTreeMap<Key, Action>,
+    /// The live room's own keys: they may reuse keys of other panes (`x`
+    /// recalls in the room and discards in the outbox), never global ones.
+    room: BTreeMap<Key, Action>,
 }
 
 impl KeyMap {
@@ -363,6 +366,9 @@ impl KeyMap {
         }
         let mut by_key = BTreeMap::new();
         for (action, keys) in &by_action {
+            if action.scope() == Scope::Room {
+                continue;
+            }
             for key in keys {
                 if let Some(other) = by_key.insert(*key, *action)
                     && other != *action
@@ -375,12 +381,34 @@ impl KeyMap {
                 }
             }
         }
-        disabled.retain(|key, _| !by_key.contains_key(key));
+        let mut room = BTreeMap::new();
+        for (action, keys) in by_action.iter().filter(|(a, _)| a.scope() == Scope::Room) {
+            for key in keys {
+                let other = room
+                    .insert(*key, *action)
+                    .filter(|o| o != action)
+                    .or_else(|| {
+                        by_key
+                            .get(key)
+                            .copied()
+                            .filter(|o| o.scope() == Scope::Global)
+                    });
+                if let Some(other) = other {
+                    return Err(KeyMapError(format!(
+                        "key {key} is bound to both {} and {}",
+                        other.name(),
+                        action.name()
+                    )));
+                }
+            }
+        }
+        disabled.retain(|key, _| !by_key.contains_key(key) && !room.contains_key(key));
         Ok(Self {
             by_key,
             by_action,
             warnings,
             disabled,
+            room,
         })
     }
 
@@ -391,6 +419,17 @@ impl KeyMap {
 
     pub fn action(&self, key: &Key) -> Option<Action> {
         self.by_key.get(key).copied()
+    }
+
+    /// The action `key` triggers in the pane whose actions are `scope` (the
+    /// room's own keys first there).
+    pub fn action_in(&self, scope: Scope, key: &Key) -> Option<Action> {
+        if scope == Scope::Room
+            && let Some(a) = self.room.get(key)
+        {
+            return Some(*a);
+        }
+        self.action(key)
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {

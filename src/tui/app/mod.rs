@@ -606,6 +606,15 @@ impl App {
             },
             Action::Compose => self.open_compose(),
             Action::Send | Action::EditExternal | Action::NewTid | Action::Queue => {}
+            // The live room's own keys (handled by the room pane).
+            Action::Recall
+            | Action::MuteSender
+            | Action::UnmuteSender
+            | Action::KickSender
+            | Action::MuteRoom
+            | Action::UnmuteRoom
+            | Action::AddMute
+            | Action::EditInfo => {}
         }
     }
 

@@ -3,6 +3,7 @@
 //! only carries calls out and replies in.
 
 use super::*;
+use crate::tui::action::Scope;
 use crate::tui::panes::room::{Moderator, Outgoing, Reaction, RoomPane, RoomRequest, Target};
 
 /// `:open ID` (or `:room ID`): the group ID to open, when `line` is that command.
@@ -27,6 +28,12 @@ impl App {
             read_only: self.ctx.read_only,
         };
         let mut pane = RoomPane::new(target, moderator, Instant::now());
+        pane.set_key_labels(
+            Action::ALL
+                .iter()
+                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter_map(|a| Some((*a, self.keymap.first(*a)?))),
+        );
         let calls = pane.open_calls();
         self.rooms.open = Some(pane);
         self.send_room_calls(calls);
@@ -46,11 +53,12 @@ impl App {
     /// Keys while a room is open: the room first, then only what is global.
     /// Always true: nothing behind the room acts on a key while it is shown.
     pub(super) fn room_key(&mut self, key: &Key, ev: KeyEvent) -> bool {
-        let action = self.keymap.action(key);
+        let action = self.keymap.action_in(Scope::Room, key);
+        let disabled = self.keymap.disabled(key);
         let Some(pane) = &mut self.rooms.open else {
             return false;
         };
-        match pane.key(key, ev, action) {
+        match pane.key(key, ev, action, disabled) {
             Reaction::Handled(calls) => self.send_room_calls(calls),
             Reaction::Close => self.rooms.open = None,
             Reaction::Ignored => {

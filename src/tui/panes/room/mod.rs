@@ -19,7 +19,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{DataCenter, DescribeGroupBandResponse, DescribeGroupResponse, GroupUser};
 use crate::moderation::{PollBudget, PollPolicy, PollState, Room, RoomKind};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Scope};
 use crate::tui::keys::{Key, KeyCodeOrd};
 
 pub use requests::{Outgoing, RoomRequest, Target};
@@ -114,6 +114,8 @@ pub struct RoomPane {
     edit: Option<edit::InfoEdit>,
     /// The outcome of the last action (true: it worked), shown in the room.
     pub outcome: Option<(bool, String)>,
+    /// The first key of each action the hints name, from the key map in force.
+    key_labels: std::collections::BTreeMap<Action, String>,
     /// First row drawn on the Messages tab (kept between frames so the view
     /// holds still while scrolled up).
     pub(crate) offset: Cell<usize>,
@@ -143,6 +145,11 @@ impl RoomPane {
             mute_input: None,
             edit: None,
             outcome: None,
+            key_labels: Action::ALL
+                .iter()
+                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter_map(|a| Some((*a, (*a.default_keys().first()?).to_string())))
+                .collect(),
             offset: Cell::new(0),
         }
         .with_room_id()
@@ -151,6 +158,11 @@ impl RoomPane {
     fn with_room_id(mut self) -> Self {
         self.room = Room::new(self.target.group_id.clone(), Room::DEFAULT_CAPACITY);
         self
+    }
+
+    /// The hints name these keys (the key map in force) instead of the defaults.
+    pub fn set_key_labels(&mut self, labels: impl IntoIterator<Item = (Action, String)>) {
+        self.key_labels = labels.into_iter().collect();
     }
 
     pub fn group_id(&self) -> &str {
@@ -201,8 +213,15 @@ impl RoomPane {
 
     // ---------------------------------------------------------------- keys
 
-    /// Handles a key; `action` is what the key map says it is.
-    pub fn key(&mut self, key: &Key, ev: KeyEvent, action: Option<Action>) -> Reaction {
+    /// Handles a key; `action` is what the key map says it is in the room,
+    /// `disabled` the action it would be were the console not read-only.
+    pub fn key(
+        &mut self,
+        key: &Key,
+        ev: KeyEvent,
+        action: Option<Action>,
+        disabled: Option<Action>,
+    ) -> Reaction {
         if let Some(editor) = &mut self.edit {
             let step = editor.key(key, ev, self.target.modify_base());
             return Reaction::Handled(self.edited(step));
@@ -235,12 +254,22 @@ impl RoomPane {
             self.outcome = Some((false, "Cancelled; nothing was changed".into()));
             return Reaction::Handled(Vec::new());
         }
-        if let Some(reaction) = self.action_key(key) {
+        if let Some(reaction) = self.tab_key(key) {
             return reaction;
         }
         let Some(action) = action else {
+            if self.moderator.read_only && disabled.is_some_and(|a| a.scope() == Scope::Room) {
+                self.outcome = Some((
+                    false,
+                    "read-only: this console changes nothing in the room".into(),
+                ));
+                return Reaction::Handled(Vec::new());
+            }
             return Reaction::Ignored;
         };
+        if let Some(calls) = self.room_action(action) {
+            return Reaction::Handled(calls);
+        }
         let calls = match action {
             Action::Back => return Reaction::Close,
             Action::NextPane => self.switch(self.tab.step(true)),
@@ -257,34 +286,44 @@ impl RoomPane {
         Reaction::Handled(calls)
     }
 
-    /// The room's own keys (not in the key map): tabs by number and the
-    /// one-key actions. None: not one of them.
-    fn action_key(&mut self, key: &Key) -> Option<Reaction> {
+    /// The tabs by number (fixed keys, not in the key map).
+    fn tab_key(&mut self, key: &Key) -> Option<Reaction> {
         if key.ctrl || key.alt {
             return None;
         }
-        let KeyCodeOrd::Char(c) = key.code else {
+        match key.code {
+            KeyCodeOrd::Char(c @ '1'..='4') => Some(Reaction::Handled(
+                self.switch(Tab::ALL[c as usize - '1' as usize]),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The room's own actions (scope Room in the key map: `x`, `M`, `U`,
+    /// `K`, `B`, `b`, `a`, `e` unless rebound). None: not one of them.
+    fn room_action(&mut self, action: Action) -> Option<Vec<Outgoing>> {
+        if action.scope() != Scope::Room {
             return None;
-        };
-        let calls = match c {
-            '1'..='4' => self.switch(Tab::ALL[c as usize - '1' as usize]),
-            'x' | 'M' | 'K' | 'U' | 'B' | 'b' | 'a' | 'e' if self.moderator.read_only => {
-                self.outcome = Some((
-                    false,
-                    "read-only: this console changes nothing in the room".into(),
-                ));
-                Vec::new()
-            }
-            'x' => self.ask_recall(),
-            'M' => match self.selected_user() {
+        }
+        if self.moderator.read_only {
+            // Not bound in read-only mode; said anyway should a map bind one.
+            self.outcome = Some((
+                false,
+                "read-only: this console changes nothing in the room".into(),
+            ));
+            return Some(Vec::new());
+        }
+        let calls = match action {
+            Action::Recall => self.ask_recall(),
+            Action::MuteSender => match self.selected_user() {
                 Some(user) => vec![self.target.mute(&user)],
                 None => self.nothing_selected(),
             },
-            'U' => match self.selected_user() {
+            Action::UnmuteSender => match self.selected_user() {
                 Some(user) => vec![self.target.unmute(&user)],
                 None => self.nothing_selected(),
             },
-            'K' => match self.selected_user() {
+            Action::KickSender => match self.selected_user() {
                 Some(user) => {
                     self.outcome = Some((
                         true,
@@ -295,7 +334,7 @@ impl RoomPane {
                 }
                 None => self.nothing_selected(),
             },
-            'B' => {
+            Action::MuteRoom => {
                 self.outcome = Some((
                     true,
                     "Mute the whole room (admins, the creator and you excepted)? y mutes".into(),
@@ -303,12 +342,12 @@ impl RoomPane {
                 self.confirm = Some(Confirm::MuteRoom);
                 Vec::new()
             }
-            'b' => vec![self.target.unmute_room()],
-            'a' if self.tab == Tab::Mutes => {
+            Action::UnmuteRoom => vec![self.target.unmute_room()],
+            Action::AddMute if self.tab == Tab::Mutes => {
                 self.mute_input = Some(Input::default());
                 Vec::new()
             }
-            'e' if self.tab == Tab::Info => {
+            Action::EditInfo if self.tab == Tab::Info => {
                 match &self.describe {
                     Some(d) => self.edit = Some(edit::InfoEdit::new(d)),
                     None => {
@@ -317,9 +356,9 @@ impl RoomPane {
                 }
                 Vec::new()
             }
-            _ => return None,
+            _ => Vec::new(),
         };
-        Some(Reaction::Handled(calls))
+        Some(calls)
     }
 
     /// What a key in the Info editor leads to.
@@ -528,21 +567,36 @@ impl RoomPane {
             ];
         }
         let mut out = vec![h("tab/1-4", "tabs")];
-        if !self.moderator.read_only {
-            match self.tab {
-                Tab::Messages => out.extend([
-                    h("x", "recall"),
-                    h("M", "mute"),
-                    h("U", "unmute"),
-                    h("K", "kick"),
-                ]),
-                Tab::Users => out.extend([h("M", "mute"), h("U", "unmute"), h("K", "kick")]),
-                Tab::Mutes => out.extend([h("a", "add"), h("U", "remove")]),
-                Tab::Info => out.push(h("e", "edit info/admins")),
+        // The keys in force for each room action (rebindable in `[keys]`).
+        let mut add = |a: Action, what: &'static str| {
+            if let Some(k) = self.key_labels.get(&a) {
+                out.push((k.clone(), what));
             }
-            out.extend([h("B", "mute room"), h("b", "lift")]);
+        };
+        if !self.moderator.read_only {
+            let actions: &[(Action, &'static str)] = match self.tab {
+                Tab::Messages => &[
+                    (Action::Recall, "recall"),
+                    (Action::MuteSender, "mute"),
+                    (Action::UnmuteSender, "unmute"),
+                    (Action::KickSender, "kick"),
+                ],
+                Tab::Users => &[
+                    (Action::MuteSender, "mute"),
+                    (Action::UnmuteSender, "unmute"),
+                    (Action::KickSender, "kick"),
+                ],
+                Tab::Mutes => &[(Action::AddMute, "add"), (Action::UnmuteSender, "remove")],
+                Tab::Info => &[(Action::EditInfo, "edit info/admins")],
+            };
+            for (a, what) in actions {
+                add(*a, what);
+            }
+            add(Action::MuteRoom, "mute room");
+            add(Action::UnmuteRoom, "lift");
         }
-        out.extend([h("r", "reload"), h("esc", "back")]);
+        add(Action::Refresh, "reload");
+        add(Action::Back, "back");
         out
     }
 }

@@ -7,7 +7,7 @@ use crate::api::{
     ListGroupMessagesRequest, ListGroupMessagesResponse, ListGroupsRequest, ListGroupsResponse,
     MessageSender, ServiceError, SortType,
 };
-use crate::tui::action::Msg;
+use crate::tui::action::{Action, Msg};
 use crate::tui::app::{App, Context, Overlay};
 use crate::tui::clock::Clock;
 use crate::tui::keys::Key;
@@ -534,4 +534,53 @@ fn a_on_the_mutes_tab_mutes_a_typed_user_and_esc_leaves_it() {
     assert!(pane(&a).mute_input().is_none());
     assert!(a.take_commands().is_empty());
     assert!(a.rooms.open.is_some(), "esc closed the field, not the room");
+}
+
+#[test]
+fn room_keys_come_from_the_key_map_and_can_be_rebound() {
+    let mut ctx = Context::demo();
+    ctx.keys
+        .insert("recall".into(), vec!["X".into(), "delete".into()]);
+    ctx.keys.insert("mute_sender".into(), vec!["m".into()]);
+    let mut a = App::new(ctx).unwrap();
+    a.clock = Clock::fixed(NOW);
+    // x stays the outbox's discard; in the room it is free now.
+    assert_eq!(
+        a.keymap.action(&Key::parse("x").unwrap()),
+        Some(Action::Discard)
+    );
+    open(&mut a);
+    press(&mut a, "x");
+    assert!(!pane(&a).is_confirming(), "x is not recall any more");
+    let hints = pane(&a).hints();
+    assert!(hints.contains(&("X".to_string(), "recall")), "{hints:?}");
+    assert!(hints.contains(&("m".to_string(), "mute")), "{hints:?}");
+    press(&mut a, "X");
+    assert!(pane(&a).is_confirming());
+    press(&mut a, "n");
+    // m (compose in the browser) mutes in the room.
+    press(&mut a, "m");
+    assert!(
+        a.take_commands()
+            .iter()
+            .any(|c| op::<crate::api::AddGroupBandRequest>(c).is_some())
+    );
+    assert!(a.overlay.is_none() && a.rooms.open.is_some());
+}
+
+#[test]
+fn a_room_key_may_not_take_a_global_key_or_another_room_action_s() {
+    for (name, key, other) in [
+        ("recall", "q", "quit"),
+        ("mute_sender", "x", "recall"),
+        ("edit_info", "r", "refresh"),
+    ] {
+        let mut ctx = Context::demo();
+        ctx.keys.insert(name.into(), vec![key.into()]);
+        let err = App::new(ctx).err().expect("a clash is refused");
+        assert!(
+            err.contains("bound to both") && err.contains(other) && err.contains(name),
+            "{err}"
+        );
+    }
 }
