@@ -91,10 +91,6 @@ actions! {
     EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
     NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
     Queue = "queue", Compose, ["ctrl-o"], "Keep the message in the outbox (delivered in the background)";
-    RetryNow = "retry_now", Outbox, ["t"], "Send the selected entry now (queued or failed)";
-    Discard = "discard", Outbox, ["x"], "Discard the selected entry (asks first; it stays listed)";
-    EditEntry = "edit_entry", Outbox, ["e"], "Edit the entry in compose; send/queue requeues it";
-    ResendAnyway = "resend_anyway", Outbox, ["A"], "Outcome unknown: resend anyway, same MsgTid (asks first)";
     Recall = "recall", Room, ["x"], "Recall the selected message (asks first)";
     MuteSender = "mute_sender", Room, ["M"], "Mute the selected sender or user in this room";
     UnmuteSender = "unmute_sender", Room, ["U"], "Lift the selected sender's or user's mute";
@@ -103,6 +99,10 @@ actions! {
     UnmuteRoom = "unmute_room", Room, ["b"], "Lift the whole-room mute";
     AddMute = "add_mute", Room, ["a"], "Mutes tab: mute a user by ID";
     EditInfo = "edit_info", Room, ["e"], "Info tab: edit GroupInfo and the administrators";
+    RetryNow = "retry_now", Outbox, ["t"], "Send the selected entry now (queued or failed)";
+    Discard = "discard", Outbox, ["x"], "Discard the selected entry (asks first; it stays listed)";
+    EditEntry = "edit_entry", Outbox, ["e"], "Edit the entry in compose; send/queue requeues it";
+    ResendAnyway = "resend_anyway", Outbox, ["A"], "Outcome unknown: resend anyway, same MsgTid (asks first)";
 }
 
 impl Action {

@@ -15,6 +15,25 @@ pub(super) fn open_command(line: &str) -> Option<&str> {
         .filter(|a| !a.is_empty())
 }
 
+/// The room action `key` stands for in `[keys]` (or by default), bound or
+/// not: in read-only mode none is bound, and a press is answered with why.
+fn room_action_of(
+    overrides: &std::collections::BTreeMap<String, Vec<String>>,
+    key: &Key,
+) -> Option<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| a.scope() == Scope::Room)
+        .find(|a| {
+            let specs: Vec<&str> = match overrides.get(a.name()) {
+                Some(specs) => specs.iter().map(String::as_str).collect(),
+                None => a.default_keys().to_vec(),
+            };
+            specs.iter().any(|s| Key::parse(s).ok() == Some(*key))
+        })
+}
+
 impl App {
     /// Opens the room of `group_id` (closing any other) and starts following it.
     pub fn open_room(&mut self, group_id: &str) {
@@ -54,7 +73,11 @@ impl App {
     /// Always true: nothing behind the room acts on a key while it is shown.
     pub(super) fn room_key(&mut self, key: &Key, ev: KeyEvent) -> bool {
         let action = self.keymap.action_in(Scope::Room, key);
-        let disabled = self.keymap.disabled(key);
+        let disabled = if self.ctx.read_only {
+            room_action_of(&self.ctx.keys, key)
+        } else {
+            None
+        };
         let Some(pane) = &mut self.rooms.open else {
             return false;
         };

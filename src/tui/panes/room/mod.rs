@@ -214,7 +214,7 @@ impl RoomPane {
     // ---------------------------------------------------------------- keys
 
     /// Handles a key; `action` is what the key map says it is in the room,
-    /// `disabled` the action it would be were the console not read-only.
+    /// `disabled` the room action it would be were the console not read-only.
     pub fn key(
         &mut self,
         key: &Key,
@@ -258,7 +258,7 @@ impl RoomPane {
             return reaction;
         }
         let Some(action) = action else {
-            if self.moderator.read_only && disabled.is_some_and(|a| a.scope() == Scope::Room) {
+            if self.moderator.read_only && disabled.is_some() {
                 self.outcome = Some((
                     false,
                     "read-only: this console changes nothing in the room".into(),

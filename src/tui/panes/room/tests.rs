@@ -584,3 +584,29 @@ fn a_room_key_may_not_take_a_global_key_or_another_room_action_s() {
         );
     }
 }
+
+#[test]
+fn read_only_browser_keys_still_name_their_own_action() {
+    // x and e are the outbox's discard and edit_entry outside the room.
+    let mut a = app(true);
+    assert_eq!(
+        a.keymap.disabled(&Key::parse("x").unwrap()),
+        Some(Action::Discard)
+    );
+    assert_eq!(
+        a.keymap.disabled(&Key::parse("e").unwrap()),
+        Some(Action::EditEntry)
+    );
+    // In the room they are the room's, and refused with why.
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("read-only")
+    );
+}
