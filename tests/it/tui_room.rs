@@ -477,6 +477,8 @@ fn pty_e_edits_the_group_info_and_admins_through_the_binary() {
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_SECRET.to_string()),
     ];
     let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let env = [env, vec![("LIVEMOD_DATA_DIR", data.display().to_string())]].concat();
     let mut c = Console::start_at(home.path(), &["--endpoint", &emu.url], &env);
     c.wait_for("page 1/");
     c.send(":open editroom\r");
@@ -503,6 +505,16 @@ fn pty_e_edits_the_group_info_and_admins_through_the_binary() {
     assert_eq!(d.group_info, "old info updated");
     assert_eq!(d.admin_list, vec!["admin1", "admin9"]);
     assert_eq!(d.group_name, "Quiz night", "the name is never touched");
+    // Audited like every console mutation: who, what, the outcome.
+    let audit = std::fs::read_to_string(data.join("audit.jsonl")).unwrap();
+    let line = audit
+        .lines()
+        .find(|l| l.contains("ModifyLiveMessageGroup"))
+        .unwrap_or_else(|| panic!("no audit line for the edit in {audit}"));
+    assert!(
+        line.contains("editroom") && line.contains("admin9"),
+        "{line}"
+    );
 
     c.send(ESC);
     c.wait_gone("Room editroom");
