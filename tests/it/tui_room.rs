@@ -577,3 +577,40 @@ fn pty_app_switches_the_console_to_another_app_and_data_center() {
     c.send("q");
     assert!(c.wait_exit().success());
 }
+
+/// The sent log's `x` `y` recalls a message the moderator sent, at the
+/// service: it is no longer listed.
+#[tokio::test]
+async fn the_sent_log_recalls_a_message_the_moderator_sent() {
+    use livemod::api::SendMessageRequest;
+    use livemod::tui::panes::compose::SentEntry;
+
+    let mut r = rig(false).await;
+    let keep = r.user_send("viewer1", "a viewer's message stays").await;
+    let request = SendMessageRequest {
+        app_id: "demo".into(),
+        group_id: ROOM.into(),
+        sender_id: "mod1".into(),
+        body: Some("sent by mistake".into()),
+        msg_type: Some(1),
+        msg_tid: Some(livemod::api::new_msg_tid()),
+        ..Default::default()
+    };
+    let sent = r.client.call(&request).await.unwrap();
+    assert!(r.listed().await.contains(&sent.msg_tid));
+    r.app
+        .compose
+        .sent
+        .push(SentEntry::new(0, &request, &sent.msg_tid, &sent.request_id));
+    r.keys(&["L", "x"]).await;
+    assert!(r.app.sent_log.is_confirming());
+    r.keys(&["y"]).await;
+    let (ok, text) = r.app.sent_log.outcome.clone().unwrap();
+    assert!(ok && text.starts_with("✓ Recalled"), "{text}");
+    let listed = r.listed().await;
+    assert!(
+        !listed.contains(&sent.msg_tid),
+        "the service no longer lists it"
+    );
+    assert!(listed.contains(&keep));
+}
