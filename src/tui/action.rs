@@ -13,6 +13,7 @@ pub enum Scope {
     Detail,
     Compose,
     Outbox,
+    Room,
 }
 
 impl Scope {
@@ -23,6 +24,7 @@ impl Scope {
             Scope::Detail => "Detail",
             Scope::Compose => "Compose & forms",
             Scope::Outbox => "Outbox",
+            Scope::Room => "Live room",
         }
     }
 }
@@ -94,6 +96,14 @@ actions! {
     EditExternal = "edit_body", Compose, ["ctrl-e"], "Edit Body in $EDITOR";
     NewTid = "new_tid", Compose, ["ctrl-n"], "Generate a new MsgTid";
     Queue = "queue", Compose, ["ctrl-o"], "Keep the message in the outbox (delivered in the background)";
+    Recall = "recall", Room, ["x"], "Recall the selected message (asks first)";
+    MuteSender = "mute_sender", Room, ["M"], "Mute the selected sender or user in this room";
+    UnmuteSender = "unmute_sender", Room, ["U"], "Lift the selected sender's or user's mute";
+    KickSender = "kick_sender", Room, ["K"], "Kick the selected sender or user out (asks first)";
+    MuteRoom = "mute_room", Room, ["B"], "Mute the whole room; admins and you excepted (asks first)";
+    UnmuteRoom = "unmute_room", Room, ["b"], "Lift the whole-room mute";
+    AddMute = "add_mute", Room, ["a"], "Mutes tab: mute a user by ID";
+    EditInfo = "edit_info", Room, ["e"], "Info tab: edit GroupInfo and the administrators";
     RetryNow = "retry_now", Outbox, ["t"], "Send the selected entry now (queued or failed)";
     Discard = "discard", Outbox, ["x"], "Discard the selected entry (asks first; it stays listed)";
     EditEntry = "edit_entry", Outbox, ["e"], "Edit the entry in compose; send/queue requeues it";
@@ -120,12 +130,21 @@ impl Action {
                 | Action::Discard
                 | Action::EditEntry
                 | Action::ResendAnyway
+                | Action::Recall
+                | Action::MuteSender
+                | Action::UnmuteSender
+                | Action::KickSender
+                | Action::MuteRoom
+                | Action::UnmuteRoom
+                | Action::AddMute
+                | Action::EditInfo
         )
     }
 
     /// Actions that destroy something; never allowed on a ctrl chord.
     pub fn is_destructive(self) -> bool {
         matches!(self, Action::Delete | Action::Discard)
+            || matches!(self, Action::Recall | Action::KickSender)
     }
 }
 

@@ -196,6 +196,7 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
 
     app.draw_room(frame, main);
     app.draw_watch(frame, main);
+    app.draw_apps(frame, main);
 
     if let Some(input) = &app.command {
         command::draw(frame, bottom, input, &app.theme);
@@ -245,6 +246,7 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
                 main,
                 &app.compose.sent,
                 *scroll,
+                &app.sent_log,
                 &app.theme,
                 &app.clock,
             );

@@ -441,3 +441,176 @@ fn pty_room_follows_live_and_recalls_and_mutes_through_the_binary() {
     c.send("q");
     assert!(c.wait_exit().success());
 }
+
+/// The real binary in a pty against an emulator process: `e` on the Info tab
+/// saves GroupInfo and the administrators, and the service holds them after.
+#[cfg(unix)]
+#[test]
+fn pty_e_edits_the_group_info_and_admins_through_the_binary() {
+    use crate::support::emulator::{DEMO_SECRET, EmulatorProcess, KEY_ID};
+    use crate::support::pty::{Console, ESC};
+    use livemod::api::DescribeGroupRequest;
+
+    let emu = EmulatorProcess::start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let service = Client::new(
+        Credentials::new(KEY_ID, DEMO_SECRET, "test"),
+        ClientOptions {
+            endpoint: emu.url.parse().unwrap(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    rt.block_on(service.call(&CreateGroupRequest {
+        app_id: "demo".into(),
+        group_id: "editroom".into(),
+        group_name: Some("Quiz night".into()),
+        group_info: Some("old info".into()),
+        administrators: vec!["admin1".into()],
+        creator_id: None,
+        data_center: None,
+    }))
+    .unwrap();
+
+    let env = vec![
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID.to_string()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_SECRET.to_string()),
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let env = [env, vec![("LIVEMOD_DATA_DIR", data.display().to_string())]].concat();
+    let mut c = Console::start_at(home.path(), &["--endpoint", &emu.url], &env);
+    c.wait_for("page 1/");
+    c.send(":open editroom\r");
+    c.wait_for("Room editroom");
+    c.send("4");
+    c.wait_for("old info");
+    c.send("e");
+    c.wait_for("cannot rename a group");
+    // The cursor is in Info, after its text.
+    c.send(" updated");
+    c.send("\t");
+    c.send(", admin9");
+    c.send("\r");
+    c.wait_for("Saved the info and the administrators");
+    // The Info tab shows what the service now holds.
+    c.wait_for("admin1, admin9");
+    let d = rt
+        .block_on(service.call(&DescribeGroupRequest {
+            app_id: "demo".into(),
+            group_id: "editroom".into(),
+            data_center: None,
+        }))
+        .unwrap();
+    assert_eq!(d.group_info, "old info updated");
+    assert_eq!(d.admin_list, vec!["admin1", "admin9"]);
+    assert_eq!(d.group_name, "Quiz night", "the name is never touched");
+    // Audited like every console mutation: who, what, the outcome.
+    let audit = std::fs::read_to_string(data.join("audit.jsonl")).unwrap();
+    let line = audit
+        .lines()
+        .find(|l| l.contains("ModifyLiveMessageGroup"))
+        .unwrap_or_else(|| panic!("no audit line for the edit in {audit}"));
+    assert!(
+        line.contains("editroom") && line.contains("admin9"),
+        "{line}"
+    );
+
+    c.send(ESC);
+    c.wait_gone("Room editroom");
+    c.send("q");
+    assert!(c.wait_exit().success());
+}
+
+/// The real binary in a pty against an emulator process with two apps in two
+/// data centers: `:app` lists both, enter switches, and the browser shows the
+/// other app's groups (read in its own data center).
+#[cfg(unix)]
+#[test]
+fn pty_app_switches_the_console_to_another_app_and_data_center() {
+    use crate::support::emulator::{DEMO_SECRET, EmulatorProcess, KEY_ID};
+    use crate::support::pty::Console;
+    use livemod::api::DataCenter;
+
+    let emu = EmulatorProcess::start(&["--app", "demo", "--app", "sgapp:ap-southeast-1"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let service = Client::new(
+        Credentials::new(KEY_ID, DEMO_SECRET, "test"),
+        ClientOptions {
+            endpoint: emu.url.parse().unwrap(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for (app, group, dc) in [
+        ("demo", "shanghairoom", None),
+        ("sgapp", "singaporeroom", Some(DataCenter::ApSoutheast1)),
+    ] {
+        rt.block_on(service.call(&CreateGroupRequest {
+            app_id: app.into(),
+            group_id: group.into(),
+            group_name: None,
+            group_info: None,
+            administrators: Vec::new(),
+            creator_id: None,
+            data_center: dc,
+        }))
+        .unwrap();
+    }
+
+    let env = vec![
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID.to_string()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_SECRET.to_string()),
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Console::start_at(home.path(), &["--endpoint", &emu.url], &env);
+    c.wait_for("shanghairoom");
+    c.send(":app\r");
+    c.wait_for("Apps: 2");
+    c.wait_for("ap-southeast-1");
+    c.send("G");
+    c.send("\r");
+    c.wait_for("Switched to app sgapp (ap-southeast-1)");
+    c.wait_for("singaporeroom");
+    c.wait_gone("shanghairoom");
+    assert!(c.screen().contains("app sgapp"), "{}", c.screen());
+    c.send("q");
+    assert!(c.wait_exit().success());
+}
+
+/// The sent log's `x` `y` recalls a message the moderator sent, at the
+/// service: it is no longer listed.
+#[tokio::test]
+async fn the_sent_log_recalls_a_message_the_moderator_sent() {
+    use livemod::api::SendMessageRequest;
+    use livemod::tui::panes::compose::SentEntry;
+
+    let mut r = rig(false).await;
+    let keep = r.user_send("viewer1", "a viewer's message stays").await;
+    let request = SendMessageRequest {
+        app_id: "demo".into(),
+        group_id: ROOM.into(),
+        sender_id: "mod1".into(),
+        body: Some("sent by mistake".into()),
+        msg_type: Some(1),
+        msg_tid: Some(livemod::api::new_msg_tid()),
+        ..Default::default()
+    };
+    let sent = r.client.call(&request).await.unwrap();
+    assert!(r.listed().await.contains(&sent.msg_tid));
+    r.app
+        .compose
+        .sent
+        .push(SentEntry::new(0, &request, &sent.msg_tid, &sent.request_id));
+    r.keys(&["L", "x"]).await;
+    assert!(r.app.sent_log.is_confirming());
+    r.keys(&["y"]).await;
+    let (ok, text) = r.app.sent_log.outcome.clone().unwrap();
+    assert!(ok && text.starts_with("✓ Recalled"), "{text}");
+    let listed = r.listed().await;
+    assert!(
+        !listed.contains(&sent.msg_tid),
+        "the service no longer lists it"
+    );
+    assert!(listed.contains(&keep));
+}

@@ -33,6 +33,9 @@ impl App {
                 }
                 FormKey::Open => self.overlay = Some(Overlay::Create(form)),
             },
+            Overlay::SentLog { scroll } if self.sent_log_claims(&key) => {
+                self.sent_log_key(scroll, &key);
+            }
             Overlay::SentLog { mut scroll } => match self.keymap.action(&key) {
                 Some(Action::Quit | Action::Back | Action::SentLog) => {}
                 Some(a @ (Action::Down | Action::Up | Action::PageDown | Action::PageUp)) => {

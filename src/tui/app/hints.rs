@@ -31,6 +31,9 @@ impl App {
             }
             None => {}
         }
+        if let Some(apps) = &self.apps {
+            return apps.hints();
+        }
         if let Some(hints) = self.watch_hints() {
             return hints;
         }

@@ -23,6 +23,9 @@ impl App {
         if let Some(id) = super::room::open_command(line) {
             return self.open_room(id);
         }
+        if super::apps::apps_command(line) {
+            return self.open_apps();
+        }
         match command::parse(line) {
             Ok(cmd) => match cmd {
                 command::Command::Group(id) => self.goto_group(&id),
@@ -46,6 +49,12 @@ impl App {
             }
             None => {}
         }
+        if self.command.is_none()
+            && let Some(room) = &mut self.rooms.open
+            && room.paste(text)
+        {
+            return;
+        }
         if let Some(input) = &mut self.command {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
             *input = Input::new(format!("{}{clean}", input.value()));
@@ -58,7 +67,11 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, ev: crossterm::event::MouseEvent) {
-        if !self.ctx.mouse || self.overlay.is_some() || self.rooms.open.is_some() {
+        if !self.ctx.mouse
+            || self.overlay.is_some()
+            || self.rooms.open.is_some()
+            || self.apps.is_some()
+        {
             return;
         }
         // Hit-testing uses what the last frame laid out.

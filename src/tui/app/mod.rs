@@ -3,6 +3,7 @@
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
 mod browse;
+mod apps;
 mod compose;
 mod dialogs;
 mod hints;
@@ -12,6 +13,7 @@ mod pending;
 mod replies;
 mod room;
 mod watch;
+mod sentlog;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -182,6 +184,10 @@ pub struct App {
     pub rooms: super::panes::room::Rooms,
     /// Pinned rooms, the rules and the flagged queue, and their panes.
     pub watching: Watching,
+    /// The apps pane (`:app`) while it is open.
+    pub apps: Option<super::panes::apps::AppsPane>,
+    /// The sent log's recall state (its selection is the overlay's row).
+    pub sent_log: super::panes::sentlog::SentLogState,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
     /// The focused pane takes the full width.
@@ -248,6 +254,8 @@ impl App {
             outbox_pane: OutboxState::default(),
             rooms: Default::default(),
             watching: Watching::new(&ctx).map_err(|e| e.to_string())?,
+            sent_log: Default::default(),
+            apps: None,
             said_read_only: Default::default(),
             zoom: false,
             areas: Cell::default(),
@@ -366,6 +374,9 @@ impl App {
         }
         if self.command.is_some() {
             self.command_key(key, ev);
+            return;
+        }
+        if self.apps.is_some() && self.apps_key(&key) {
             return;
         }
         if self.watch_key(&key) {

@@ -53,6 +53,12 @@ pub enum Pending {
     Outbox(OutboxPurpose),
     /// A bulk run (at most one).
     Bulk(BulkRun),
+    /// A call of the apps pane.
+    Apps(crate::tui::panes::apps::AppsRequest),
+    /// A recall from the sent log.
+    SentRecall {
+        msg_tid: String,
+    },
     /// A call of the live room `group_id`.
     Room {
         group_id: String,

@@ -111,6 +111,10 @@ impl App {
                 self.after_room_reply();
             }
             Pending::Watch(request) => self.on_watch_reply(request, result),
+            Pending::SentRecall { msg_tid } => {
+                self.on_sent_recall(&msg_tid, result.map(downcast_reply));
+            }
+            Pending::Apps(request) => self.on_apps_reply(request, result),
             Pending::Outbox(_) | Pending::Bulk(_) => {
                 tracing::warn!("an API reply for a request that made no call");
             }
@@ -146,6 +150,10 @@ impl App {
             Pending::Room { group_id, request } => self.on_room_crash(&group_id, &request),
             Pending::IndexPage(_) => self.browser.sync = Default::default(),
             Pending::Watch(request) => self.on_watch_crash(request),
+            Pending::Apps(request) => self.on_apps_crash(&request),
+            Pending::SentRecall { msg_tid } => self
+                .sent_log
+                .recalled(&msg_tid, Err("internal error; see the status line".into())),
             Pending::Delete { .. } | Pending::Recover { .. } | Pending::Outbox(_) => {}
         }
     }

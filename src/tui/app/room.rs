@@ -3,6 +3,7 @@
 //! only carries calls out and replies in.
 
 use super::*;
+use crate::tui::action::Scope;
 use crate::tui::panes::room::{Moderator, Outgoing, Reaction, RoomPane, RoomRequest, Target};
 
 /// `:open ID` (or `:room ID`): the group ID to open, when `line` is that command.
@@ -12,6 +13,25 @@ pub(super) fn open_command(line: &str) -> Option<&str> {
     matches!(word, "open" | "room")
         .then(|| arg.trim())
         .filter(|a| !a.is_empty())
+}
+
+/// The room action `key` stands for in `[keys]` (or by default), bound or
+/// not: in read-only mode none is bound, and a press is answered with why.
+fn room_action_of(
+    overrides: &std::collections::BTreeMap<String, Vec<String>>,
+    key: &Key,
+) -> Option<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| a.scope() == Scope::Room)
+        .find(|a| {
+            let specs: Vec<&str> = match overrides.get(a.name()) {
+                Some(specs) => specs.iter().map(String::as_str).collect(),
+                None => a.default_keys().to_vec(),
+            };
+            specs.iter().any(|s| Key::parse(s).ok() == Some(*key))
+        })
 }
 
 impl App {
@@ -27,6 +47,12 @@ impl App {
             read_only: self.ctx.read_only,
         };
         let mut pane = RoomPane::new(target, moderator, Instant::now());
+        pane.set_key_labels(
+            Action::ALL
+                .iter()
+                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter_map(|a| Some((*a, self.keymap.first(*a)?))),
+        );
         let calls = pane.open_calls();
         self.rooms.open = Some(pane);
         self.send_room_calls(calls);
@@ -46,11 +72,16 @@ impl App {
     /// Keys while a room is open: the room first, then only what is global.
     /// Always true: nothing behind the room acts on a key while it is shown.
     pub(super) fn room_key(&mut self, key: &Key, ev: KeyEvent) -> bool {
-        let action = self.keymap.action(key);
+        let action = self.keymap.action_in(Scope::Room, key);
+        let disabled = if self.ctx.read_only {
+            room_action_of(&self.ctx.keys, key)
+        } else {
+            None
+        };
         let Some(pane) = &mut self.rooms.open else {
             return false;
         };
-        match pane.key(key, ev, action) {
+        match pane.key(key, ev, action, disabled) {
             Reaction::Handled(calls) => self.send_room_calls(calls),
             Reaction::Close => self.rooms.open = None,
             Reaction::Ignored => {
@@ -102,8 +133,14 @@ impl App {
         else {
             return;
         };
+        // The browser's row (and its detail) show the group's info and admins:
+        // after a save, read the page again so they are not stale.
+        let modified = matches!(request, RoomRequest::Modify { .. }) && result.is_ok();
         let calls = pane.on_reply(request, result, Instant::now());
         self.send_room_calls(calls);
+        if modified {
+            self.request_page();
+        }
     }
 
     pub(super) fn on_room_crash(&mut self, group_id: &str, request: &RoomRequest) {

@@ -78,6 +78,10 @@ pub struct SentEntry {
     pub msg_tid: String,
     pub request_id: String,
     pub preview: String,
+    /// Where it was sent (the sent log recalls it there, whatever app the
+    /// console shows by then).
+    pub app_id: String,
+    pub data_center: Option<DataCenter>,
 }
 
 impl SentEntry {
@@ -96,6 +100,8 @@ impl SentEntry {
             msg_tid: msg_tid.to_string(),
             request_id: request_id.to_string(),
             preview: ellipsize(&preview, 40),
+            app_id: request.app_id.clone(),
+            data_center: request.data_center,
         }
     }
 }

@@ -21,6 +21,7 @@ pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>>
         Scope::Detail,
         Scope::Compose,
         Scope::Outbox,
+        Scope::Room,
     ] {
         let actions: Vec<Action> = Action::ALL
             .iter()
@@ -35,6 +36,7 @@ pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>>
                 ("←→ space", "Change type, toggle NoStorage/NoCache"),
             ],
             Scope::Browser | Scope::Outbox => &[],
+            Scope::Room => &[("1-4 tab", "Messages, Users, Mutes, Info")],
         };
         if actions.is_empty() && extra.is_empty() {
             continue;

@@ -1,5 +1,6 @@
 //! The panes of the console, each with its state, its keys and its drawing.
 
+pub mod apps;
 pub mod browser;
 pub(crate) mod bulk_summary;
 pub mod command;

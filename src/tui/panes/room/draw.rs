@@ -5,12 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::api::validate::limits;
 use crate::catalogue::Catalogue;
 use crate::tui::clock::Clock;
 use crate::tui::panes::detail::info_lines;
-use crate::tui::panes::{draw_input, ellipsize};
+use crate::tui::panes::{byte_counter, draw_input, ellipsize};
 use crate::tui::theme::Theme;
 
+use super::edit::{EditField, InfoEdit};
 use super::lines::{MessageLine, safe, type_name};
 use super::{RoomPane, Tab};
 
@@ -104,7 +106,11 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
                         Err(_) => format!("{} {n}", safe(t)),
                     })
                     .collect();
-                parts.push(format!("{total} messages ({})", by_type.join(", ")));
+                parts.push(format!(
+                    "{} ({})",
+                    plural(total, "message", "messages"),
+                    by_type.join(", ")
+                ));
             }
             if d.delete {
                 parts.push("DELETED".into());
@@ -117,6 +123,15 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
         None => {}
     }
     parts.join(" · ")
+}
+
+/// "1 message", "0 messages", "2 messages".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 fn tab_bar<'a>(pane: &RoomPane, theme: &Theme) -> Line<'a> {
@@ -327,8 +342,71 @@ fn draw_mutes(frame: &mut Frame, area: Rect, pane: &RoomPane, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The Info editor: the two fields the service lets a group change.
+fn draw_edit(frame: &mut Frame, area: Rect, editor: &InfoEdit, theme: &Theme) {
+    let w = usize::from(area.width);
+    let mut lines = vec![
+        Line::styled(
+            ellipsize(
+                "Edit GroupInfo and the administrators (the service cannot rename a group)",
+                w,
+            ),
+            theme.title(),
+        ),
+        Line::default(),
+    ];
+    let label_w = 30u16;
+    let fields = [
+        (
+            EditField::Admins,
+            format!("Admins (≤{}, commas)", limits::ADMINISTRATORS_MAX),
+            &editor.admins,
+        ),
+        (
+            EditField::Info,
+            format!(
+                "Info ({})",
+                byte_counter(editor.info.value().len(), limits::GROUP_INFO_MAX)
+            ),
+            &editor.info,
+        ),
+    ];
+    for (i, (field, label, _)) in fields.iter().enumerate() {
+        let focused = editor.field == *field;
+        let marker = if focused { "▸ " } else { "  " };
+        let style = if focused {
+            theme.focused_label()
+        } else {
+            theme.dim()
+        };
+        lines.push(Line::styled(format!("{marker}{label}"), style));
+        if i == 0 {
+            lines.push(Line::default());
+        }
+    }
+    lines.push(Line::default());
+    if let Some(problem) = &editor.problem {
+        lines.push(Line::styled(
+            ellipsize(&format!("✗ {problem}"), w),
+            theme.error(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+    // The inputs sit right of their labels (rows 2 and 4).
+    for (row, (field, _, input)) in [2u16, 4].into_iter().zip(fields.iter()) {
+        if row >= area.height || area.width <= label_w + 2 {
+            continue;
+        }
+        let rect = Rect::new(area.x + label_w, area.y + row, area.width - label_w, 1);
+        draw_input(frame, rect, input, theme.text(), editor.field == *field);
+    }
+}
+
 fn draw_info(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
     let theme = look.theme;
+    if let Some(editor) = pane.editor() {
+        return draw_edit(frame, area, editor, theme);
+    }
     let Some(d) = &pane.describe else {
         frame.render_widget(
             Paragraph::new(Line::styled("Describing the room…", theme.dim())),
@@ -368,7 +446,14 @@ fn draw_info(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{plural, window};
+
+    #[test]
+    fn one_message_is_singular() {
+        assert_eq!(plural(1, "message", "messages"), "1 message");
+        assert_eq!(plural(0, "message", "messages"), "0 messages");
+        assert_eq!(plural(12, "message", "messages"), "12 messages");
+    }
 
     #[test]
     fn the_window_follows_the_bottom_and_otherwise_moves_only_to_keep_the_selection() {

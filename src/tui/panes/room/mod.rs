@@ -4,7 +4,9 @@
 //! sends through the worker and hands back the replies with what they were for.
 //! It knows nothing of the app: the app asks it for calls and gives it replies.
 
+mod actions;
 pub mod draw;
+pub mod edit;
 pub mod lines;
 mod replies;
 pub mod requests;
@@ -18,7 +20,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::{DataCenter, DescribeGroupBandResponse, DescribeGroupResponse, GroupUser};
 use crate::moderation::{PollBudget, PollPolicy, PollState, Room, RoomKind};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Scope};
 use crate::tui::keys::{Key, KeyCodeOrd};
 
 pub use requests::{Outgoing, RoomRequest, Target};
@@ -109,8 +111,12 @@ pub struct RoomPane {
     confirm: Option<Confirm>,
     /// The Mutes tab's "mute user" field while it is open.
     mute_input: Option<Input>,
+    /// The Info tab's editor (GroupInfo and admins) while it is open.
+    edit: Option<edit::InfoEdit>,
     /// The outcome of the last action (true: it worked), shown in the room.
     pub outcome: Option<(bool, String)>,
+    /// The first key of each action the hints name, from the key map in force.
+    key_labels: std::collections::BTreeMap<Action, String>,
     /// First row drawn on the Messages tab (kept between frames so the view
     /// holds still while scrolled up).
     pub(crate) offset: Cell<usize>,
@@ -138,7 +144,13 @@ impl RoomPane {
             mute_sel: 0,
             confirm: None,
             mute_input: None,
+            edit: None,
             outcome: None,
+            key_labels: Action::ALL
+                .iter()
+                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter_map(|a| Some((*a, (*a.default_keys().first()?).to_string())))
+                .collect(),
             offset: Cell::new(0),
         }
         .with_room_id()
@@ -147,6 +159,11 @@ impl RoomPane {
     fn with_room_id(mut self) -> Self {
         self.room = Room::new(self.target.group_id.clone(), Room::DEFAULT_CAPACITY);
         self
+    }
+
+    /// The hints name these keys (the key map in force) instead of the defaults.
+    pub fn set_key_labels(&mut self, labels: impl IntoIterator<Item = (Action, String)>) {
+        self.key_labels = labels.into_iter().collect();
     }
 
     pub fn group_id(&self) -> &str {
@@ -197,8 +214,19 @@ impl RoomPane {
 
     // ---------------------------------------------------------------- keys
 
-    /// Handles a key; `action` is what the key map says it is.
-    pub fn key(&mut self, key: &Key, ev: KeyEvent, action: Option<Action>) -> Reaction {
+    /// Handles a key; `action` is what the key map says it is in the room,
+    /// `disabled` the room action it would be were the console not read-only.
+    pub fn key(
+        &mut self,
+        key: &Key,
+        ev: KeyEvent,
+        action: Option<Action>,
+        disabled: Option<Action>,
+    ) -> Reaction {
+        if let Some(editor) = &mut self.edit {
+            let step = editor.key(key, ev, self.target.modify_base());
+            return Reaction::Handled(self.edited(step));
+        }
         if let Some(input) = &mut self.mute_input {
             return match key.code {
                 KeyCodeOrd::Esc => {
@@ -227,12 +255,22 @@ impl RoomPane {
             self.outcome = Some((false, "Cancelled; nothing was changed".into()));
             return Reaction::Handled(Vec::new());
         }
-        if let Some(reaction) = self.action_key(key) {
+        if let Some(reaction) = self.tab_key(key) {
             return reaction;
         }
         let Some(action) = action else {
+            if self.moderator.read_only && disabled.is_some() {
+                self.outcome = Some((
+                    false,
+                    "read-only: this console changes nothing in the room".into(),
+                ));
+                return Reaction::Handled(Vec::new());
+            }
             return Reaction::Ignored;
         };
+        if let Some(calls) = self.room_action(action) {
+            return Reaction::Handled(calls);
+        }
         let calls = match action {
             Action::Back => return Reaction::Close,
             Action::NextPane => self.switch(self.tab.step(true)),
@@ -247,121 +285,6 @@ impl RoomPane {
             _ => return Reaction::Ignored,
         };
         Reaction::Handled(calls)
-    }
-
-    /// The room's own keys (not in the key map): tabs by number and the
-    /// one-key actions. None: not one of them.
-    fn action_key(&mut self, key: &Key) -> Option<Reaction> {
-        if key.ctrl || key.alt {
-            return None;
-        }
-        let KeyCodeOrd::Char(c) = key.code else {
-            return None;
-        };
-        let calls = match c {
-            '1'..='4' => self.switch(Tab::ALL[c as usize - '1' as usize]),
-            'x' | 'M' | 'K' | 'U' | 'B' | 'b' | 'a' if self.moderator.read_only => {
-                self.outcome = Some((
-                    false,
-                    "read-only: this console changes nothing in the room".into(),
-                ));
-                Vec::new()
-            }
-            'x' => self.ask_recall(),
-            'M' => match self.selected_user() {
-                Some(user) => vec![self.target.mute(&user)],
-                None => self.nothing_selected(),
-            },
-            'U' => match self.selected_user() {
-                Some(user) => vec![self.target.unmute(&user)],
-                None => self.nothing_selected(),
-            },
-            'K' => match self.selected_user() {
-                Some(user) => {
-                    self.outcome = Some((
-                        true,
-                        format!("Kick {} from the room? y kicks", lines::safe(&user)),
-                    ));
-                    self.confirm = Some(Confirm::Kick { user });
-                    Vec::new()
-                }
-                None => self.nothing_selected(),
-            },
-            'B' => {
-                self.outcome = Some((
-                    true,
-                    "Mute the whole room (admins, the creator and you excepted)? y mutes".into(),
-                ));
-                self.confirm = Some(Confirm::MuteRoom);
-                Vec::new()
-            }
-            'b' => vec![self.target.unmute_room()],
-            'a' if self.tab == Tab::Mutes => {
-                self.mute_input = Some(Input::default());
-                Vec::new()
-            }
-            _ => return None,
-        };
-        Some(Reaction::Handled(calls))
-    }
-
-    fn nothing_selected(&mut self) -> Vec<Outgoing> {
-        self.outcome = Some((false, "Nothing selected".into()));
-        Vec::new()
-    }
-
-    fn ask_recall(&mut self) -> Vec<Outgoing> {
-        if self.tab != Tab::Messages {
-            self.outcome = Some((
-                false,
-                "x recalls a message: select it on the Messages tab".into(),
-            ));
-            return Vec::new();
-        }
-        match self.room.selected() {
-            Some(m) if m.recalled => {
-                self.outcome = Some((false, "That message is already recalled".into()));
-                Vec::new()
-            }
-            Some(m) => {
-                let msg = &m.message;
-                self.outcome = Some((
-                    true,
-                    format!(
-                        "Recall {}'s message {}? y recalls",
-                        lines::safe(&msg.sender_id),
-                        lines::safe(&msg.msg_tid)
-                    ),
-                ));
-                self.confirm = Some(Confirm::Recall {
-                    msg_tid: msg.msg_tid.clone(),
-                    sender: msg.sender_id.clone(),
-                });
-                Vec::new()
-            }
-            None => self.nothing_selected(),
-        }
-    }
-
-    fn confirmed(&mut self, confirm: Confirm) -> Outgoing {
-        self.outcome = None;
-        match confirm {
-            Confirm::Recall { msg_tid, sender } => {
-                self.target.recall(&msg_tid, &sender, &self.moderator.id)
-            }
-            Confirm::Kick { user } => self.target.kick(&user),
-            Confirm::MuteRoom => {
-                let (admins, creator) = match &self.describe {
-                    Some(d) => (d.admin_list.clone(), d.creator_id.clone()),
-                    None => (Vec::new(), String::new()),
-                };
-                self.target.mute_room(requests::room_mute_exceptions(
-                    &admins,
-                    &creator,
-                    &self.moderator.id,
-                ))
-            }
-        }
     }
 
     /// Whether a `y` would confirm something now.
@@ -461,22 +384,44 @@ impl RoomPane {
         if self.mute_input.is_some() {
             return vec![h("enter", "mute"), h("esc", "cancel")];
         }
-        let mut out = vec![h("tab/1-4", "tabs")];
-        if !self.moderator.read_only {
-            match self.tab {
-                Tab::Messages => out.extend([
-                    h("x", "recall"),
-                    h("M", "mute"),
-                    h("U", "unmute"),
-                    h("K", "kick"),
-                ]),
-                Tab::Users => out.extend([h("M", "mute"), h("U", "unmute"), h("K", "kick")]),
-                Tab::Mutes => out.extend([h("a", "add"), h("U", "remove")]),
-                Tab::Info => {}
-            }
-            out.extend([h("B", "mute room"), h("b", "lift")]);
+        if self.edit.is_some() {
+            return vec![
+                h("enter", "save"),
+                h("tab", "other field"),
+                h("esc", "cancel"),
+            ];
         }
-        out.extend([h("r", "reload"), h("esc", "back")]);
+        let mut out = vec![h("tab/1-4", "tabs")];
+        // The keys in force for each room action (rebindable in `[keys]`).
+        let mut add = |a: Action, what: &'static str| {
+            if let Some(k) = self.key_labels.get(&a) {
+                out.push((k.clone(), what));
+            }
+        };
+        if !self.moderator.read_only {
+            let actions: &[(Action, &'static str)] = match self.tab {
+                Tab::Messages => &[
+                    (Action::Recall, "recall"),
+                    (Action::MuteSender, "mute"),
+                    (Action::UnmuteSender, "unmute"),
+                    (Action::KickSender, "kick"),
+                ],
+                Tab::Users => &[
+                    (Action::MuteSender, "mute"),
+                    (Action::UnmuteSender, "unmute"),
+                    (Action::KickSender, "kick"),
+                ],
+                Tab::Mutes => &[(Action::AddMute, "add"), (Action::UnmuteSender, "remove")],
+                Tab::Info => &[(Action::EditInfo, "edit info/admins")],
+            };
+            for (a, what) in actions {
+                add(*a, what);
+            }
+            add(Action::MuteRoom, "mute room");
+            add(Action::UnmuteRoom, "lift");
+        }
+        add(Action::Refresh, "reload");
+        add(Action::Back, "back");
         out
     }
 }

@@ -113,6 +113,18 @@ impl RoomPane {
                 self.acted(result, "Lifted the room mute");
                 vec![self.target.band()]
             }
+            RoomRequest::Modify { what } => {
+                // Read the room again either way: the header and the Info
+                // tab show what the service now holds.
+                match result.map(downcast_reply::<Ack>) {
+                    Ok(ack) => self.done(format!(
+                        "Saved {what} · RequestId {}",
+                        safe(&ack.request_id)
+                    )),
+                    Err(e) => self.failed(&format!("saving {what}"), &e),
+                }
+                vec![self.target.describe()]
+            }
         }
     }
 

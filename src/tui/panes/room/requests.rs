@@ -6,7 +6,7 @@ use crate::api::validate::limits;
 use crate::api::{
     AddGroupBandRequest, BanGroupRequest, DataCenter, DeleteGroupMessageRequest,
     DescribeGroupBandRequest, DescribeGroupRequest, KickGroupUserRequest, ListGroupMessagesRequest,
-    ListGroupUsersRequest, RemoveGroupBandRequest, SortType, UnbanGroupRequest,
+    ListGroupUsersRequest, ModifyGroupRequest, RemoveGroupBandRequest, SortType, UnbanGroupRequest,
 };
 use crate::worker::Call;
 
@@ -42,6 +42,10 @@ pub enum RoomRequest {
     },
     MuteRoom,
     UnmuteRoom,
+    /// ModifyLiveMessageGroup from the Info editor; `what` names the change.
+    Modify {
+        what: &'static str,
+    },
 }
 
 impl RoomRequest {
@@ -55,6 +59,7 @@ impl RoomRequest {
                 | RoomRequest::Kick { .. }
                 | RoomRequest::MuteRoom
                 | RoomRequest::UnmuteRoom
+                | RoomRequest::Modify { .. }
         )
     }
 }
@@ -241,6 +246,26 @@ impl Target {
             op,
             format!("muting room {}", self.group_id),
             RoomRequest::MuteRoom,
+        )
+    }
+
+    /// A ModifyLiveMessageGroup addressed to this room, changing nothing yet
+    /// (the Info editor sets what changes).
+    pub fn modify_base(&self) -> ModifyGroupRequest {
+        ModifyGroupRequest {
+            app_id: self.app_id.clone(),
+            group_id: self.group_id.clone(),
+            data_center: self.data_center,
+            ..Default::default()
+        }
+    }
+
+    pub fn modify(&self, op: ModifyGroupRequest) -> Outgoing {
+        let what = super::edit::InfoEdit::changes(&op);
+        self.out(
+            op,
+            format!("saving {what} of {}", self.group_id),
+            RoomRequest::Modify { what },
         )
     }
 

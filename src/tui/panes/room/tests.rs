@@ -7,7 +7,7 @@ use crate::api::{
     ListGroupMessagesRequest, ListGroupMessagesResponse, ListGroupsRequest, ListGroupsResponse,
     MessageSender, ServiceError, SortType,
 };
-use crate::tui::action::Msg;
+use crate::tui::action::{Action, Msg};
 use crate::tui::app::{App, Context, Overlay};
 use crate::tui::clock::Clock;
 use crate::tui::keys::Key;
@@ -393,4 +393,220 @@ fn scrolling_to_the_top_reads_the_page_before_the_oldest_held() {
     assert_eq!(pane(&a).room.oldest().unwrap().body, "the first word");
     // The selection stayed on the message it was on.
     assert_eq!(pane(&a).room.selected().unwrap().message.msg_tid, "tid1");
+}
+
+#[test]
+fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(pane(&a).editor().is_some());
+    let editing = frame_text(&a, 80, 24);
+    assert!(editing.contains("cannot rename"), "{editing}");
+    insta::assert_snapshot!("room_info_edit_80x24", editing);
+    insta::assert_snapshot!("room_info_edit_120x40", frame_text(&a, 120, 40));
+    // The cursor starts in Info; tab goes to the admins.
+    for _ in 0..r#"{"topic":"launch"}"#.len() {
+        press(&mut a, "backspace");
+    }
+    for c in "quiet".chars() {
+        press(&mut a, &c.to_string());
+    }
+    press(&mut a, "tab");
+    for c in ",admin2".chars() {
+        press(&mut a, &c.to_string());
+    }
+    assert!(a.take_commands().is_empty(), "nothing is sent while typing");
+    press(&mut a, "enter");
+    assert!(pane(&a).editor().is_none());
+    let (id, modify) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<crate::api::ModifyGroupRequest>)
+        .expect("enter saves");
+    assert!(modify.modify_info && modify.modify_admin);
+    assert_eq!(modify.group_info.as_deref(), Some("quiet"));
+    assert_eq!(modify.admin_list, vec!["admin1", "admin2"]);
+    assert_eq!(modify.group_id, "room1");
+    reply(
+        &mut a,
+        id,
+        Ok(Ack {
+            request_id: "rq-m".into(),
+        }),
+    );
+    let outcome = pane(&a).outcome.clone().unwrap();
+    assert!(outcome.0 && outcome.1.contains("rq-m"), "{outcome:?}");
+    // The header and Info tab are read again, and the browser's page.
+    let after = a.take_commands();
+    assert!(
+        after
+            .iter()
+            .any(|c| op::<DescribeGroupRequest>(c).is_some())
+    );
+    assert!(after.iter().any(|c| op::<ListGroupsRequest>(c).is_some()));
+}
+
+#[test]
+fn the_info_editor_refuses_what_the_api_would_and_esc_sends_nothing() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    press(&mut a, "tab");
+    for c in ",a2,a3,a4".chars() {
+        press(&mut a, &c.to_string());
+    }
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty(), "four admins are refused here");
+    let problem = pane(&a).editor().unwrap().problem.clone().unwrap();
+    assert!(problem.contains("AdminList has 4 entries"), "{problem}");
+    press(&mut a, "esc");
+    assert!(pane(&a).editor().is_none());
+    assert!(a.take_commands().is_empty());
+    // Unchanged: nothing to send.
+    press(&mut a, "e");
+    press(&mut a, "enter");
+    assert!(a.take_commands().is_empty());
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("Nothing changed")
+    );
+}
+
+#[test]
+fn read_only_refuses_the_info_editor() {
+    let mut a = app(true);
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(pane(&a).editor().is_none());
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("read-only")
+    );
+}
+
+#[test]
+fn the_header_says_1_message_not_1_messages() {
+    let mut a = app(false);
+    a.run_command("open room1");
+    let cmds = a.take_commands();
+    for c in cmds {
+        if let Some((id, _)) = op::<DescribeGroupRequest>(&c) {
+            let mut d = describe();
+            d.msg_amount = Some([("1".to_string(), 1)].into());
+            reply(&mut a, id, Ok(d));
+        }
+    }
+    let text = frame_text(&a, 120, 40);
+    assert!(text.contains("1 message ("), "{text}");
+    assert!(!text.contains("1 messages"), "{text}");
+}
+
+#[test]
+fn a_on_the_mutes_tab_mutes_a_typed_user_and_esc_leaves_it() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "3");
+    press(&mut a, "a");
+    assert!(pane(&a).mute_input().is_some());
+    a.handle(Msg::Paste("troll\u{1b}7".into()));
+    press(&mut a, "enter");
+    let (_, mute) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<crate::api::AddGroupBandRequest>)
+        .expect("enter mutes the typed user");
+    assert_eq!(mute.banned_users, vec!["troll7"], "controls are dropped");
+    press(&mut a, "a");
+    press(&mut a, "x");
+    press(&mut a, "esc");
+    assert!(pane(&a).mute_input().is_none());
+    assert!(a.take_commands().is_empty());
+    assert!(a.rooms.open.is_some(), "esc closed the field, not the room");
+}
+
+#[test]
+fn room_keys_come_from_the_key_map_and_can_be_rebound() {
+    let mut ctx = Context::demo();
+    ctx.keys
+        .insert("recall".into(), vec!["X".into(), "delete".into()]);
+    ctx.keys.insert("mute_sender".into(), vec!["m".into()]);
+    let mut a = App::new(ctx).unwrap();
+    a.clock = Clock::fixed(NOW);
+    // x stays the outbox's discard; in the room it is free now.
+    assert_eq!(
+        a.keymap.action(&Key::parse("x").unwrap()),
+        Some(Action::Discard)
+    );
+    open(&mut a);
+    press(&mut a, "x");
+    assert!(!pane(&a).is_confirming(), "x is not recall any more");
+    let hints = pane(&a).hints();
+    assert!(hints.contains(&("X".to_string(), "recall")), "{hints:?}");
+    assert!(hints.contains(&("m".to_string(), "mute")), "{hints:?}");
+    press(&mut a, "X");
+    assert!(pane(&a).is_confirming());
+    press(&mut a, "n");
+    // m (compose in the browser) mutes in the room.
+    press(&mut a, "m");
+    assert!(
+        a.take_commands()
+            .iter()
+            .any(|c| op::<crate::api::AddGroupBandRequest>(c).is_some())
+    );
+    assert!(a.overlay.is_none() && a.rooms.open.is_some());
+}
+
+#[test]
+fn a_room_key_may_not_take_a_global_key_or_another_room_action_s() {
+    for (name, key, other) in [
+        ("recall", "q", "quit"),
+        ("mute_sender", "x", "recall"),
+        ("edit_info", "r", "refresh"),
+    ] {
+        let mut ctx = Context::demo();
+        ctx.keys.insert(name.into(), vec![key.into()]);
+        let err = App::new(ctx).err().expect("a clash is refused");
+        assert!(
+            err.contains("bound to both") && err.contains(other) && err.contains(name),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn read_only_browser_keys_still_name_their_own_action() {
+    // x and e are the outbox's discard and edit_entry outside the room.
+    let mut a = app(true);
+    assert_eq!(
+        a.keymap.disabled(&Key::parse("x").unwrap()),
+        Some(Action::Discard)
+    );
+    assert_eq!(
+        a.keymap.disabled(&Key::parse("e").unwrap()),
+        Some(Action::EditEntry)
+    );
+    // In the room they are the room's, and refused with why.
+    open(&mut a);
+    press(&mut a, "4");
+    press(&mut a, "e");
+    assert!(
+        pane(&a)
+            .outcome
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("read-only")
+    );
 }
