@@ -336,6 +336,8 @@ fn rank(scope: Scope, action: Action) -> u8 {
         s if s == scope => 0,
         Scope::Global => 1,
         Scope::Browser | Scope::Detail => 2,
+        // The room's keys act only in the room, which names its own refusals.
+        Scope::Room => 4,
         _ => 3,
     }
 }
