@@ -210,13 +210,19 @@ fn check_keys(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
     for (action, specs) in &config.keys {
         so_far.insert(action.clone(), specs.clone());
         if let Err(e) = KeyMap::new(&so_far, false) {
-            let shown = e.to_string();
-            let problem = strip_table_prefix(&shown, "[keys]");
-            // The key is named in front; the message need not repeat it.
-            let problem = problem
-                .strip_prefix(&format!("{action}: "))
-                .unwrap_or(problem);
-            return Err(config_failure(file, &format!("keys.{action}"), problem));
+            use crate::tui::keys::KeyMapError;
+            // The key is named in front; the problem need not repeat it.
+            let problem = match e {
+                KeyMapError::UnknownAction { known, .. } => {
+                    format!("unknown action; known actions: {known}")
+                }
+                KeyMapError::BadKey { spec, reason, .. } if reason.contains(&spec) => reason,
+                KeyMapError::BadKey { spec, reason, .. } => format!("{spec:?}: {reason}"),
+                KeyMapError::Clash { key, first, second } => format!(
+                    "key {key} is bound to both {first} and {second}, which apply in the same pane"
+                ),
+            };
+            return Err(config_failure(file, &format!("keys.{action}"), &problem));
         }
     }
     // The last map built is the whole table, so it is known to be good.

@@ -108,7 +108,7 @@ impl App {
             return false;
         }
         if let Some(room) = &self.rooms.open
-            && (room.is_confirming() || room.mute_input().is_some())
+            && room.takes_every_key()
         {
             return false;
         }

@@ -292,6 +292,12 @@ impl RoomPane {
         self.confirm.is_some()
     }
 
+    /// Whether the room takes every key itself now: a `y` to confirm, or
+    /// text typed into the mute field or the Info editor.
+    pub(crate) fn takes_every_key(&self) -> bool {
+        self.confirm.is_some() || self.mute_input.is_some() || self.edit.is_some()
+    }
+
     /// The "mute user" field of the Mutes tab, while it is open.
     pub fn mute_input(&self) -> Option<&Input> {
         self.mute_input.as_ref()

@@ -410,8 +410,10 @@ fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
     for _ in 0..r#"{"topic":"launch"}"#.len() {
         press(&mut a, "backspace");
     }
-    for c in "quiet".chars() {
-        press(&mut a, &c.to_string());
+    // p, W and F are the app's pin / watch / flagged keys: text here.
+    for c in "pin WF quiet".chars() {
+        let spec = if c == ' ' { "space".to_string() } else { c.to_string() };
+        press(&mut a, &spec);
     }
     press(&mut a, "tab");
     for c in ",admin2".chars() {
@@ -426,7 +428,7 @@ fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
         .find_map(op::<crate::api::ModifyGroupRequest>)
         .expect("enter saves");
     assert!(modify.modify_info && modify.modify_admin);
-    assert_eq!(modify.group_info.as_deref(), Some("quiet"));
+    assert_eq!(modify.group_info.as_deref(), Some("pin WF quiet"));
     assert_eq!(modify.admin_list, vec!["admin1", "admin2"]);
     assert_eq!(modify.group_id, "room1");
     reply(
