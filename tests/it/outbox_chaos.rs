@@ -396,8 +396,15 @@ async fn late_faults_are_outcome_unknown_and_never_resent() {
                 unknown += 1;
                 let err = e.last_error.unwrap();
                 assert_eq!(err.code, "ServerError", "{err:?}");
-                // Sent once, never again.
-                assert_eq!(e.attempts, 1, "entry {id} was resent");
+                // Never resent after the 500: a late fault processes the
+                // send, so a resend would show as a second delivery above
+                // (n == 1). Attempts may be 2 when a throttled reply (refused
+                // before processing) came first.
+                assert!(
+                    (1..=4).contains(&e.attempts),
+                    "entry {id}: {} attempts",
+                    e.attempts
+                );
             }
             other => panic!("entry {id} ended {other}"),
         }
