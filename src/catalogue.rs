@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// The catalogue compiled into the binary.
-pub const BUILTIN: &str = include_str!("../assets/message-types.toml");
+pub(crate) const BUILTIN: &str = include_str!("../assets/message-types.toml");
 /// Name of the user catalogue inside the config directory.
-pub const FILE_NAME: &str = "message-types.toml";
+pub(crate) const FILE_NAME: &str = "message-types.toml";
 
 /// One named message type.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::{DataCenter, SendMessageRequest};
 use crate::util::write_atomic;
 
-pub const FILE_NAME: &str = "drafts.json";
+pub(crate) const FILE_NAME: &str = "drafts.json";
 /// Default upper bound on how long a keystroke can stay unsaved.
-pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(500);
+pub(crate) const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(500);
 const FORMAT_VERSION: u32 = 1;
 
 /// Which compose pane a draft belongs to.
@@ -172,39 +172,36 @@ pub struct NotANumber {
 /// Tracks the oldest unsaved change. It is a bound, not a "quiet period":
 /// continuous typing still gets saved every `interval`.
 #[derive(Debug, Clone)]
-pub struct Debouncer {
+pub(crate) struct Debouncer {
     interval: Duration,
     pending_since: Option<Instant>,
 }
 
 impl Debouncer {
-    pub fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration) -> Self {
         Self {
             interval,
             pending_since: None,
         }
     }
     /// Records a change at `now` (the first unsaved one starts the clock).
-    pub fn touch(&mut self, now: Instant) {
+    pub(crate) fn touch(&mut self, now: Instant) {
         self.pending_since.get_or_insert(now);
     }
     /// When the pending change must be saved; `None` when nothing is pending.
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         self.pending_since.map(|t| t + self.interval)
     }
-    pub fn is_due(&self, now: Instant) -> bool {
+    pub(crate) fn is_due(&self, now: Instant) -> bool {
         self.deadline().is_some_and(|d| now >= d)
     }
-    pub fn is_pending(&self) -> bool {
-        self.pending_since.is_some()
-    }
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.pending_since = None;
     }
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum DraftError {
+pub(crate) enum DraftError {
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -230,7 +227,7 @@ struct StoredDraft {
 
 /// All drafts, in memory, mirrored to the file.
 #[derive(Debug)]
-pub struct DraftStore {
+pub(crate) struct DraftStore {
     path: PathBuf,
     drafts: BTreeMap<DraftKey, (Draft, DateTime<Utc>)>,
     /// Groups changed (or removed) here since the last save: only these
@@ -244,7 +241,7 @@ impl DraftStore {
     /// Loads the file (missing means no drafts). An unreadable file is moved
     /// aside (`drafts.json.corrupt-<time>`) rather than overwritten, and
     /// [`DraftStore::load_warning`] says so: text is never thrown away.
-    pub fn open(path: impl Into<PathBuf>, debounce: Duration) -> Result<Self, DraftError> {
+    pub(crate) fn open(path: impl Into<PathBuf>, debounce: Duration) -> Result<Self, DraftError> {
         let path = path.into();
         let io_err = |source| DraftError::Io {
             path: path.display().to_string(),
@@ -264,33 +261,29 @@ impl DraftStore {
     }
 
     /// `<data_dir>/drafts.json` with the default debounce.
-    pub fn in_dir(data_dir: &Path) -> Result<Self, DraftError> {
+    pub(crate) fn in_dir(data_dir: &Path) -> Result<Self, DraftError> {
         Self::open(data_dir.join(FILE_NAME), DEFAULT_DEBOUNCE)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-    pub fn load_warning(&self) -> Option<&str> {
+    pub(crate) fn load_warning(&self) -> Option<&str> {
         self.load_warning.as_deref()
     }
-    pub fn get(&self, key: &DraftKey) -> Option<&Draft> {
+    pub(crate) fn get(&self, key: &DraftKey) -> Option<&Draft> {
         self.drafts.get(key).map(|(d, _)| d)
     }
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.drafts.len()
     }
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.drafts.is_empty()
-    }
-    pub fn keys(&self) -> impl Iterator<Item = &DraftKey> {
-        self.drafts.keys()
     }
 
     /// Records the pane's current fields (call it on every keystroke); an
     /// empty draft removes the entry. Nothing is written until
     /// [`DraftStore::save_debounced`] or [`DraftStore::save_now`].
-    pub fn update(&mut self, key: DraftKey, draft: Draft, now: Instant) {
+    pub(crate) fn update(&mut self, key: DraftKey, draft: Draft, now: Instant) {
         let changed = if draft.is_empty() {
             self.drafts.remove(&key).is_some()
         } else if self.get(&key) != Some(&draft) {
@@ -306,12 +299,12 @@ impl DraftStore {
     }
 
     /// When the event loop should call `save_debounced` next (`None`: nothing pending).
-    pub fn next_save_at(&self) -> Option<Instant> {
+    pub(crate) fn next_save_at(&self) -> Option<Instant> {
         self.debouncer.deadline()
     }
 
     /// Saves when the oldest unsaved change is `interval` old. Returns whether it wrote.
-    pub fn save_debounced(&mut self, now: Instant) -> Result<bool, DraftError> {
+    pub(crate) fn save_debounced(&mut self, now: Instant) -> Result<bool, DraftError> {
         if !self.debouncer.is_due(now) {
             return Ok(false);
         }
@@ -322,7 +315,7 @@ impl DraftStore {
     /// Writes now (on quit, or before anything risky), merged per group with
     /// what other consoles saved meanwhile; afterwards this store also holds
     /// their drafts for groups it did not change.
-    pub fn save_now(&mut self) -> Result<(), DraftError> {
+    pub(crate) fn save_now(&mut self) -> Result<(), DraftError> {
         let io_err = |source| DraftError::Io {
             path: self.path.display().to_string(),
             source,
@@ -376,7 +369,7 @@ impl DraftStore {
     /// The message was delivered or queued in the outbox: its draft goes,
     /// durably and at once (a restored draft of a sent message would invite a
     /// duplicate send).
-    pub fn remove(&mut self, key: &DraftKey) -> Result<Option<Draft>, DraftError> {
+    pub(crate) fn remove(&mut self, key: &DraftKey) -> Result<Option<Draft>, DraftError> {
         let removed = self.drafts.remove(key).map(|(d, _)| d);
         if removed.is_some() {
             self.dirty.insert(key.clone());

@@ -11,12 +11,12 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-pub const ENV_LOG: &str = "LIVEMOD_LOG";
-pub const LOG_FILE: &str = "livemod.log";
+pub(crate) const ENV_LOG: &str = "LIVEMOD_LOG";
+pub(crate) const LOG_FILE: &str = "livemod.log";
 
 /// Why there is no log file.
 #[derive(Debug, thiserror::Error)]
-pub enum LogError {
+pub(crate) enum LogError {
     #[error("cannot create the data directory {dir}: {source}")]
     Dir {
         dir: String,
@@ -33,7 +33,7 @@ pub enum LogError {
 
 /// Starts file logging; keep the guard alive until exit so buffered lines are
 /// written. When the file cannot be opened, warns on stderr and returns `None`.
-pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
+pub(crate) fn init(data_dir: &Path) -> Option<WorkerGuard> {
     match try_init(data_dir) {
         Ok(guard) => guard,
         Err(e) => {
@@ -45,7 +45,7 @@ pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
 
 /// Like [`init`], reporting why no log file could be opened. `Ok(None)`: a
 /// subscriber was already installed.
-pub fn try_init(data_dir: &Path) -> Result<Option<WorkerGuard>, LogError> {
+pub(crate) fn try_init(data_dir: &Path) -> Result<Option<WorkerGuard>, LogError> {
     std::fs::create_dir_all(data_dir).map_err(|source| LogError::Dir {
         dir: data_dir.display().to_string(),
         source,

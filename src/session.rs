@@ -55,16 +55,16 @@ impl SessionError {
 
 type Result<T, E = SessionError> = std::result::Result<T, E>;
 
-pub const ENV_ENDPOINT: &str = "LIVEMOD_ENDPOINT";
-pub const DEFAULT_APP: &str = "demo";
+pub(crate) const ENV_ENDPOINT: &str = "LIVEMOD_ENDPOINT";
+pub(crate) const DEFAULT_APP: &str = "demo";
 /// Simulated online users per group in demo mode, so sends succeed out of the box.
-pub const DEMO_AUDIENCE: u32 = 3;
+pub(crate) const DEMO_AUDIENCE: u32 = 3;
 
 /// Demo chatter: lines per second in each on-air demo room
 /// ([`crate::emulator::chatter::ON_AIR`]); `LIVEMOD_DEMO_CHATTER` overrides
 /// it (0 turns the audience off).
-pub const DEMO_CHATTER: f64 = 0.5;
-pub const ENV_DEMO_CHATTER: &str = "LIVEMOD_DEMO_CHATTER";
+pub(crate) const DEMO_CHATTER: f64 = 0.5;
+pub(crate) const ENV_DEMO_CHATTER: &str = "LIVEMOD_DEMO_CHATTER";
 
 /// The rule the demo flags with when config.toml has none: every line the
 /// chatter writes for a moderator to remove matches it, ordinary chat does not.
@@ -352,7 +352,7 @@ fn audit_or_read_only(
 /// Parses `--endpoint`. Userinfo (`http://user:pass@host`) is removed, with a
 /// warning: credentials in a URL must never reach the audit log, the outbox
 /// or the wire (livemod signs requests with the AccessKey instead).
-pub fn parse_endpoint(text: &str) -> Result<Url> {
+pub(crate) fn parse_endpoint(text: &str) -> Result<Url> {
     let mut url = Url::parse(text).map_err(|source| SessionError::EndpointNotUrl {
         text: redact(text),
         source,

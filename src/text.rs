@@ -18,19 +18,19 @@ use std::fmt::Write as _;
 /// every control character (C0 including newline, carriage return and tab,
 /// DEL, C1), every bidi control and the Unicode line and paragraph separators
 /// are shown escaped.
-pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
     escape(text, false)
 }
 
 /// Like [`terminal_safe`], but newlines are kept as line breaks: for text that
 /// is printed as a block of lines (an error message, a message body).
 /// A carriage return is still escaped, so no line can overwrite another.
-pub fn terminal_safe_multiline(text: &str) -> Cow<'_, str> {
+pub(crate) fn terminal_safe_multiline(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
 
 /// True when `c` must not reach a terminal raw.
-pub fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
@@ -76,7 +76,7 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// structure is ASCII, so these characters can only occur inside strings,
 /// where the escape means the same character. serde_json already escapes C0;
 /// DEL is escaped here too.
-pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+pub(crate) fn json_terminal_safe(json: &str) -> Cow<'_, str> {
     let needs = |c: char| c == '\u{7f}' || (is_unsafe(c) && !c.is_ascii_control());
     let Some(first) = json.find(needs) else {
         return Cow::Borrowed(json);

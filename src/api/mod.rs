@@ -14,13 +14,13 @@
 //!   [`ApiError::provably_not_processed`]), and audits every mutation.
 //! - [`pages`] turns a token-paged request ([`Paged`]) into a stream of pages.
 
-pub mod caller;
+pub(crate) mod caller;
 pub mod client;
 pub mod error;
 pub mod model;
-pub mod ops;
+pub(crate) mod ops;
 pub mod pace;
-pub mod paging;
+pub(crate) mod paging;
 pub mod sign;
 pub mod validate;
 

@@ -205,7 +205,7 @@ pub fn signatures_equal(a: &str, b: &str) -> bool {
 }
 
 mod subtle_eq {
-    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
         if a.len() != b.len() {
             return false;
         }

@@ -8,7 +8,7 @@ use super::input::{CSV_COLUMNS, CreateFormat, CreateRow};
 use crate::api::CreateGroupRequest;
 
 /// Create requests in the input's format, for a re-run.
-pub fn create_failures_bytes(
+pub(crate) fn create_failures_bytes(
     format: CreateFormat,
     requests: &[&CreateGroupRequest],
 ) -> io::Result<Vec<u8>> {

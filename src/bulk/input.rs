@@ -21,11 +21,11 @@ use crate::api::{CreateGroupRequest, DataCenter, Operation};
 /// Errors listed before the parser stops collecting them.
 const MAX_REPORTED_ERRORS: usize = 20;
 /// Groups one run may name: an app holds at most this many.
-pub const MAX_GROUPS: usize = limits::GROUPS_PER_APP;
+pub(crate) const MAX_GROUPS: usize = limits::GROUPS_PER_APP;
 /// A create file: 5,000 rows with generous names and infos fit easily.
-pub const MAX_CREATE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_CREATE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// A target file: 5,000 IDs of at most 64 bytes, with room for JSON and comments.
-pub const MAX_TARGET_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_TARGET_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 // ------------------------------------------------------------------ errors
 

@@ -13,11 +13,11 @@
 //!   leaves an accurate record of what was sent.
 
 mod csv_check;
-pub mod failures;
-pub mod input;
+pub(crate) mod failures;
+pub(crate) mod input;
 pub mod journal;
 pub mod run;
-pub mod targets;
+pub(crate) mod targets;
 
 pub use failures::{write_create_failures, write_target_failures};
 pub use input::{

@@ -133,7 +133,7 @@ fn retention_parser() -> impl TypedValueParser<Value = MsgLifeCycle> {
     })
 }
 
-pub async fn run(global: &GlobalArgs, cmd: AppsCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: AppsCommand) -> Result<(), Failure> {
     let session = super::connect(global).await?;
     match cmd {
         AppsCommand::List(args) => list(&session, args).await,

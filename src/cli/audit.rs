@@ -69,7 +69,7 @@ impl AuditArgs {
     }
 }
 
-pub fn run(args: AuditArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
     let paths = Paths::discover().map_err(|e| Failure::usage(e.to_string()))?;
     let path = paths.data_dir.join(audit::FILE_NAME);
     let trail =
@@ -135,7 +135,7 @@ fn row(e: &AuditEntry) -> Vec<String> {
 
 /// A command's result, made loud when an audit line could not be written: the
 /// change may have happened, but the trail does not say so.
-pub fn with_unrecorded_audit(result: Result<(), Failure>) -> Result<(), Failure> {
+pub(crate) fn with_unrecorded_audit(result: Result<(), Failure>) -> Result<(), Failure> {
     let Some(problem) = audit::take_unrecorded() else {
         return result;
     };

@@ -24,14 +24,14 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
+pub(crate) fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
     let mut cmd = super::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "livemod", &mut script);
     write_stdout(&script)
 }
 
-pub fn man(args: &ManArgs) -> Result<(), Failure> {
+pub(crate) fn man(args: &ManArgs) -> Result<(), Failure> {
     let cmd = super::command();
     if let Some(dir) = &args.dir {
         std::fs::create_dir_all(dir)

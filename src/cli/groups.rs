@@ -217,7 +217,7 @@ pub(crate) fn sort_parser() -> impl TypedValueParser<Value = SortType> {
     .map(|s| s.parse().expect("listed values parse"))
 }
 
-pub async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: GroupsCommand) -> Result<(), Failure> {
     // Refuse mutations in read-only mode before connecting or sending anything.
     if global.read_only && !matches!(cmd, GroupsCommand::List(_) | GroupsCommand::Describe(_)) {
         return Err(Failure::usage(

@@ -114,7 +114,7 @@ fn parse_interval(s: &str) -> Result<Duration, ValueError> {
     }
 }
 
-pub async fn run(global: &GlobalArgs, cmd: MessagesCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: MessagesCommand) -> Result<(), Failure> {
     let session = super::connect(global).await?;
     match cmd {
         MessagesCommand::List(args) => list(&session, args).await,

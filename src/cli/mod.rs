@@ -1,15 +1,15 @@
 //! The command line: global options, subcommands, and dispatch.
 
-pub mod apps;
-pub mod audit;
-pub mod bulk;
-pub mod completions;
-pub mod groups;
-pub mod messages;
-pub mod mutes;
-pub mod outbox;
-pub mod output;
-pub mod users;
+pub(crate) mod apps;
+pub(crate) mod audit;
+pub(crate) mod bulk;
+pub(crate) mod completions;
+pub(crate) mod groups;
+pub(crate) mod messages;
+pub(crate) mod mutes;
+pub(crate) mod outbox;
+pub(crate) mod output;
+pub(crate) mod users;
 mod values;
 
 use std::process::ExitCode;
@@ -213,8 +213,8 @@ fn check_keys(config: &Config, file: &std::path::Path) -> Result<(), Failure> {
             use crate::tui::keys::KeyMapError;
             // The key is named in front; the problem need not repeat it.
             let problem = match e {
-                KeyMapError::UnknownAction { known, .. } => {
-                    format!("unknown action; known actions: {known}")
+                KeyMapError::UnknownAction { name, known } => {
+                    format!("unknown action {name:?}; known actions: {known}")
                 }
                 KeyMapError::BadKey { spec, reason, .. } if reason.contains(&spec) => reason,
                 KeyMapError::BadKey { spec, reason, .. } => format!("{spec:?}: {reason}"),

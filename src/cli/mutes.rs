@@ -59,7 +59,7 @@ pub struct AllArgs {
     pub json: bool,
 }
 
-pub async fn run(global: &GlobalArgs, cmd: MutesCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: MutesCommand) -> Result<(), Failure> {
     let session = super::connect(global).await?;
     let (app_id, dc) = (session.app_id.clone(), session.data_center);
     let (group_id, json, what, request_id) = match cmd {

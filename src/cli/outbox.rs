@@ -106,7 +106,7 @@ fn paths_for(global: &GlobalArgs) -> Result<Paths, Failure> {
     Ok(if global.demo { paths.demo() } else { paths })
 }
 
-pub async fn run(global: &GlobalArgs, cmd: OutboxCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: OutboxCommand) -> Result<(), Failure> {
     match cmd {
         OutboxCommand::List(args) => list(&paths_for(global)?, args),
         OutboxCommand::Drop(args) => drop_entry(global, &paths_for(global)?, args),

@@ -15,13 +15,13 @@ use crate::api::ApiError;
 use crate::text::{json_terminal_safe, terminal_safe, terminal_safe_multiline};
 
 /// Exit code: a service or network error.
-pub const EXIT_RUNTIME: u8 = 1;
+pub(crate) const EXIT_RUNTIME: u8 = 1;
 /// Exit code: a usage error; nothing was sent.
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code: the service answered, but the command changed nothing because
 /// the object was already there or already gone (a create of an ID that
 /// exists or was deleted). Scripts that want "make sure it exists" may treat 3 as success.
-pub const EXIT_NOTHING_DONE: u8 = 3;
+pub(crate) const EXIT_NOTHING_DONE: u8 = 3;
 
 /// Why a command failed, and the exit code that says so (1 service/network,
 /// 2 usage, 3 nothing done).
@@ -76,7 +76,7 @@ impl From<color_eyre::Report> for Failure {
 
 /// "Code: Message (HTTP 404, RequestId …)" for service errors; the error's own text otherwise.
 /// Every part that came from the service is made terminal-safe on one line.
-pub fn describe_api_error(e: &ApiError) -> String {
+pub(crate) fn describe_api_error(e: &ApiError) -> String {
     match e.service() {
         Some(s) => {
             let mut text = format!(
@@ -99,13 +99,13 @@ pub fn describe_api_error(e: &ApiError) -> String {
 }
 
 /// A line for people on stderr (progress, counts, hints), made terminal-safe.
-pub fn note(text: &str) {
+pub(crate) fn note(text: &str) {
     eprintln!("{}", terminal_safe_multiline(text));
 }
 
 /// Writes one block and a newline to stdout. A closed pipe (`livemod … | head`)
 /// ends the program quietly instead of panicking as `println!` would.
-pub fn emit(text: &str) {
+pub(crate) fn emit(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let result = writeln!(out, "{text}").and_then(|()| out.flush());
@@ -121,7 +121,7 @@ pub fn emit(text: &str) {
 
 /// Pretty JSON. Values stay exact; the characters a terminal could act on that
 /// JSON leaves raw (C1 and bidi controls) are written as `\uXXXX` escapes.
-pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
     emit(&json_terminal_safe(&text));
@@ -129,7 +129,7 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 }
 
 /// One JSON value on one line (for streams such as `messages tail --json`).
-pub fn print_json_line<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn print_json_line<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string(value)
         .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
     emit(&json_terminal_safe(&text));
@@ -138,7 +138,7 @@ pub fn print_json_line<T: Serialize>(value: &T) -> Result<(), Failure> {
 
 /// A borderless table with aligned columns. Every cell is made terminal-safe
 /// on one line, so a name cannot hold an escape sequence or a forged row.
-pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+pub(crate) fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
     let mut table = Table::new();
     table.load_style(presets::NOTHING);
     table.set_header(header.iter().copied());
@@ -162,7 +162,7 @@ pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
 }
 
 /// Key/value pairs, one per line, keys aligned; values made terminal-safe.
-pub fn print_fields(fields: &[(&str, String)]) {
+pub(crate) fn print_fields(fields: &[(&str, String)]) {
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let lines: Vec<String> = fields
         .iter()
@@ -171,7 +171,7 @@ pub fn print_fields(fields: &[(&str, String)]) {
     emit(&lines.join("\n"));
 }
 
-pub fn local_time(unix_seconds: i64) -> String {
+pub(crate) fn local_time(unix_seconds: i64) -> String {
     use chrono::{Local, TimeZone};
     match Local.timestamp_opt(unix_seconds, 0) {
         chrono::LocalResult::Single(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),

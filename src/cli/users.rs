@@ -142,7 +142,7 @@ pub struct SetInfoArgs {
     pub json: bool,
 }
 
-pub async fn run(global: &GlobalArgs, cmd: UsersCommand) -> Result<(), Failure> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: UsersCommand) -> Result<(), Failure> {
     if let UsersCommand::Send(args) = &cmd {
         super::catalogue()?
             .check_message(args.msg_type, Some(&args.body))

@@ -17,9 +17,9 @@ use super::wire::{ApiFault, Incoming};
 use crate::api::sign;
 
 /// How far a request's timestamp may be from the emulator's clock, either way.
-pub const TIMESTAMP_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+pub(crate) const TIMESTAMP_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 /// Headers a V3 request must sign.
-pub const V3_REQUIRED_SIGNED: [&str; 5] = [
+pub(crate) const V3_REQUIRED_SIGNED: [&str; 5] = [
     "host",
     "x-acs-action",
     "x-acs-date",
@@ -34,12 +34,12 @@ const MAX_NONCES: usize = 1_000_000;
 
 /// The key pairs the emulator accepts.
 #[derive(Clone)]
-pub struct KeyRing {
+pub(crate) struct KeyRing {
     keys: HashMap<String, String>,
 }
 
 impl KeyRing {
-    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+    pub(crate) fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
         Self {
             keys: pairs.into_iter().collect(),
         }
@@ -71,14 +71,14 @@ impl std::fmt::Debug for KeyRing {
 /// whenever the set has doubled since the last one). Memory is bounded by
 /// [`MAX_NONCES`]; past that new requests are refused rather than let a replay through.
 #[derive(Debug, Default)]
-pub struct NonceCache {
+pub(crate) struct NonceCache {
     seen: HashMap<(String, String), DateTime<Utc>>,
     prune_at: usize,
 }
 
 impl NonceCache {
     /// Records the nonce, or refuses a reuse.
-    pub fn check_and_insert(
+    pub(crate) fn check_and_insert(
         &mut self,
         key_id: &str,
         nonce: &str,
@@ -108,31 +108,28 @@ impl NonceCache {
         Ok(())
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.seen.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     V2,
     V3,
 }
 
 /// Who signed a request that verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     pub access_key_id: String,
     pub scheme: Scheme,
 }
 
 /// Verifies the request's signature (V3 when it has an `Authorization`
 /// header, V2 otherwise), its timestamp and its nonce.
-pub fn verify(
+pub(crate) fn verify(
     req: &Incoming,
     keys: &KeyRing,
     nonces: &Mutex<NonceCache>,
@@ -309,7 +306,7 @@ fn check_nonce(
 }
 
 /// Parses an SDK timestamp and checks it is within 15 minutes of `now`.
-pub fn check_timestamp(
+pub(crate) fn check_timestamp(
     name: &str,
     value: &str,
     now: DateTime<Utc>,
@@ -339,7 +336,7 @@ pub fn check_timestamp(
 
 /// `YYYY-MM-DDThh:mm:ssZ` as the SDKs send it, and liberally any RFC 3339 time
 /// (fractions, offsets) or the same without a zone (taken as UTC).
-pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
     let value = value.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));

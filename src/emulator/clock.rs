@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::{DateTime, Utc};
 
 /// Longest single move: ten years (api-family.md §8).
-pub const MAX_ADVANCE_SECONDS: i64 = 315_360_000;
+pub(crate) const MAX_ADVANCE_SECONDS: i64 = 315_360_000;
 
 #[derive(Debug, Default)]
 pub struct ServiceClock {

@@ -30,7 +30,7 @@ struct DemoGroup {
 }
 
 /// The demo groups, with creation times relative to `now` (UNIX seconds).
-pub fn demo_groups(now: i64) -> Vec<SeedGroup> {
+pub(crate) fn demo_groups(now: i64) -> Vec<SeedGroup> {
     let groups: Vec<DemoGroup> =
         serde_json::from_str(DEMO_GROUPS_JSON).expect("assets/demo-groups.json is valid (tested)");
     groups

@@ -89,7 +89,7 @@ pub enum RateError {
 }
 
 /// Checks that every rate is a probability.
-pub fn check(options: &FaultOptions) -> Result<(), RateError> {
+pub(crate) fn check(options: &FaultOptions) -> Result<(), RateError> {
     for (name, rate) in [
         ("fault rate", options.fault_rate),
         ("late fault rate", options.late_fault_rate),
@@ -104,7 +104,7 @@ pub fn check(options: &FaultOptions) -> Result<(), RateError> {
 }
 
 /// Parses a probability for the command line.
-pub fn parse_rate(s: &str) -> Result<f64, RateError> {
+pub(crate) fn parse_rate(s: &str) -> Result<f64, RateError> {
     let rate: f64 = s
         .trim()
         .parse()
@@ -117,7 +117,7 @@ pub fn parse_rate(s: &str) -> Result<f64, RateError> {
 
 /// What happens to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FaultPlan {
+pub(crate) struct FaultPlan {
     pub delay: Duration,
     pub server_error: bool,
     pub throttle: bool,
@@ -127,13 +127,13 @@ pub struct FaultPlan {
 }
 
 #[derive(Debug)]
-pub struct FaultInjector {
+pub(crate) struct FaultInjector {
     options: FaultOptions,
     rng: Mutex<StdRng>,
 }
 
 impl FaultInjector {
-    pub fn new(options: FaultOptions) -> Self {
+    pub(crate) fn new(options: FaultOptions) -> Self {
         let rng = match options.seed {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
@@ -145,7 +145,7 @@ impl FaultInjector {
     }
 
     /// Draws the plan for the next request (nothing at all when no fault is configured).
-    pub fn plan(&self) -> FaultPlan {
+    pub(crate) fn plan(&self) -> FaultPlan {
         if !self.options.is_active() {
             return FaultPlan::default();
         }

@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::wire::{self, ApiFault};
 
 /// The code a malformed request is answered with.
-pub const MALFORMED_CODE: &str = "MalformedRequest";
+pub(crate) const MALFORMED_CODE: &str = "MalformedRequest";
 
 /// The status of hyper's automatic reply to a parse error, if `head` is one.
 fn automatic_reply_status(head: &[u8]) -> Option<StatusCode> {
@@ -40,7 +40,7 @@ fn automatic_reply_status(head: &[u8]) -> Option<StatusCode> {
 }
 
 /// The whole reply (status line, headers, JSON body) for a malformed request.
-pub fn reply_bytes(status: StatusCode) -> Vec<u8> {
+pub(crate) fn reply_bytes(status: StatusCode) -> Vec<u8> {
     let request_id = wire::new_request_id();
     let message = match status {
         StatusCode::URI_TOO_LONG => "The request URI is too long.",
@@ -70,7 +70,7 @@ struct Pending {
 }
 
 /// An IO stream that rewrites hyper's automatic parse-error reply.
-pub struct MalformedReplies<T, F> {
+pub(crate) struct MalformedReplies<T, F> {
     inner: T,
     pending: Option<Pending>,
     on_rewrite: F,
@@ -78,7 +78,7 @@ pub struct MalformedReplies<T, F> {
 
 impl<T, F: Fn()> MalformedReplies<T, F> {
     /// `on_rewrite` runs once per rewritten reply (for the counters).
-    pub fn new(inner: T, on_rewrite: F) -> Self {
+    pub(crate) fn new(inner: T, on_rewrite: F) -> Self {
         Self {
             inner,
             pending: None,

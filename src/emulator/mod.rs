@@ -49,18 +49,18 @@
 //! and a request head must arrive within [`EmulatorOptions::header_read_timeout`]
 //! (also between keep-alive requests), so idle clients cannot exhaust file handles.
 
-pub mod auth;
+pub(crate) mod auth;
 pub mod chatter;
 pub mod cli;
-pub mod clock;
-pub mod demo;
-pub mod faults;
-pub mod malformed;
+pub(crate) mod clock;
+pub(crate) mod demo;
+pub(crate) mod faults;
+pub(crate) mod malformed;
 pub mod ops;
 pub mod rules;
-pub mod server;
-pub mod store;
-pub mod wire;
+pub(crate) mod server;
+pub(crate) mod store;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -148,9 +148,9 @@ impl Shared {
 
 /// Lets a handler ask its connection to be reset instead of answered.
 #[derive(Clone)]
-pub struct ResetHandle(Arc<Notify>);
+pub(crate) struct ResetHandle(Arc<Notify>);
 
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     // Every path and method ends here: the gateway answers errors, not 404 pages.
     Router::new().fallback(handle).with_state(shared)
 }
@@ -346,7 +346,7 @@ async fn verified_call(
 /// How many connections the emulator holds open at once, and how long a
 /// connection may take to send a request head (also between keep-alive requests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConnectionLimits {
+pub(crate) struct ConnectionLimits {
     pub max_connections: usize,
     pub header_read_timeout: Duration,
 }
@@ -359,7 +359,7 @@ pub struct ConnectionLimits {
 /// no file handle here) until one closes. With the header-read timeout, idle
 /// or stalled clients free their place within that time, so ~10,000 idle
 /// connections cannot exhaust the process's file handles.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,

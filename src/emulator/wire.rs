@@ -13,7 +13,7 @@ use crate::api::validate::{Problem, ValidationError};
 
 /// Largest request body accepted. GroupInfo (32 KB) percent-encoded can reach
 /// ~96 KB in a form body, so the cap leaves room for that and little more.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// An error reply: HTTP status and the body's Code and Message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +97,7 @@ impl From<ValidationError> for ApiFault {
 
 /// Reply format, from `Format` (JSON unless it says XML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Json,
     Xml,
 }
@@ -212,7 +212,7 @@ impl Params {
 
 /// Everything about one HTTP request the emulator looks at.
 #[derive(Debug, Clone)]
-pub struct Incoming {
+pub(crate) struct Incoming {
     pub method: String,
     /// The path as sent (still percent-encoded), for the V3 canonical request.
     pub path: String,
@@ -225,7 +225,7 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    pub fn new(parts: &axum::http::request::Parts, body: axum::body::Bytes) -> Self {
+    pub(crate) fn new(parts: &axum::http::request::Parts, body: axum::body::Bytes) -> Self {
         let query: Vec<(String, String)> = parts
             .uri
             .query()
@@ -279,19 +279,19 @@ impl Incoming {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         format_of(self.params.get("Format"))
     }
 }
 
-pub fn format_of(value: Option<&str>) -> Format {
+pub(crate) fn format_of(value: Option<&str>) -> Format {
     match value {
         Some(f) if f.trim().eq_ignore_ascii_case("xml") => Format::Xml,
         _ => Format::Json,
@@ -299,7 +299,7 @@ pub fn format_of(value: Option<&str>) -> Format {
 }
 
 /// A fresh request ID in the service's style: an upper-case UUID.
-pub fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     uuid::Uuid::new_v4()
         .hyphenated()
         .to_string()
@@ -307,7 +307,7 @@ pub fn new_request_id() -> String {
 }
 
 /// A success reply: `body` is the response object (RequestId included).
-pub fn success(format: Format, action: &str, request_id: &str, body: &Value) -> Response {
+pub(crate) fn success(format: Format, action: &str, request_id: &str, body: &Value) -> Response {
     reply(
         StatusCode::OK,
         format,
@@ -319,7 +319,7 @@ pub fn success(format: Format, action: &str, request_id: &str, body: &Value) -> 
 }
 
 /// The error body `{"RequestId","HostId","Code","Message","Recommend"}`.
-pub fn error_body(request_id: &str, fault: &ApiFault) -> Value {
+pub(crate) fn error_body(request_id: &str, fault: &ApiFault) -> Value {
     serde_json::json!({
         "RequestId": request_id,
         "HostId": HOST_ID,
@@ -333,7 +333,7 @@ pub fn error_body(request_id: &str, fault: &ApiFault) -> Value {
 }
 
 /// An error reply with the documented body.
-pub fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
+pub(crate) fn error(format: Format, request_id: &str, fault: &ApiFault) -> Response {
     let body = error_body(request_id, fault);
     reply(
         fault.status,
@@ -377,7 +377,7 @@ fn reply(
 
 /// The gateway's XML style: `<Root><Field>…</Field></Root>`, arrays as a
 /// wrapper holding one element per item (`<GroupList><Groups>…</Groups></GroupList>`).
-pub fn to_xml(root: &str, value: &Value) -> String {
+pub(crate) fn to_xml(root: &str, value: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     write_element(&mut out, root, value);
     out

@@ -3,13 +3,13 @@
 //! poll policy and budget, and the all-groups search index. The console wraps these in
 //! panes; every function that depends on time takes the time as an argument.
 
-pub mod flags;
-pub mod index;
-pub mod poll;
+pub(crate) mod flags;
+pub(crate) mod index;
+pub(crate) mod poll;
 mod repeat;
-pub mod room;
-pub mod rules;
-pub mod watch;
+pub(crate) mod room;
+pub(crate) mod rules;
+pub(crate) mod watch;
 
 pub use flags::{FlagEntry, FlagId, FlagQueue};
 pub use index::GroupIndex;

@@ -29,11 +29,11 @@
 
 #[cfg(test)]
 mod compat_tests;
-pub mod deliver;
+pub(crate) mod deliver;
 mod schema;
 pub mod service;
-pub mod store;
-pub mod target;
+pub(crate) mod store;
+pub(crate) mod target;
 #[cfg(test)]
 mod tests;
 

@@ -74,7 +74,7 @@ impl std::fmt::Display for Target {
 
 /// The endpoint as recorded: no userinfo (a password in a URL must never be
 /// stored), no query or fragment.
-pub fn normalize_endpoint(url: &Url) -> String {
+pub(crate) fn normalize_endpoint(url: &Url) -> String {
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);

@@ -24,7 +24,7 @@ use super::ui;
 const SPINNER_EVERY: Duration = Duration::from_millis(100);
 
 /// Runs the console until the user quits; the terminal is restored on every path.
-pub async fn run_app<A: DynApi>(mut app: App, api: A) -> Result<()> {
+pub(crate) async fn run_app<A: DynApi>(mut app: App, api: A) -> Result<()> {
     terminal::install_panic_hook();
     let mut term = terminal::enter(app.ctx.mouse).wrap_err("cannot set up the terminal")?;
     let guard = terminal::Guard;

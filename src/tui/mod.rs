@@ -37,12 +37,12 @@
 pub mod action;
 pub mod app;
 pub mod clock;
-pub mod event_loop;
+pub(crate) mod event_loop;
 pub mod keys;
 pub mod panes;
 pub mod render;
-pub mod terminal;
-pub mod theme;
+pub(crate) mod terminal;
+pub(crate) mod theme;
 pub mod ui;
 
 pub use app::{App, Context};

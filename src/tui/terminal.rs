@@ -18,13 +18,13 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Term = Terminal<CrosstermBackend<Stdout>>;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
 /// Raw mode, alternate screen, bracketed paste, and mouse capture when asked.
-pub fn enter(mouse: bool) -> io::Result<Term> {
+pub(crate) fn enter(mouse: bool) -> io::Result<Term> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = stdout();
@@ -46,7 +46,7 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
 }
 
 /// Puts the terminal back as it was; safe to call more than once.
-pub fn restore() -> io::Result<()> {
+pub(crate) fn restore() -> io::Result<()> {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return Ok(());
     }
@@ -65,7 +65,7 @@ pub fn restore() -> io::Result<()> {
 }
 
 /// Restores the terminal when dropped (early returns, `?`, unwinding).
-pub struct Guard;
+pub(crate) struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -75,7 +75,7 @@ impl Drop for Guard {
 
 /// Wraps the panic hook in force (color-eyre's when installed) so that a panic
 /// on the UI side restores the terminal first and then reports as usual.
-pub fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = color_eyre::install();
@@ -119,7 +119,7 @@ impl Multiplexer {
 /// The OSC 52 "set clipboard" sequence for `text`, wrapped in a DCS
 /// passthrough when a multiplexer sits in between (tmux also wants every ESC
 /// inside doubled).
-pub fn osc52_sequence(text: &str, via: Multiplexer) -> String {
+pub(crate) fn osc52_sequence(text: &str, via: Multiplexer) -> String {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
     let osc = format!("\x1b]52;c;{encoded}\x07");
@@ -131,14 +131,14 @@ pub fn osc52_sequence(text: &str, via: Multiplexer) -> String {
 }
 
 /// Writes the OSC 52 "set clipboard" sequence for `text` (see [`osc52_sequence`]).
-pub fn copy_osc52(out: &mut impl Write, text: &str, via: Multiplexer) -> io::Result<()> {
+pub(crate) fn copy_osc52(out: &mut impl Write, text: &str, via: Multiplexer) -> io::Result<()> {
     out.write_all(osc52_sequence(text, via).as_bytes())?;
     out.flush()
 }
 
 /// Edits `text` in `$VISUAL`/`$EDITOR` (fallback `vi`); the caller has
 /// suspended the terminal. Returns the edited text without its final newline.
-pub fn edit_externally(text: &str) -> Result<String, String> {
+pub(crate) fn edit_externally(text: &str) -> Result<String, String> {
     let path = std::env::temp_dir().join(format!(
         "livemod-body-{}.txt",
         uuid::Uuid::new_v4().simple()

@@ -26,7 +26,7 @@ use super::ui;
 
 const NOW: i64 = 1_700_000_000 + 200 * 3600;
 
-pub fn demo_group(i: usize) -> Group {
+pub(super) fn demo_group(i: usize) -> Group {
     Group {
         group_id: format!("room{i:03}"),
         group_name: format!("Live room {i}"),
@@ -46,7 +46,7 @@ pub fn demo_group(i: usize) -> Group {
 }
 
 /// A page of `total` demo groups as the service would answer `req`.
-pub fn reply(req: &ListGroupsRequest, total: usize) -> ListGroupsResponse {
+pub(super) fn reply(req: &ListGroupsRequest, total: usize) -> ListGroupsResponse {
     let mut all: Vec<Group> = (0..total).map(demo_group).collect();
     all.retain(|g| match req.group_status {
         GroupStatus::All => true,

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 
 /// The roles `[theme]` can set, with their default colours.
-pub const ROLES: &[(&str, Color, &str)] = &[
+pub(crate) const ROLES: &[(&str, Color, &str)] = &[
     (
         "accent",
         Color::Cyan,
@@ -55,7 +55,7 @@ impl Default for Theme {
 }
 
 /// True when the `NO_COLOR` convention asks for no colour (set and non-empty).
-pub fn no_color_requested() -> bool {
+pub(crate) fn no_color_requested() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 

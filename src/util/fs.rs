@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Replaces `path` with `bytes` so that a reader (or a crash) sees either the
 /// old file or the new one, never a mix: temp file, fsync, rename, fsync of
 /// the directory.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => d.to_path_buf(),
         None => PathBuf::from("."),

@@ -1,7 +1,7 @@
 //! Small helpers shared by several modules (files and time formats), kept
 //! here so no module depends on another only for a helper.
 
-pub mod fs;
-pub mod time;
+pub(crate) mod fs;
+pub(crate) mod time;
 
-pub use fs::write_atomic;
+pub(crate) use fs::write_atomic;

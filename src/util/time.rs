@@ -3,20 +3,20 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// RFC 3339 UTC with seconds, for tables.
-pub fn format_time(t: &DateTime<Utc>) -> String {
+pub(crate) fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Serde for `DateTime<Utc>` as RFC 3339 with milliseconds (`with = "...::rfc3339"`).
-pub mod rfc3339 {
+pub(crate) mod rfc3339 {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(d)?;
         DateTime::parse_from_rfc3339(&text)
             .map(|t| t.with_timezone(&Utc))
@@ -27,18 +27,25 @@ pub mod rfc3339 {
 }
 
 /// Like [`rfc3339`], for `Option<DateTime<Utc>>` (`null` when absent).
-pub mod rfc3339_opt {
+pub(crate) mod rfc3339_opt {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        t: &Option<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_some(&t.to_rfc3339_opts(SecondsFormat::Millis, true)),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    // The other half of serde's `with` pair; outbox rows are only written.
+    #[allow(dead_code)]
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
         let text: Option<String> = Option::deserialize(d)?;
         text.map(|text| {
             DateTime::parse_from_rfc3339(&text)

@@ -266,9 +266,9 @@ fn livemod_render_prints_one_frame() {
 #[tokio::test]
 async fn a_message_kept_in_the_outbox_is_delivered_once_someone_joins() {
     use livemod::api::CreateGroupRequest;
-    use livemod::outbox::service::OutboxConfig;
     use livemod::emulator::ops::JoinGroupRequest;
     use livemod::outbox::RetryPolicy;
+    use livemod::outbox::service::OutboxConfig;
 
     let emulator = Emulator::start(EmulatorOptions {
         audience: 0,

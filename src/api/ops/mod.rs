@@ -4,11 +4,11 @@
 //! included (`BannnedUsers`, `IsbannedAll`, `Hasmore`/`HasMore`, `NextpageToken`,
 //! `Createtime`, `Deletatime`, `Deletor`); see `api-family.md` §10.
 
-pub mod apps;
-pub mod groups;
-pub mod members;
-pub mod messages;
-pub mod mutes;
+pub(crate) mod apps;
+pub(crate) mod groups;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod mutes;
 
 #[cfg(test)]
 mod every_op;
@@ -20,7 +20,7 @@ use super::model::{DEFAULT_CALLS_PER_SECOND, DataCenter, MUTE_CALLS_PER_SECOND, 
 /// The documented calls per second for an action by its wire name (for a
 /// server that enforces the limits, such as the emulator): 10 for the five
 /// mute writers, 50 for everything else.
-pub fn documented_rate(action: &str) -> u32 {
+pub(crate) fn documented_rate(action: &str) -> u32 {
     let mute_writers = [
         mutes::BanGroupRequest::ACTION,
         mutes::UnbanGroupRequest::ACTION,

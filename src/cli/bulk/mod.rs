@@ -29,7 +29,7 @@ fn usage(e: InputError) -> Failure {
 }
 
 /// A parsed create file, ready to run.
-pub struct CreatePlan {
+pub(crate) struct CreatePlan {
     pub path: PathBuf,
     pub format: CreateFormat,
     pub requests: Vec<CreateGroupRequest>,
@@ -38,7 +38,7 @@ pub struct CreatePlan {
 }
 
 /// Reads and checks the whole file before anything is sent (usage error, exit 2).
-pub fn plan_creates(path: &Path, session: &Session) -> Result<CreatePlan, Failure> {
+pub(crate) fn plan_creates(path: &Path, session: &Session) -> Result<CreatePlan, Failure> {
     let text = bulk::read_text_capped(
         path,
         bulk::input::MAX_CREATE_FILE_BYTES,
@@ -68,7 +68,7 @@ pub fn plan_creates(path: &Path, session: &Session) -> Result<CreatePlan, Failur
 }
 
 /// A message body from `--body-file` (`-` is standard input), at most 15 KB.
-pub fn read_body_file(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read_body_file(path: &Path) -> Result<String, Failure> {
     bulk::read_body(path).map_err(|e| Failure::usage(format!("--body-file: {e}")))
 }
 
@@ -142,7 +142,7 @@ async fn next_stop_signal() -> Option<&'static str> {
     tokio::signal::ctrl_c().await.ok().map(|()| "Ctrl-C")
 }
 
-pub async fn create_from_file(
+pub(crate) async fn create_from_file(
     session: &Session,
     plan: CreatePlan,
     failures: Option<&Path>,
@@ -245,12 +245,12 @@ pub async fn create_from_file(
 }
 
 /// Which groups get the message.
-pub enum Targets {
+pub(crate) enum Targets {
     File(PathBuf),
     Status(GroupStatus),
 }
 
-pub struct SendPlan {
+pub(crate) struct SendPlan {
     pub template: SendMessageRequest,
     pub targets: Targets,
     pub queue_failed: bool,
@@ -259,13 +259,16 @@ pub struct SendPlan {
 }
 
 /// Parses the target file before anything is sent (bounded: see `bulk::read_targets`).
-pub fn read_target_file(path: &Path) -> Result<bulk::Targets, Failure> {
+pub(crate) fn read_target_file(path: &Path) -> Result<bulk::Targets, Failure> {
     bulk::read_targets(path).map_err(usage)
 }
 
 /// The arguments every target shares are checked once, before anything is
 /// sent: a bad sender or body is one usage error, not one refusal per group.
-pub fn check_shared(session: &Session, template: &SendMessageRequest) -> Result<(), Failure> {
+pub(crate) fn check_shared(
+    session: &Session,
+    template: &SendMessageRequest,
+) -> Result<(), Failure> {
     let probe = SendMessageRequest {
         group_id: "probe".into(),
         ..template.clone()
@@ -313,7 +316,7 @@ async fn groups_with_status(
     Ok(ids)
 }
 
-pub async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failure> {
+pub(crate) async fn send_to_many(session: &Session, plan: SendPlan) -> Result<(), Failure> {
     check_shared(session, &plan.template)?;
     let (groups, json_lines, input) = match &plan.targets {
         Targets::File(path) => {

@@ -11,7 +11,7 @@ use crate::bulk::{BulkReport, OutcomeKind, Update};
 use crate::cli::output::{Failure, describe_api_error, print_json};
 
 #[derive(Debug, Serialize)]
-pub struct Summary {
+pub(super) struct Summary {
     pub total: usize,
     pub done: usize,
     /// Ended without being done (refused + not sent + outcome unknown).
@@ -33,7 +33,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ItemFailure {
+pub(super) struct ItemFailure {
     pub group_id: String,
     /// done (with nothing changed), refused, not_sent or unknown.
     pub outcome: OutcomeKind,

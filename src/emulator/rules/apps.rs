@@ -22,9 +22,9 @@ use crate::emulator::store::{self, AppRecord};
 use crate::emulator::wire::{ApiFault, Params};
 
 /// Most apps per account.
-pub const MAX_APPS: u64 = 300;
+pub(crate) const MAX_APPS: u64 = 300;
 /// Apps per page of ListLiveMessageApps.
-pub const APPS_PER_PAGE: u32 = 20;
+pub(crate) const APPS_PER_PAGE: u32 = 20;
 
 /// The app operations' own error codes for their fields (meta).
 fn app_fault(e: ValidationError) -> ApiFault {
@@ -60,7 +60,11 @@ fn no_audit_url() -> ApiFault {
     ))
 }
 
-pub fn create(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn create(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = CreateAppRequest {
         app_name: p.string("AppName"),
         audit_type: audit_type(p)?,
@@ -110,7 +114,7 @@ pub fn create(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     )
 }
 
-pub fn describe(ctx: &Context<'_>, app: &AppRecord) -> Result<Value, ApiFault> {
+pub(crate) fn describe(ctx: &Context<'_>, app: &AppRecord) -> Result<Value, ApiFault> {
     let mut body = serde_json::json!({
         "AppId": app.app_id,
         "AppKey": app.app_key,
@@ -131,7 +135,11 @@ pub fn describe(ctx: &Context<'_>, app: &AppRecord) -> Result<Value, ApiFault> {
     reply(ctx, body)
 }
 
-pub fn list(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn list(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = ListAppsRequest {
         sort_type: sort_type(p)?,
         next_page_token: page_token(p)?,
@@ -172,7 +180,7 @@ pub fn list(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Valu
     reply(ctx, body)
 }
 
-pub fn modify_audit(
+pub(crate) fn modify_audit(
     conn: &mut Connection,
     ctx: &Context<'_>,
     mut app: AppRecord,
@@ -211,7 +219,7 @@ pub fn modify_audit(
     reply(ctx, body)
 }
 
-pub fn modify_callback(
+pub(crate) fn modify_callback(
     conn: &mut Connection,
     ctx: &Context<'_>,
     mut app: AppRecord,
@@ -238,7 +246,7 @@ pub fn modify_callback(
     reply(ctx, body)
 }
 
-pub fn modify_disable(
+pub(crate) fn modify_disable(
     conn: &mut Connection,
     ctx: &Context<'_>,
     mut app: AppRecord,

@@ -26,7 +26,7 @@ use crate::emulator::store::{self, NewGroup, members};
 use crate::emulator::wire::{ApiFault, Params};
 
 /// How long a deleted group can be recovered, and its messages read: 30 days.
-pub const RECOVERY_WINDOW_SECONDS: i64 = 30 * 86_400;
+pub(crate) const RECOVERY_WINDOW_SECONDS: i64 = 30 * 86_400;
 
 fn too_many_groups(app_id: &str, live: u64) -> ApiFault {
     ApiFault::new(
@@ -39,7 +39,11 @@ fn too_many_groups(app_id: &str, live: u64) -> ApiFault {
     )
 }
 
-pub fn create(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn create(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = CreateGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -87,7 +91,11 @@ pub fn create(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     answer(false, false)
 }
 
-pub fn delete(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn delete(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = DeleteGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -111,7 +119,7 @@ pub fn delete(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     reply(ctx, serde_json::json!({ "GroupId": req.group_id }))
 }
 
-pub fn list_by_page(
+pub(crate) fn list_by_page(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,
@@ -175,9 +183,13 @@ pub fn list_by_page(
 }
 
 /// Groups per page of ListLiveMessageGroups (no page-size parameter).
-pub const TOKEN_PAGE_GROUPS: u32 = 20;
+pub(crate) const TOKEN_PAGE_GROUPS: u32 = 20;
 
-pub fn describe(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn describe(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = DescribeGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -212,7 +224,11 @@ pub fn describe(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<
     reply(ctx, body)
 }
 
-pub fn modify(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn modify(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = ModifyGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -239,7 +255,11 @@ pub fn modify(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn recover(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn recover(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = RecoverGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -268,7 +288,7 @@ pub fn recover(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<V
     reply(ctx, serde_json::json!({ "GroupId": req.group_id }))
 }
 
-pub fn list_by_token(
+pub(crate) fn list_by_token(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,

@@ -22,7 +22,11 @@ use crate::emulator::ops::{JoinGroupRequest, LeaveGroupRequest};
 use crate::emulator::store::members;
 use crate::emulator::wire::{ApiFault, Params};
 
-pub fn join(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn join(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = JoinGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -57,7 +61,11 @@ pub fn join(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Valu
     )
 }
 
-pub fn leave(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn leave(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = LeaveGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -81,7 +89,11 @@ pub fn leave(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Val
     )
 }
 
-pub fn list_users(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn list_users(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let page_size = p.integer("PageSize")?.unwrap_or_default();
     validate::range(
         "PageSize",
@@ -131,7 +143,11 @@ pub fn list_users(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Resul
     )
 }
 
-pub fn kick(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn kick(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = KickGroupUserRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -153,7 +169,7 @@ fn check_ids(ids: &[String]) -> Result<(), ApiFault> {
     ids.iter().try_for_each(|id| user_id("UserIds", id))
 }
 
-pub fn check_in_group(
+pub(crate) fn check_in_group(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,
@@ -182,7 +198,7 @@ pub fn check_in_group(
     reply(ctx, serde_json::json!({ "Users": users }))
 }
 
-pub fn check_online(
+pub(crate) fn check_online(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,
@@ -207,7 +223,7 @@ pub fn check_online(
     reply(ctx, serde_json::json!({ "UserList": users }))
 }
 
-pub fn modify_user_info(
+pub(crate) fn modify_user_info(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,

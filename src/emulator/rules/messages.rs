@@ -63,7 +63,11 @@ fn muted(user_id: &str, group: &GroupRow) -> ApiFault {
     ))
 }
 
-pub fn send(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn send(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = SendMessageRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -125,7 +129,11 @@ pub fn send(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Valu
 }
 
 /// EmulatorUserSend: a simulated audience member posts (a client-side send).
-pub fn user_send(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn user_send(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = UserSendRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -172,7 +180,7 @@ pub fn user_send(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result
     reply(ctx, serde_json::json!({ "MsgTid": msg_tid }))
 }
 
-pub fn list(
+pub(crate) fn list(
     conn: &mut Connection,
     ctx: &Context<'_>,
     app: &AppRecord,
@@ -256,7 +264,11 @@ pub fn list(
 
 /// DeleteLiveMessageGroupMessage: recalls every stored message of the group
 /// with that MsgTid; an unknown one answers 200 all the same.
-pub fn recall(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn recall(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = DeleteGroupMessageRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -279,7 +291,11 @@ pub fn recall(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
 /// SendLiveMessageUser: the receiver must be online in the app (else 400
 /// InputInvalid: the ID is fine, its state refuses the call); mutes do not
 /// apply; simulated receivers always acknowledge.
-pub fn send_user(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn send_user(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = SendUserMessageRequest {
         app_id: text(p, "AppId"),
         receiver_id: text(p, "ReceiverId"),
@@ -323,7 +339,7 @@ pub fn send_user(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result
 
 /// DeleteLiveMessageUserMessage: DeleterId is required in practice (400
 /// InputInvalid without it); an unknown MessageId answers 200.
-pub fn recall_user(
+pub(crate) fn recall_user(
     conn: &mut Connection,
     ctx: &Context<'_>,
     p: &Params,

@@ -22,11 +22,11 @@
 //! - [`mutes`]: whole-group and per-user mutes
 //! - [`apps`]: apps, their audit and callback settings, disabling
 
-pub mod apps;
-pub mod groups;
-pub mod members;
-pub mod messages;
-pub mod mutes;
+pub(crate) mod apps;
+pub(crate) mod groups;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod mutes;
 
 use std::fmt;
 

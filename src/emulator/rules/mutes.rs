@@ -19,7 +19,7 @@ use crate::api::ops::mutes::{
 use crate::emulator::store::{self, MuteList};
 use crate::emulator::wire::{ApiFault, Params};
 
-pub fn ban(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn ban(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
     let req = BanGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -36,7 +36,11 @@ pub fn ban(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn unban(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn unban(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = UnbanGroupRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -51,7 +55,7 @@ pub fn unban(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Val
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn add(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn add(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
     let req = AddGroupBandRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -67,7 +71,11 @@ pub fn add(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn remove(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn remove(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = RemoveGroupBandRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -83,7 +91,11 @@ pub fn remove(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn modify(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn modify(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = ModifyGroupBandRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),
@@ -120,7 +132,11 @@ pub fn modify(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Va
     reply(ctx, serde_json::json!({}))
 }
 
-pub fn describe(conn: &mut Connection, ctx: &Context<'_>, p: &Params) -> Result<Value, ApiFault> {
+pub(crate) fn describe(
+    conn: &mut Connection,
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<Value, ApiFault> {
     let req = DescribeGroupBandRequest {
         app_id: text(p, "AppId"),
         group_id: text(p, "GroupId"),

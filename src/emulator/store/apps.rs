@@ -59,7 +59,7 @@ impl AppRecord {
 }
 
 /// `n` random lower-case hex characters.
-pub fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut rng = rand::rng();
     (0..n)
         .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
@@ -94,20 +94,20 @@ fn app_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppRecord> {
     })
 }
 
-pub fn find_app(conn: &Connection, app_id: &str) -> rusqlite::Result<Option<AppRecord>> {
+pub(crate) fn find_app(conn: &Connection, app_id: &str) -> rusqlite::Result<Option<AppRecord>> {
     conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = ?1"))?
         .query_row(params![app_id], app_from_row)
         .optional()
 }
 
-pub fn app_count(conn: &Connection) -> rusqlite::Result<u64> {
+pub(crate) fn app_count(conn: &Connection) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT COUNT(*) FROM apps")?
         .query_row([], |r| r.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
 }
 
 /// Inserts a new app; returns its creation number.
-pub fn insert_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<i64> {
+pub(crate) fn insert_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO apps (app_id, app_key, app_sign, app_name, data_center, audit_type, audit_url,
          callback_url, msg_life_cycle, disabled, create_time, modify_time)
@@ -131,7 +131,7 @@ pub fn insert_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<i64> {
 }
 
 /// Saves the settings that can change (audit, callback, disabled, ModifyTime).
-pub fn update_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<()> {
+pub(crate) fn update_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE apps SET audit_type = ?2, audit_url = ?3, callback_url = ?4, disabled = ?5,
          modify_time = ?6 WHERE app_id = ?1",
@@ -149,7 +149,7 @@ pub fn update_app(conn: &Connection, app: &AppRecord) -> rusqlite::Result<()> {
 
 /// An app given at start: created when missing (named after its ID), its
 /// data center set to the one given when it exists.
-pub fn ensure_app(
+pub(crate) fn ensure_app(
     conn: &Connection,
     app_id: &str,
     data_center: DataCenter,
@@ -170,7 +170,7 @@ pub fn ensure_app(
 }
 
 /// Apps of a data center in creation order from `token` (inclusive), at most `limit`.
-pub fn apps_page(
+pub(crate) fn apps_page(
     conn: &Connection,
     data_center: DataCenter,
     sort: SortType,

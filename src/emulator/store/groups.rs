@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{GroupRow, GroupState, NewGroup, StoreError, members};
 use crate::api::model::{Group, GroupStatus, SortType};
 
-pub fn find_group(
+pub(crate) fn find_group(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -38,7 +38,7 @@ fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GroupRow> {
 }
 
 /// Groups of an app in creation-number order from `token` (inclusive), at most `limit`.
-pub fn groups_by_seq(
+pub(crate) fn groups_by_seq(
     conn: &Connection,
     app_id: &str,
     sort: SortType,
@@ -69,7 +69,11 @@ pub fn groups_by_seq(
 }
 
 /// Restores a deleted group (Recover): not deleted, no deletion record.
-pub fn mark_recovered(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<()> {
+pub(crate) fn mark_recovered(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<()> {
     let changed = conn
         .prepare_cached(
             "UPDATE groups SET deleted = 0, deletetime = NULL, deletor = NULL
@@ -83,7 +87,7 @@ pub fn mark_recovered(conn: &Connection, app_id: &str, group_id: &str) -> rusqli
 }
 
 /// ModifyLiveMessageGroup: the admin list and/or the info.
-pub fn update_group(
+pub(crate) fn update_group(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -105,7 +109,7 @@ pub fn update_group(
 }
 
 /// (live, deleted) groups of an app.
-pub fn counts(conn: &Connection, app_id: &str) -> rusqlite::Result<(u64, u64)> {
+pub(crate) fn counts(conn: &Connection, app_id: &str) -> rusqlite::Result<(u64, u64)> {
     Ok(conn
         .prepare_cached("SELECT live, deleted FROM app_counts WHERE app_id = ?1")?
         .query_row(params![app_id], |r| {
@@ -132,7 +136,11 @@ pub(super) fn bump_counts(
     Ok(())
 }
 
-pub fn insert_group(conn: &Connection, app_id: &str, g: &NewGroup<'_>) -> rusqlite::Result<()> {
+pub(crate) fn insert_group(
+    conn: &Connection,
+    app_id: &str,
+    g: &NewGroup<'_>,
+) -> rusqlite::Result<()> {
     let admins = serde_json::to_string(g.administrators).unwrap_or_else(|_| "[]".into());
     conn.prepare_cached(
         "INSERT INTO groups (app_id, group_id, group_name, group_info, creator_id, admins, createtime)
@@ -150,7 +158,7 @@ pub fn insert_group(conn: &Connection, app_id: &str, g: &NewGroup<'_>) -> rusqli
     bump_counts(conn, app_id, 1, 0)
 }
 
-pub fn mark_deleted(
+pub(crate) fn mark_deleted(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -188,7 +196,7 @@ const GROUP_COLUMNS: &str =
     "group_id, group_name, group_info, creator_id, admins, createtime, deleted";
 
 /// One page, sorted by creation time with insertion order breaking ties.
-pub fn list_groups(
+pub(crate) fn list_groups(
     conn: &Connection,
     app_id: &str,
     sort: SortType,

@@ -6,28 +6,32 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::api::model::SortType;
 
 /// A group becomes super when its online count exceeds this (docs: 2,000 users).
-pub const SUPER_GROUP_THRESHOLD: u64 = 2_000;
+pub(crate) const SUPER_GROUP_THRESHOLD: u64 = 2_000;
 
 /// One online user of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct Member {
     pub user_id: String,
     pub user_info: String,
     pub join_seq: i64,
 }
 
 /// The simulated audience's user IDs: `viewer1` … `viewerN`.
-pub fn audience_user(i: u32) -> String {
+pub(crate) fn audience_user(i: u32) -> String {
     format!("viewer{i}")
 }
 
-pub fn online_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<u64> {
+pub(crate) fn online_count(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT COUNT(*) FROM members WHERE app_id = ?1 AND group_id = ?2")?
         .query_row(params![app_id, group_id], |r| r.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
 }
 
-pub fn is_member(
+pub(crate) fn is_member(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -42,7 +46,7 @@ pub fn is_member(
 }
 
 /// The member's info, when they are online in the group.
-pub fn member_info(
+pub(crate) fn member_info(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -85,7 +89,7 @@ fn next_join_seq(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::R
 
 /// A user comes online; false when already online (then only `user_info`,
 /// when given, changes). A new join gets the group's next join number.
-pub fn join(
+pub(crate) fn join(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -117,7 +121,7 @@ pub fn join(
 }
 
 /// A user goes offline (leave or kick); false when they were not online.
-pub fn leave(
+pub(crate) fn leave(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -133,7 +137,11 @@ pub fn leave(
 }
 
 /// Everyone goes offline (the group was deleted).
-pub fn clear_members(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<()> {
+pub(crate) fn clear_members(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM members WHERE app_id = ?1 AND group_id = ?2")?
         .execute(params![app_id, group_id])?;
     update_super(conn, app_id, group_id)
@@ -141,7 +149,7 @@ pub fn clear_members(conn: &Connection, app_id: &str, group_id: &str) -> rusqlit
 
 /// The simulated audience `viewer1..viewerN` joins (at create and recover),
 /// in one pass: demo groups have audiences of thousands.
-pub fn add_audience(
+pub(crate) fn add_audience(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -174,7 +182,7 @@ pub fn add_audience(
 }
 
 /// Online users from join number `token` (inclusive) in `sort` order, at most `limit`.
-pub fn members_page(
+pub(crate) fn members_page(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -202,7 +210,11 @@ pub fn members_page(
 }
 
 /// Whether the user is online in any group of the app (deleted groups have no members).
-pub fn online_in_app(conn: &Connection, app_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub(crate) fn online_in_app(
+    conn: &Connection,
+    app_id: &str,
+    user_id: &str,
+) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM members WHERE app_id = ?1 AND user_id = ?2 LIMIT 1")?
         .query_row(params![app_id, user_id], |_| Ok(()))
         .optional()
@@ -210,7 +222,7 @@ pub fn online_in_app(conn: &Connection, app_id: &str, user_id: &str) -> rusqlite
 }
 
 /// The non-deleted groups where the user is online, in group creation order.
-pub fn groups_of_user(
+pub(crate) fn groups_of_user(
     conn: &Connection,
     app_id: &str,
     user_id: &str,
@@ -225,7 +237,7 @@ pub fn groups_of_user(
     .collect()
 }
 
-pub fn set_user_info(
+pub(crate) fn set_user_info(
     conn: &Connection,
     app_id: &str,
     group_id: &str,

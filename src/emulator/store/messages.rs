@@ -12,10 +12,10 @@ use super::{Delivery, Message, StoreError};
 use crate::api::model::SortType;
 
 /// Messages kept in a group's "latest messages" cache.
-pub const CACHE_LEN: i64 = 100;
+pub(crate) const CACHE_LEN: i64 = 100;
 
 /// A message from SendLiveMessageGroup or EmulatorUserSend.
-pub struct NewMessage<'a> {
+pub(crate) struct NewMessage<'a> {
     pub app_id: &'a str,
     pub group_id: &'a str,
     pub msg_tid: &'a str,
@@ -30,7 +30,7 @@ pub struct NewMessage<'a> {
     pub sent_at_ms: i64,
 }
 
-pub fn msg_type_known(
+pub(crate) fn msg_type_known(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -44,13 +44,17 @@ pub fn msg_type_known(
     .map(|r| r.is_some())
 }
 
-pub fn msg_type_count(conn: &Connection, app_id: &str, group_id: &str) -> rusqlite::Result<u64> {
+pub(crate) fn msg_type_count(
+    conn: &Connection,
+    app_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT COUNT(*) FROM msg_types WHERE app_id = ?1 AND group_id = ?2")?
         .query_row(params![app_id, group_id], |r| r.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
 }
 
-pub fn add_msg_type(
+pub(crate) fn add_msg_type(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -64,7 +68,7 @@ pub fn add_msg_type(
 }
 
 /// `MsgAmount`: the StaticsIncrease sum per message type, in type order.
-pub fn msg_amounts(
+pub(crate) fn msg_amounts(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -79,7 +83,7 @@ pub fn msg_amounts(
 /// Logs the delivery, gives it the group's next SeqNumber, stores it unless
 /// NoStorage, caches it unless NoCache (trimming the cache to [`CACHE_LEN`])
 /// and updates the counters. Returns (delivery seq, SeqNumber).
-pub fn deliver(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<(i64, i64)> {
+pub(crate) fn deliver(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<(i64, i64)> {
     let group_seq: i64 = conn
         .prepare_cached(
             "UPDATE groups SET next_msg = next_msg + 1, total_times = total_times + 1,
@@ -169,7 +173,7 @@ pub fn deliver(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<(i64, 
 
 /// Recalls every stored, not yet recalled message of the group with this
 /// MsgTid; returns how many.
-pub fn recall(
+pub(crate) fn recall(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -210,7 +214,7 @@ pub fn recall(
 
 /// What ListLiveMessageGroupMessages asks for, in the store's units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageQuery {
+pub(crate) struct MessageQuery {
     pub sort: SortType,
     pub msg_type: Option<i64>,
     /// Inclusive bounds on the send time, in ms (`None`: open).
@@ -244,7 +248,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
 
 /// One page of listable messages (stored, not recalled, within retention and
 /// the filters), at most `q.limit` of them.
-pub fn messages_page(
+pub(crate) fn messages_page(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -278,7 +282,7 @@ pub fn messages_page(
 }
 
 /// How many messages the query matches over all pages (`TotalMessages`).
-pub fn messages_total(
+pub(crate) fn messages_total(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -327,7 +331,7 @@ pub fn messages_total(
     })
 }
 
-pub fn deliveries(
+pub(crate) fn deliveries(
     conn: &Connection,
     group: Option<&(String, String)>,
 ) -> Result<Vec<Delivery>, StoreError> {
@@ -362,7 +366,7 @@ pub fn deliveries(
 }
 
 /// Stored (recalled ones included) or cached messages of a group, oldest first.
-pub fn messages(
+pub(crate) fn messages(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -386,7 +390,7 @@ pub fn messages(
 }
 
 /// A one-to-one message (SendLiveMessageUser).
-pub struct NewUserMessage<'a> {
+pub(crate) struct NewUserMessage<'a> {
     pub app_id: &'a str,
     pub msg_tid: &'a str,
     pub sender_id: &'a str,
@@ -398,7 +402,10 @@ pub struct NewUserMessage<'a> {
     pub sent_at: i64,
 }
 
-pub fn insert_user_message(conn: &Connection, m: &NewUserMessage<'_>) -> rusqlite::Result<()> {
+pub(crate) fn insert_user_message(
+    conn: &Connection,
+    m: &NewUserMessage<'_>,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO user_messages (app_id, msg_tid, sender_id, sender_info, receiver_id, body,
          msg_type, stored, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -418,7 +425,7 @@ pub fn insert_user_message(conn: &Connection, m: &NewUserMessage<'_>) -> rusqlit
 }
 
 /// Marks one-to-one messages with this MsgTid recalled; returns how many.
-pub fn recall_user_message(
+pub(crate) fn recall_user_message(
     conn: &Connection,
     app_id: &str,
     msg_tid: &str,
@@ -428,18 +435,4 @@ pub fn recall_user_message(
     )?
     .execute(params![app_id, msg_tid])
     .map(|n| n as u64)
-}
-
-/// (MsgTid, receiver, recalled) of every one-to-one message of an app, oldest first.
-pub fn user_messages(
-    conn: &Connection,
-    app_id: &str,
-) -> rusqlite::Result<Vec<(String, String, bool)>> {
-    conn.prepare_cached(
-        "SELECT msg_tid, receiver_id, recalled FROM user_messages WHERE app_id = ?1 ORDER BY seq",
-    )?
-    .query_map(params![app_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0))
-    })?
-    .collect()
 }

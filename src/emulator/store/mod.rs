@@ -8,15 +8,14 @@
 //! last ones). Statements go through `prepare_cached`, and lists are served
 //! from the index `(app_id, deleted, createtime, seq)` / `(app_id, createtime, seq)`.
 
-pub mod apps;
-pub mod members;
-pub mod messages;
-pub mod mutes;
+pub(crate) mod apps;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod mutes;
 
-pub use apps::*;
-pub use members::*;
-pub use messages::*;
-pub use mutes::*;
+pub(crate) use apps::*;
+pub(crate) use messages::*;
+pub(crate) use mutes::*;
 
 mod groups;
 mod schema;
@@ -25,8 +24,8 @@ mod seed;
 mod tests;
 
 use groups::bump_counts;
-pub use groups::*;
-pub use schema::OpenError;
+pub(crate) use groups::*;
+pub(crate) use schema::OpenError;
 use schema::open_connection;
 #[cfg(test)]
 pub(crate) use schema::open_for_tests;
@@ -141,7 +140,7 @@ impl GroupRow {
 }
 
 /// A new group from CreateLiveMessageGroup.
-pub struct NewGroup<'a> {
+pub(crate) struct NewGroup<'a> {
     pub group_id: &'a str,
     pub group_name: &'a str,
     pub group_info: &'a str,

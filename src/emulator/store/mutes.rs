@@ -7,7 +7,7 @@ use super::GroupRow;
 
 /// Which list a mute row belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MuteList {
+pub(crate) enum MuteList {
     /// `banned_users`: muted individually (BannedUserList).
     Banned,
     /// `except_users`: exempt while the whole group is muted (UnbannedUserList).
@@ -24,7 +24,7 @@ impl MuteList {
 }
 
 /// The list, in the order users were added.
-pub fn mute_list(
+pub(crate) fn mute_list(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -54,7 +54,7 @@ fn contains(
 }
 
 /// Appends users not yet on the list (first occurrence order kept).
-pub fn add_to_mute_list(
+pub(crate) fn add_to_mute_list(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -72,7 +72,7 @@ pub fn add_to_mute_list(
     Ok(())
 }
 
-pub fn remove_from_mute_list(
+pub(crate) fn remove_from_mute_list(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -89,7 +89,7 @@ pub fn remove_from_mute_list(
 }
 
 /// Replaces the whole list.
-pub fn replace_mute_list(
+pub(crate) fn replace_mute_list(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -101,7 +101,7 @@ pub fn replace_mute_list(
     add_to_mute_list(conn, app_id, group_id, list, users)
 }
 
-pub fn set_banned_all(
+pub(crate) fn set_banned_all(
     conn: &Connection,
     app_id: &str,
     group_id: &str,
@@ -114,7 +114,7 @@ pub fn set_banned_all(
 
 /// muted(u) = not an admin or the creator, and (muted individually, or the
 /// whole group is muted and u is not an exception).
-pub fn is_muted(
+pub(crate) fn is_muted(
     conn: &Connection,
     app_id: &str,
     group: &GroupRow,

@@ -2,8 +2,8 @@
 //! timers), state changed, commands for the worker and effects for the event
 //! loop out. Nothing in here awaits anything, so it is driven directly by tests.
 
-mod browse;
 mod apps;
+mod browse;
 mod compose;
 mod dialogs;
 mod hints;
@@ -12,8 +12,8 @@ mod outbox_keys;
 mod pending;
 mod replies;
 mod room;
-mod watch;
 mod sentlog;
+mod watch;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -32,8 +32,8 @@ use crate::api::{
 use crate::audit::AuditLog;
 use crate::bulk::Progress;
 use crate::catalogue::Catalogue;
-use crate::outbox::service::OutboxOp;
 use crate::drafts::{DraftKey, DraftStore};
+use crate::outbox::service::OutboxOp;
 use crate::outbox::{self, Disposition, LastError};
 use crate::worker::{BulkJob, Command, Event, Lane, Reply, RequestId, downcast_reply};
 
@@ -157,44 +157,44 @@ pub enum Effect {
 }
 
 pub struct App {
-    pub ctx: Context,
-    pub keymap: KeyMap,
-    pub theme: Theme,
+    pub(crate) ctx: Context,
+    pub(crate) keymap: KeyMap,
+    pub(crate) theme: Theme,
     pub clock: Clock,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     /// The `:` line while it is open.
-    pub command: Option<Input>,
+    pub(crate) command: Option<Input>,
     pub browser: BrowserState,
-    pub detail: DetailState,
+    pub(crate) detail: DetailState,
     pub compose: ComposeState,
     pub status: StatusState,
     /// Every request in flight and what it is for.
-    pub pending: PendingRequests,
+    pub(crate) pending: PendingRequests,
     /// Commands for the worker, taken by the event loop.
     commands: Vec<Command>,
-    pub effects: Vec<Effect>,
+    pub(crate) effects: Vec<Effect>,
     pub quit: bool,
-    pub spinner: usize,
+    pub(crate) spinner: usize,
     /// Compose drafts, saved as you type (none without a data directory).
-    pub drafts: Option<DraftStore>,
+    pub(crate) drafts: Option<DraftStore>,
     /// The outbox pane (entries come from the worker).
-    pub outbox_pane: OutboxState,
+    pub(crate) outbox_pane: OutboxState,
     /// The live room when one is open, and the polling they share.
     pub rooms: super::panes::room::Rooms,
     /// Pinned rooms, the rules and the flagged queue, and their panes.
     pub watching: Watching,
     /// The apps pane (`:app`) while it is open.
-    pub apps: Option<super::panes::apps::AppsPane>,
+    pub(crate) apps: Option<super::panes::apps::AppsPane>,
     /// The sent log's recall state (its selection is the overlay's row).
     pub sent_log: super::panes::sentlog::SentLogState,
     /// Read-only: the disabled actions the user was already told about.
     said_read_only: std::collections::BTreeSet<Action>,
     /// The focused pane takes the full width.
-    pub zoom: bool,
+    pub(crate) zoom: bool,
     /// What the last frame laid out (hit-testing, scroll ranges); written
     /// once per frame by `ui::draw`, never by a pane.
-    pub areas: Cell<FrameAreas>,
+    pub(crate) areas: Cell<FrameAreas>,
 }
 
 impl App {

@@ -245,8 +245,7 @@ impl App {
                     .keymap
                     .first(Action::Queue)
                     .filter(|_| self.ctx.data_dir.is_some());
-                self.compose
-                    .send_failed(&request, &e, queue_key.as_deref());
+                self.compose.send_failed(&request, &e, queue_key.as_deref());
                 self.status.error = Some(ErrorLine::from_api(
                     &format!("sending to {}", request.group_id),
                     &e,

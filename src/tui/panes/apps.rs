@@ -26,7 +26,7 @@ use crate::worker::{Call, Reply, downcast_reply};
 use super::ellipsize;
 
 /// The data centers an account's apps can live in, each listed separately.
-pub const DATA_CENTERS: [DataCenter; 2] = [DataCenter::CnShanghai, DataCenter::ApSoutheast1];
+pub(crate) const DATA_CENTERS: [DataCenter; 2] = [DataCenter::CnShanghai, DataCenter::ApSoutheast1];
 
 /// What an apps call in flight is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub enum AppsRequest {
 
 /// One call the pane wants made.
 #[derive(Debug)]
-pub struct AppsCall {
+pub(crate) struct AppsCall {
     pub call: Box<dyn Call>,
     pub label: String,
     pub request: AppsRequest,
@@ -47,7 +47,7 @@ pub struct AppsCall {
 
 /// What the pane did with a key.
 #[derive(Debug)]
-pub enum AppsReaction {
+pub(crate) enum AppsReaction {
     /// Not an apps key: the app may handle it (quit, help, `:`).
     Ignored,
     Handled(Vec<AppsCall>),
@@ -63,7 +63,7 @@ pub enum AppsReaction {
 
 /// The apps pane.
 #[derive(Debug)]
-pub struct AppsPane {
+pub(crate) struct AppsPane {
     /// The app the console shows now (marked in the list).
     current: (String, DataCenter),
     pub apps: Vec<AppSummary>,
@@ -91,7 +91,7 @@ fn list_call(data_center: DataCenter, token: Option<i64>) -> AppsCall {
 }
 
 /// The data center an app summary names (cn-shanghai when it names none).
-pub fn data_center_of(app: &AppSummary) -> Option<DataCenter> {
+pub(crate) fn data_center_of(app: &AppSummary) -> Option<DataCenter> {
     if app.data_center.is_empty() {
         return Some(DataCenter::default());
     }
@@ -99,7 +99,7 @@ pub fn data_center_of(app: &AppSummary) -> Option<DataCenter> {
 }
 
 impl AppsPane {
-    pub fn new(app_id: &str, data_center: Option<DataCenter>) -> Self {
+    pub(crate) fn new(app_id: &str, data_center: Option<DataCenter>) -> Self {
         Self {
             current: (app_id.to_string(), data_center.unwrap_or_default()),
             apps: Vec::new(),
@@ -112,7 +112,7 @@ impl AppsPane {
     }
 
     /// The calls made when the pane opens (and on `r`): every data center's list.
-    pub fn open_calls(&mut self) -> Vec<AppsCall> {
+    pub(crate) fn open_calls(&mut self) -> Vec<AppsCall> {
         self.apps.clear();
         self.selected = 0;
         self.problem = None;
@@ -120,19 +120,19 @@ impl AppsPane {
         DATA_CENTERS.iter().map(|dc| list_call(*dc, None)).collect()
     }
 
-    pub fn is_loading(&self) -> bool {
+    pub(crate) fn is_loading(&self) -> bool {
         self.listing > 0
     }
 
-    pub fn is_current(&self, app: &AppSummary) -> bool {
+    pub(crate) fn is_current(&self, app: &AppSummary) -> bool {
         app.app_id == self.current.0 && data_center_of(app) == Some(self.current.1)
     }
 
-    pub fn selected_app(&self) -> Option<&AppSummary> {
+    pub(crate) fn selected_app(&self) -> Option<&AppSummary> {
         self.apps.get(self.selected)
     }
 
-    pub fn description(&self, app_id: &str) -> Option<&DescribeAppResponse> {
+    pub(crate) fn description(&self, app_id: &str) -> Option<&DescribeAppResponse> {
         self.described.get(app_id)
     }
 
@@ -160,7 +160,7 @@ impl AppsPane {
     }
 
     /// A key, as the key map names it.
-    pub fn key(&mut self, action: Option<Action>) -> AppsReaction {
+    pub(crate) fn key(&mut self, action: Option<Action>) -> AppsReaction {
         let Some(action) = action else {
             return AppsReaction::Ignored;
         };
@@ -203,7 +203,7 @@ impl AppsPane {
     }
 
     /// A reply to one of the pane's calls; returns the calls it leads to.
-    pub fn on_reply(
+    pub(crate) fn on_reply(
         &mut self,
         request: AppsRequest,
         result: Result<Reply, ApiError>,
@@ -262,7 +262,7 @@ impl AppsPane {
     }
 
     /// A call of the pane crashed in the worker: nothing waits for it now.
-    pub fn on_crash(&mut self, request: &AppsRequest) {
+    pub(crate) fn on_crash(&mut self, request: &AppsRequest) {
         match request {
             AppsRequest::List { .. } => self.listing = self.listing.saturating_sub(1),
             AppsRequest::Describe { .. } => self.describing = None,
@@ -271,7 +271,7 @@ impl AppsPane {
     }
 
     /// Key hints for the status bar.
-    pub fn hints(&self) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self) -> Vec<(String, &'static str)> {
         vec![
             ("enter".to_string(), "switch to app"),
             ("r".to_string(), "reload"),
@@ -301,7 +301,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// The pane over `area`: the list on top, the selected app's detail below.
-pub fn draw(frame: &mut Frame, area: Rect, pane: &AppsPane, theme: &Theme, clock: &Clock) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, pane: &AppsPane, theme: &Theme, clock: &Clock) {
     frame.render_widget(Clear, area);
     let title = if pane.is_loading() {
         " Apps · listing… ".to_string()

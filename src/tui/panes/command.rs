@@ -12,7 +12,7 @@ use crate::api::{GroupStatus, SortType};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Page(u32),
     FirstPage,
     LastPage,
@@ -27,10 +27,10 @@ pub enum Command {
     Quit,
 }
 
-pub const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :group ID · :open ID · :help · :q";
+pub(crate) const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :group ID · :open ID · :help · :q";
 
 /// Parses a command line (without the leading `:`).
-pub fn parse(line: &str) -> Result<Command, String> {
+pub(crate) fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim().trim_start_matches(':').trim();
     let (word, arg) = match line.split_once(char::is_whitespace) {
         Some((w, a)) => (w, a.trim()),
@@ -100,7 +100,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, input: &Input, theme: &Theme) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, input: &Input, theme: &Theme) {
     if area.width < 2 {
         return;
     }

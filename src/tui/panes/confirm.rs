@@ -277,7 +277,7 @@ fn buttons<'a>(d: &ConfirmDialog, theme: &Theme) -> Line<'a> {
     ])
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, d: &ConfirmDialog, theme: &Theme) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, d: &ConfirmDialog, theme: &Theme) {
     let width = area.width.min(72);
     // Wrap to the inner width (borders take two columns).
     let w = usize::from(width.saturating_sub(2)).max(1);

@@ -19,7 +19,7 @@ use crate::tui::theme::Theme;
 
 use super::{byte_counter, centered, draw_input, wrap_text};
 
-pub const LABELS: [&str; 7] = [
+pub(crate) const LABELS: [&str; 7] = [
     "GroupId",
     "GroupName",
     "GroupInfo",
@@ -189,7 +189,7 @@ impl CreateForm {
     }
 }
 
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     form: &CreateForm,

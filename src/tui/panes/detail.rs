@@ -17,7 +17,7 @@ use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default)]
-pub struct DetailState {
+pub(crate) struct DetailState {
     pub scroll: usize,
     /// GroupInfo laid out for (group id, info length, width): pretty-printing
     /// 32 KB of JSON on every frame would be wasted work.
@@ -55,7 +55,7 @@ pub(crate) enum DetailOutcome {
 type InfoCache = (String, usize, u16, InfoKind, Vec<String>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InfoKind {
+pub(crate) enum InfoKind {
     Empty,
     Json,
     Text,
@@ -63,11 +63,11 @@ pub enum InfoKind {
 
 impl DetailState {
     /// Scrolls by `delta` lines within what the last frame laid out.
-    pub fn scroll_by(&mut self, delta: isize, layout: &DetailLayout) {
+    pub(crate) fn scroll_by(&mut self, delta: isize, layout: &DetailLayout) {
         let max = layout.content.saturating_sub(layout.viewport);
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);
     }
-    pub fn top(&mut self) {
+    pub(crate) fn top(&mut self) {
         self.scroll = 0;
     }
 
@@ -117,7 +117,7 @@ impl DetailState {
 
 /// GroupInfo as lines: pretty JSON when it parses as an object or array, the
 /// text as it is otherwise; long lines are wrapped at `width` columns.
-pub fn info_lines(info: &str, width: u16) -> (InfoKind, Vec<String>) {
+pub(crate) fn info_lines(info: &str, width: u16) -> (InfoKind, Vec<String>) {
     if info.trim().is_empty() {
         return (InfoKind::Empty, Vec::new());
     }
@@ -178,7 +178,7 @@ fn wrap_indented(raw: &str, width: usize, out: &mut Vec<String>) {
 
 /// Pretty-prints JSON that is known to be valid, keeping keys in the order
 /// they were written (parsing into a map would sort them).
-pub fn reindent_json(json: &str) -> String {
+pub(crate) fn reindent_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len() * 2);
     let mut depth = 0usize;
     let mut in_string = false;
@@ -239,7 +239,7 @@ fn safe(text: &str) -> String {
     crate::text::terminal_safe(text).into_owned()
 }
 
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     state: &DetailState,

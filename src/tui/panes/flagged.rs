@@ -210,7 +210,7 @@ impl FlaggedPane {
 }
 
 /// Draws the queue over `area`.
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     pane: &FlaggedPane,

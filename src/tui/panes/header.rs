@@ -8,9 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::tui::theme::Theme;
 
-pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+pub(crate) const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub struct HeaderInfo<'a> {
+pub(crate) struct HeaderInfo<'a> {
     pub backend: &'a str,
     pub app_id: &'a str,
     pub data_center: &'a str,
@@ -22,7 +22,7 @@ pub struct HeaderInfo<'a> {
     pub outbox: Option<String>,
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, h: &HeaderInfo<'_>, theme: &Theme) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, h: &HeaderInfo<'_>, theme: &Theme) {
     let sep = || Span::styled(" · ", theme.dim());
     let mut spans = vec![
         Span::styled(" livemod ", theme.title()),

@@ -13,7 +13,7 @@ use crate::tui::theme::Theme;
 use super::ellipsize;
 
 /// The help text, one line per bound action, grouped by scope.
-pub fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn lines(keymap: &KeyMap, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for scope in [
         Scope::Global,
@@ -74,7 +74,7 @@ fn push_wrapped(out: &mut Vec<Line<'static>>, keys: &str, text: &str, width: usi
     }
 }
 
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     keymap: &KeyMap,

@@ -1,22 +1,22 @@
 //! The panes of the console, each with its state, its keys and its drawing.
 
-pub mod apps;
-pub mod browser;
+pub(crate) mod apps;
+pub(crate) mod browser;
 pub(crate) mod bulk_summary;
-pub mod command;
+pub(crate) mod command;
 pub mod compose;
-pub mod confirm;
-pub mod create;
-pub mod detail;
-pub mod flagged;
-pub mod header;
-pub mod help;
-pub mod outbox;
+pub(crate) mod confirm;
+pub(crate) mod create;
+pub(crate) mod detail;
+pub(crate) mod flagged;
+pub(crate) mod header;
+pub(crate) mod help;
+pub(crate) mod outbox;
 pub mod room;
-pub mod sentlog;
-pub mod status;
-pub mod textarea;
-pub mod watch;
+pub(crate) mod sentlog;
+pub(crate) mod status;
+pub(crate) mod textarea;
+pub(crate) mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -14,10 +14,10 @@ use super::confirm::{ConfirmDialog, OnConfirm};
 use super::status::ToastKind;
 
 mod draw;
-pub use draw::{draw, state_style};
+pub(crate) use draw::draw;
 
 #[derive(Debug, Clone, Default)]
-pub struct OutboxState {
+pub(crate) struct OutboxState {
     pub snapshot: Snapshot,
     /// False until the worker first answered (or when there is no outbox).
     pub loaded: bool,
@@ -42,7 +42,7 @@ struct Watch {
 /// What a key in the outbox pane asks of the console (the pane owns its
 /// selection; everything that reaches beyond it is an intent for the app).
 #[derive(Debug, Clone)]
-pub enum OutboxIntent {
+pub(crate) enum OutboxIntent {
     /// Handled inside the pane (the selection moved, the detail opened).
     Handled,
     /// Not an outbox key: the app handles it as it would anywhere.
@@ -70,7 +70,7 @@ impl OutboxState {
     }
 
     /// One key, as the key map names it.
-    pub fn on_action(&mut self, action: Action, keymap: &KeyMap) -> OutboxIntent {
+    pub(crate) fn on_action(&mut self, action: Action, keymap: &KeyMap) -> OutboxIntent {
         let entry = self.selected_entry().cloned();
         let none = || OutboxIntent::Refuse("No entry selected".into());
         match action {
@@ -174,7 +174,7 @@ impl OutboxState {
 
     /// Shows a newer snapshot; returns what became of the entries a person
     /// asked to send now (for the status line).
-    pub fn apply(&mut self, snapshot: Snapshot) -> Vec<(ToastKind, String)> {
+    pub(crate) fn apply(&mut self, snapshot: Snapshot) -> Vec<(ToastKind, String)> {
         let keep = self.selected_entry().map(|e| e.id);
         self.snapshot = snapshot;
         self.loaded = true;
@@ -287,11 +287,11 @@ impl OutboxState {
         }
     }
 
-    pub fn selected_entry(&self) -> Option<&Entry> {
+    pub(crate) fn selected_entry(&self) -> Option<&Entry> {
         self.snapshot.entries.get(self.selected)
     }
 
-    pub fn move_by(&mut self, delta: isize) {
+    pub(crate) fn move_by(&mut self, delta: isize) {
         let n = self.snapshot.entries.len();
         if n == 0 {
             return;
@@ -299,16 +299,16 @@ impl OutboxState {
         self.selected = self.selected.saturating_add_signed(delta).min(n - 1);
     }
 
-    pub fn top(&mut self) {
+    pub(crate) fn top(&mut self) {
         self.selected = 0;
     }
 
-    pub fn bottom(&mut self) {
+    pub(crate) fn bottom(&mut self) {
         self.selected = self.snapshot.entries.len().saturating_sub(1);
     }
 
     /// "3 queued · 1 unknown · 2 failed" (only what needs attention), or None.
-    pub fn summary(&self) -> Option<String> {
+    pub(crate) fn summary(&self) -> Option<String> {
         let s = &self.snapshot;
         let parts: Vec<String> = [
             (State::Queued, "queued"),

@@ -42,7 +42,7 @@ pub enum SentLogStep {
 }
 
 /// The entry on row `row` of the log (newest first).
-pub fn entry_at(sent: &[SentEntry], row: usize) -> Option<&SentEntry> {
+pub(crate) fn entry_at(sent: &[SentEntry], row: usize) -> Option<&SentEntry> {
     sent.iter().rev().nth(row)
 }
 
@@ -143,7 +143,7 @@ fn safe(s: &str) -> String {
 }
 
 /// The log with row `selected` (newest first) highlighted and in view.
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     sent: &[SentEntry],

@@ -14,7 +14,7 @@ use crate::tui::theme::Theme;
 use super::ellipsize;
 
 /// How long a flash stays.
-pub const TOAST_FOR: Duration = Duration::from_secs(4);
+pub(crate) const TOAST_FOR: Duration = Duration::from_secs(4);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorLine {
@@ -93,7 +93,7 @@ impl StatusState {
 
 /// The status bar: the last error, else a toast, else key hints, with
 /// `pinned` hints (help, quit) always at the right edge.
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     s: &StatusState,

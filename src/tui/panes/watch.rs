@@ -100,7 +100,13 @@ impl WatchPane {
 }
 
 /// Draws the pane over `area`.
-pub fn draw(frame: &mut Frame, area: Rect, pane: &WatchPane, lines: &[WatchLine], theme: &Theme) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &WatchPane,
+    lines: &[WatchLine],
+    theme: &Theme,
+) {
     frame.render_widget(Clear, area);
     let pinned = lines.iter().filter(|l| l.pinned).count();
     let unread: usize = lines.iter().map(|l| l.unread).sum();

@@ -20,9 +20,12 @@ fn run_outbox_ops(a: &mut App, outbox: &crate::outbox::Outbox) -> Vec<Command> {
     for c in a.take_commands() {
         match c {
             Command::Outbox { id, op } => {
-                let result =
-                    crate::outbox::service::apply(outbox, op, chrono::DateTime::<chrono::Utc>::MIN_UTC)
-                        .map_err(Into::into);
+                let result = crate::outbox::service::apply(
+                    outbox,
+                    op,
+                    chrono::DateTime::<chrono::Utc>::MIN_UTC,
+                )
+                .map_err(Into::into);
                 a.handle(Msg::Worker(Event::Outbox { id, result }));
             }
             other => others.push(other),

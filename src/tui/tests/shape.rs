@@ -302,10 +302,7 @@ fn browser_detail_and_help_frames_at_three_sizes_cut_no_sentence() {
             "JSON wrapped at a space: {text}"
         );
         assert!(!text.contains("descripti\n"), "{text}");
-        assert!(
-            text.contains("abroad"),
-            "the name whole at {w}x{h}: {text}"
-        );
+        assert!(text.contains("abroad"), "the name whole at {w}x{h}: {text}");
         press(&mut a, "?");
         let text = frame_text(&a, w, h);
         insta::assert_snapshot!(format!("help_{w}x{h}"), text);

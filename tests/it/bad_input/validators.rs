@@ -4,18 +4,18 @@ use super::*;
 
 /// The documented rules, written independently of `src/api/validate.rs`.
 mod oracle {
-    pub fn id_ok(v: &str) -> bool {
+    pub(super) fn id_ok(v: &str) -> bool {
         !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric())
     }
     /// IDs livemod did not make (#9): only emptiness and the 64-byte limit.
-    pub fn any_id_ok(v: &str) -> bool {
+    pub(super) fn any_id_ok(v: &str) -> bool {
         !v.is_empty() && v.len() <= 64
     }
     /// Optional IDs: absent (or empty, which is sent as absent) is fine.
-    pub fn opt_id_ok(v: &Option<String>) -> bool {
+    pub(super) fn opt_id_ok(v: &Option<String>) -> bool {
         v.as_deref().is_none_or(|v| v.is_empty() || id_ok(v))
     }
-    pub fn opt_bytes_ok(v: &Option<String>, limit: usize) -> bool {
+    pub(super) fn opt_bytes_ok(v: &Option<String>, limit: usize) -> bool {
         v.as_deref().is_none_or(|v| v.len() <= limit)
     }
 }

@@ -4,11 +4,11 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-pub const KEY_ID: &str = "livemod-demo-key";
-pub const DEMO_SECRET: &str = "livemod-demo-secret";
+pub(crate) const KEY_ID: &str = "livemod-demo-key";
+pub(crate) const DEMO_SECRET: &str = "livemod-demo-secret";
 
 /// A running emulator process, killed on drop.
-pub struct EmulatorProcess {
+pub(crate) struct EmulatorProcess {
     pub child: Child,
     pub url: String,
     /// Its HOME and data directory.
@@ -17,17 +17,17 @@ pub struct EmulatorProcess {
 
 impl EmulatorProcess {
     /// In memory, with the demo key pair, plus `extra` arguments.
-    pub fn start(extra: &[&str]) -> Self {
+    pub(crate) fn start(extra: &[&str]) -> Self {
         Self::start_with_secret(DEMO_SECRET, extra)
     }
 
     /// In memory, with `secret` for the demo key ID, plus `extra` arguments.
-    pub fn start_with_secret(secret: &str, extra: &[&str]) -> Self {
+    pub(crate) fn start_with_secret(secret: &str, extra: &[&str]) -> Self {
         Self::start_with_key(KEY_ID, secret, extra)
     }
 
     /// In memory, with the key pair `key_id`/`secret`, plus `extra` arguments.
-    pub fn start_with_key(key_id: &str, secret: &str, extra: &[&str]) -> Self {
+    pub(crate) fn start_with_key(key_id: &str, secret: &str, extra: &[&str]) -> Self {
         let home = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_livemod"))
             .args(["emulator", "--in-memory"])

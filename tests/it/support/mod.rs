@@ -1,3 +1,3 @@
 //! Shared by the integration tests: a pseudo-terminal harness and emulator processes.
-pub mod emulator;
-pub mod pty;
+pub(crate) mod emulator;
+pub(crate) mod pty;

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-pub const ROWS: u16 = 24;
-pub const COLS: u16 = 80;
+pub(crate) const ROWS: u16 = 24;
+pub(crate) const COLS: u16 = 80;
 
-pub struct Console {
+pub(crate) struct Console {
     pub pid: Option<u32>,
     pub parser: Arc<Mutex<vt100::Parser>>,
     pub bytes: Arc<Mutex<Vec<u8>>>,
@@ -24,19 +24,19 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         Self::start_in(tempfile::tempdir().unwrap(), args, &[])
     }
 
     /// Starts livemod with HOME in `home` and extra environment variables.
-    pub fn start_in(home: tempfile::TempDir, args: &[&str], env: &[(&str, String)]) -> Self {
+    pub(crate) fn start_in(home: tempfile::TempDir, args: &[&str], env: &[(&str, String)]) -> Self {
         let mut console = Self::start_at(home.path(), args, env);
         console._home = Some(home);
         console
     }
 
     /// Starts livemod with HOME at `home`, which outlives the console (restarts).
-    pub fn start_at(home: &std::path::Path, args: &[&str], env: &[(&str, String)]) -> Self {
+    pub(crate) fn start_at(home: &std::path::Path, args: &[&str], env: &[(&str, String)]) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -100,22 +100,22 @@ impl Console {
         }
     }
 
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
     }
 
     /// Waits until the screen shows `needle`, or fails with the screen.
-    pub fn wait_for(&self, needle: &str) {
+    pub(crate) fn wait_for(&self, needle: &str) {
         self.wait_until(&format!("{needle:?} on screen"), |s| s.contains(needle));
     }
 
     /// Waits until the screen no longer shows `needle`.
-    pub fn wait_gone(&self, needle: &str) {
+    pub(crate) fn wait_gone(&self, needle: &str) {
         self.wait_until(&format!("{needle:?} gone"), |s| !s.contains(needle));
     }
 
     /// Polls the screen (bounded) until `done` holds, or fails with the screen.
-    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) {
+    pub(crate) fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
@@ -133,12 +133,12 @@ impl Console {
     /// that needs a key handled before the next one (Esc before a letter,
     /// which a terminal could otherwise read as Alt-letter) waits for what
     /// that key changes on screen.
-    pub fn send(&mut self, bytes: &str) {
+    pub(crate) fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
 
-    pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -166,7 +166,7 @@ impl Drop for Console {
     }
 }
 
-pub const ENTER: &str = "\r";
-pub const ESC: &str = "\x1b";
-pub const TAB: &str = "\t";
-pub const CTRL_S: &str = "\x13";
+pub(crate) const ENTER: &str = "\r";
+pub(crate) const ESC: &str = "\x1b";
+pub(crate) const TAB: &str = "\t";
+pub(crate) const CTRL_S: &str = "\x13";

@@ -82,7 +82,7 @@ impl Columns {
 /// Draws the browser into `area`. `busy` marks a page load in flight;
 /// `last` is the previous frame's layout (the view scrolls from there).
 #[allow(clippy::too_many_arguments)]
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     state: &BrowserState,

@@ -19,14 +19,14 @@ use tui_input::Input;
 use crate::api::{Group, ListGroupsRequest, ListGroupsResponse, page_count};
 use crate::moderation::GroupIndex;
 
-pub use draw::{BrowserLayout, draw};
+pub(crate) use draw::{BrowserLayout, draw};
 pub(crate) use keys::BrowserOutcome;
 pub(crate) use marks::MarkOutcome;
 pub(crate) use replies::Goto;
-pub use search::IndexSync;
+pub(crate) use search::IndexSync;
 
 /// Page sizes the size key cycles through.
-pub const PAGE_SIZES: [u32; 3] = [10, 20, 50];
+pub(crate) const PAGE_SIZES: [u32; 3] = [10, 20, 50];
 
 #[derive(Debug, Clone)]
 pub struct BrowserState {
@@ -256,7 +256,7 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
 mod tests {
     use super::*;
 
-    pub fn group(i: usize) -> Group {
+    pub(super) fn group(i: usize) -> Group {
         Group {
             group_id: format!("g{i}"),
             group_name: format!("Room {i}"),

@@ -8,7 +8,7 @@ use crate::api::{GroupStatus, ListGroupsByTokenRequest, ListGroupsByTokenRespons
 use super::BrowserState;
 
 /// A synced index older than this is synced again when `/` is pressed.
-pub const RESYNC_AFTER: Duration = Duration::from_secs(5 * 60);
+pub(super) const RESYNC_AFTER: Duration = Duration::from_secs(5 * 60);
 
 /// Where the sync of the all-groups index stands.
 #[derive(Debug, Clone, Default)]

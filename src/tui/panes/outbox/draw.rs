@@ -14,7 +14,7 @@ use super::super::ellipsize;
 use super::OutboxState;
 
 /// Style of a state: what needs a person stands out (and in NO_COLOR too).
-pub fn state_style(state: State, theme: &Theme) -> Style {
+pub(crate) fn state_style(state: State, theme: &Theme) -> Style {
     match state {
         State::Delivered => theme.success(),
         State::Failed => theme.error(),
@@ -47,7 +47,7 @@ fn state_label(state: State) -> &'static str {
     }
 }
 
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     area: Rect,
     state: &OutboxState,

@@ -412,7 +412,11 @@ fn e_on_the_info_tab_saves_info_and_admins_then_reads_the_room_again() {
     }
     // p, W and F are the app's pin / watch / flagged keys: text here.
     for c in "pin WF quiet".chars() {
-        let spec = if c == ' ' { "space".to_string() } else { c.to_string() };
+        let spec = if c == ' ' {
+            "space".to_string()
+        } else {
+            c.to_string()
+        };
         press(&mut a, &spec);
     }
     press(&mut a, "tab");
