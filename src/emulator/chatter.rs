@@ -58,6 +58,9 @@ pub fn line(n: u64) -> (&'static str, bool) {
 /// console's default newest-first page).
 pub const ON_AIR: usize = 6;
 
+/// The MsgType the audience posts: "chat text" in the message-type catalogue.
+const CHAT_TYPE: i64 = 1;
+
 /// Posts one line in each on-air group; returns how many were posted.
 pub fn post_round(conn: &mut Connection, now_ms: i64) -> rusqlite::Result<u64> {
     let groups: Vec<(String, String)> = conn
@@ -90,14 +93,15 @@ pub fn post_round(conn: &mut Connection, now_ms: i64) -> rusqlite::Result<u64> {
         let Some((user, info)) = speakers.choose(&mut rand::rng()).cloned() else {
             continue;
         };
-        // Chatter uses MsgType 0 only if the group can still take it.
-        if !store::msg_type_known(&tx, &app_id, &group_id, 0)?
+        // Chatter is chat text (MsgType 1 in the catalogue), sent only if
+        // the group can still take that type.
+        if !store::msg_type_known(&tx, &app_id, &group_id, CHAT_TYPE)?
             && store::msg_type_count(&tx, &app_id, &group_id)?
                 >= crate::api::validate::limits::MSG_TYPES_PER_GROUP as u64
         {
             continue;
         }
-        store::add_msg_type(&tx, &app_id, &group_id, 0)?;
+        store::add_msg_type(&tx, &app_id, &group_id, CHAT_TYPE)?;
         let (body, _) = line(group.total_times.max(0) as u64);
         let msg_tid = crate::api::model::new_msg_tid();
         store::deliver(
@@ -109,7 +113,7 @@ pub fn post_round(conn: &mut Connection, now_ms: i64) -> rusqlite::Result<u64> {
                 sender_id: &user,
                 sender_meta_info: &info,
                 body,
-                msg_type: 0,
+                msg_type: CHAT_TYPE,
                 statics_increase: 1,
                 weight: 1,
                 store: true,
@@ -223,6 +227,8 @@ mod tests {
         let busy = store::messages(&conn, "demo", "busy", false).unwrap();
         assert_eq!(busy.len(), 12);
         assert!(busy.iter().all(|m| m.sender_id == "u1"));
+        // Chat text, as the catalogue names it (the room shows "chat text").
+        assert!(busy.iter().all(|m| m.msg_type == 1));
         assert!(busy.iter().any(|m| BAD_LINES.contains(&m.body.as_str())));
         assert!(
             store::messages(&conn, "demo", "hushed", false)
