@@ -15,7 +15,7 @@ impl App {
     /// requests in flight.
     pub(super) fn on_worker(&mut self, ev: Event) {
         match ev {
-            Event::Reply { id, result } => match self.pending.take(id) {
+            Event::Reply { id, result } => match self.pending.take_current(id) {
                 Some(pending) => self.on_reply(pending, result),
                 None => tracing::debug!(id, "dropping a reply nobody waits for (superseded)"),
             },
@@ -75,7 +75,7 @@ impl App {
                 self.bulk_done(job, results, cancelled);
             }
             Event::Failed { id, message } => {
-                if let Some(pending) = self.pending.take(id) {
+                if let Some(pending) = self.pending.take_current(id) {
                     self.on_crash(pending);
                 }
                 self.status.error = Some(ErrorLine::local(
