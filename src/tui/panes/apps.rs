@@ -191,7 +191,7 @@ impl AppsPane {
             Action::Down => 1,
             Action::PageUp => -10,
             Action::PageDown => 10,
-            Action::Top => isize::MIN / 2,
+            Action::Top | Action::GoTo => isize::MIN / 2,
             Action::Bottom => isize::MAX / 2,
             _ => return AppsReaction::Ignored,
         };

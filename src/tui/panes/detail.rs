@@ -77,7 +77,7 @@ impl DetailState {
         match action {
             Action::Up => self.scroll_by(-1, layout),
             Action::Down => self.scroll_by(1, layout),
-            Action::Top => self.top(),
+            Action::Top | Action::GoTo => self.top(),
             Action::Bottom => self.scroll = layout.content.saturating_sub(layout.viewport),
             Action::PageUp => self.scroll_by(-screen, layout),
             Action::PageDown => self.scroll_by(screen, layout),

@@ -169,7 +169,7 @@ impl FlaggedPane {
             Some(Action::Down) => self.moved(queue, (i + 1).min(last)),
             Some(Action::PageUp) => self.moved(queue, i.saturating_sub(10)),
             Some(Action::PageDown) => self.moved(queue, (i + 10).min(last)),
-            Some(Action::Top) => self.moved(queue, 0),
+            Some(Action::Top | Action::GoTo) => self.moved(queue, 0),
             Some(Action::Bottom) => self.moved(queue, last),
             _ => FlaggedKey::Ignored,
         }
