@@ -80,6 +80,7 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
             read_only: app.ctx.read_only,
             busy,
             outbox: app.outbox_label(),
+            flagged: app.watching.watcher.flags().total_unread(),
         },
         &app.theme,
     );
