@@ -50,7 +50,10 @@ impl App {
         pane.set_key_labels(
             Action::ALL
                 .iter()
-                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter(|a| {
+                    a.scope() == Scope::Room
+                        || matches!(a, Action::Refresh | Action::Back | Action::Pin)
+                })
                 .filter_map(|a| Some((*a, self.keymap.first(*a)?))),
         );
         let calls = pane.open_calls();

@@ -313,6 +313,7 @@ impl BrowserState {
         add(Action::PageUp, "prev");
         add(Action::Compose, "compose");
         add(Action::Mark, "mark");
+        add(Action::Pin, "pin");
         add(Action::Delete, "delete");
         add(Action::Create, "create");
         add(Action::Sort, "sort");

@@ -426,6 +426,7 @@ impl RoomPane {
             add(Action::MuteRoom, "mute room");
             add(Action::UnmuteRoom, "lift");
         }
+        add(Action::Pin, "pin");
         add(Action::Refresh, "reload");
         add(Action::Back, "back");
         out

@@ -1,0 +1,62 @@
+//! What only showed with everything merged: the help's scroll limit at every
+//! size, the sent log's own hints, the pin hint where pinning applies.
+
+use super::*;
+use crate::tui::panes::compose::SentEntry;
+
+/// The help's last line (the room's tab keys).
+const HELP_LAST: &str = "Messages, Users, Mutes, Info";
+
+#[test]
+fn help_scrolls_to_its_last_line_at_every_size() {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let mut a = loaded(45);
+        press(&mut a, "?");
+        // The event loop draws after every key: the limit is the drawn one.
+        let mut text = frame_text(&a, w, h);
+        for _ in 0..40 {
+            press(&mut a, "pgdn");
+            text = frame_text(&a, w, h);
+        }
+        assert!(text.contains(HELP_LAST), "{w}x{h}:\n{text}");
+        // Scrolled no further than the last line: one line up shows more.
+        press(&mut a, "k");
+        let up = frame_text(&a, w, h);
+        if w < 200 {
+            assert_ne!(up, text, "{w}x{h}: up moved the view at once");
+        }
+    }
+}
+
+#[test]
+fn the_sent_log_hints_its_own_keys() {
+    let mut a = loaded(45);
+    let request = crate::api::SendMessageRequest {
+        app_id: "demo".into(),
+        group_id: "room001".into(),
+        body: Some("hello".into()),
+        ..Default::default()
+    };
+    a.compose
+        .sent
+        .push(SentEntry::new(1_700_000_000, &request, "tid-1", "rq-1"));
+    press(&mut a, "L");
+    let text = frame_text(&a, 120, 40);
+    let hints = text.lines().last().unwrap();
+    assert!(hints.contains("x recall"), "{hints}");
+    assert!(!hints.contains("page"), "{hints}");
+    press(&mut a, "x");
+    let text = frame_text(&a, 120, 40);
+    let hints = text.lines().last().unwrap();
+    assert!(hints.contains("y recall"), "{hints}");
+}
+
+#[test]
+fn p_pin_is_hinted_where_pinning_applies() {
+    let mut a = loaded(45);
+    let text = frame_text(&a, 200, 50);
+    assert!(text.lines().last().unwrap().contains("p pin"), "{text}");
+    a.run_command("open room001");
+    let text = frame_text(&a, 120, 40);
+    assert!(text.lines().last().unwrap().contains("p pin"), "{text}");
+}
