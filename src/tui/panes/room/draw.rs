@@ -21,6 +21,8 @@ pub struct Look<'a> {
     pub theme: &'a Theme,
     pub clock: &'a Clock,
     pub catalogue: &'a Catalogue,
+    /// Messages of this room a rule flagged: MsgTid → the first rule's name.
+    pub flagged: &'a std::collections::BTreeMap<String, String>,
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
@@ -206,10 +208,12 @@ fn draw_messages(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>
         .take(height)
         .map(|(i, held)| {
             let l = MessageLine::new(&held.message, look.catalogue, look.clock);
-            let body = if held.recalled {
-                format!("(recalled) {}", l.body)
-            } else {
-                l.body
+            let flag = look.flagged.get(&held.message.msg_tid);
+            let body = match (held.recalled, flag) {
+                (true, Some(rule)) => format!("(recalled) ⚑ {rule} · {}", l.body),
+                (true, None) => format!("(recalled) {}", l.body),
+                (false, Some(rule)) => format!("⚑ {rule} · {}", l.body),
+                (false, None) => l.body,
             };
             let text = format!(
                 "{} {:<sw$} {:<kw$} {}",
@@ -224,6 +228,8 @@ fn draw_messages(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>
                 theme.selected()
             } else if held.recalled {
                 theme.deleted()
+            } else if flag.is_some() {
+                theme.warning()
             } else {
                 theme.text()
             };
