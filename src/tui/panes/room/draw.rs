@@ -44,10 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
     let row = |y: u16| Rect::new(inner.x, inner.y + y, inner.width, 1);
 
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            ellipsize(&header_text(pane, look), w),
-            theme.text(),
-        )),
+        Paragraph::new(Line::styled(header_text(pane, look, w), theme.text())),
         row(0),
     );
     frame.render_widget(Paragraph::new(tab_bar(pane, theme)), row(1));
@@ -87,14 +84,53 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
     }
 }
 
-/// "online 12 · 340 messages (text 300, gift 40) · room muted · deleted".
-fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
+/// "online 12 · 340 messages (text 300, gift 40) · room muted · deleted",
+/// fitted to `width`: the counts by type go first, then the group name is
+/// shortened; the facts (online, messages, mutes) are never cut.
+fn header_text(pane: &RoomPane, look: &Look<'_>, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let (name, facts, by_type) = header_parts(pane, look);
+    let full = |facts: &[String]| {
+        let mut all: Vec<String> = name.iter().cloned().collect();
+        all.extend_from_slice(facts);
+        all.join(" · ")
+    };
+    let text = full(&facts);
+    if text.width() <= width {
+        return text;
+    }
+    // Without the counts by type.
+    let short: Vec<String> = facts
+        .iter()
+        .map(|f| match &by_type {
+            Some(t) => f.replace(t.as_str(), ""),
+            None => f.clone(),
+        })
+        .collect();
+    let text = full(&short);
+    if text.width() <= width {
+        return text;
+    }
+    // The name takes what the facts leave, or gives way.
+    let rest = short.join(" · ");
+    let room = width.saturating_sub(rest.width() + 3);
+    match &name {
+        Some(n) if room >= 8 => format!("{} · {rest}", ellipsize(n, room)),
+        _ => ellipsize(&rest, width),
+    }
+}
+
+/// The room's name, its facts, and the " (text 300, gift 40)" counts by type
+/// (inside one of the facts), for [`header_text`].
+fn header_parts(pane: &RoomPane, look: &Look<'_>) -> (Option<String>, Vec<String>, Option<String>) {
+    let mut name = None;
+    let mut by_type_text = None;
     let mut parts = Vec::new();
     match &pane.describe {
         None => parts.push("loading the room…".to_string()),
         Some(d) => {
             if !d.group_name.is_empty() {
-                parts.push(safe(&d.group_name).into_owned());
+                name = Some(safe(&d.group_name).into_owned());
             }
             if let Some(n) = d.online_user_counts {
                 parts.push(format!("online {n}"));
@@ -108,11 +144,9 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
                         Err(_) => format!("{} {n}", safe(t)),
                     })
                     .collect();
-                parts.push(format!(
-                    "{} ({})",
-                    plural(total, "message", "messages"),
-                    by_type.join(", ")
-                ));
+                let detail = format!(" ({})", by_type.join(", "));
+                parts.push(format!("{}{detail}", plural(total, "message", "messages")));
+                by_type_text = Some(detail);
             }
             if d.delete {
                 parts.push("DELETED".into());
@@ -124,7 +158,7 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
         Some(b) => parts.push(format!("{} muted", b.banned_user_list.len())),
         None => {}
     }
-    parts.join(" · ")
+    (name, parts, by_type_text)
 }
 
 /// "1 message", "0 messages", "2 messages".
