@@ -49,11 +49,27 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
     );
     frame.render_widget(Paragraph::new(tab_bar(pane, theme)), row(1));
 
+    // The outcome wraps (a MsgTid and a RequestId do not fit 80 columns on
+    // one line); up to three rows, taken from the tab's.
+    let outcome_rows: Vec<String> = match &pane.outcome {
+        Some((_, text)) if pane.mute_input().is_none() => {
+            let mut rows = crate::tui::panes::wrap_text(text, w);
+            let max = usize::from(inner.height.saturating_sub(4)).clamp(1, 3);
+            if rows.len() > max {
+                rows.truncate(max);
+                let last = rows.last_mut().expect("at least one row");
+                *last = ellipsize(&format!("{last} …"), w);
+            }
+            rows
+        }
+        _ => Vec::new(),
+    };
+    let foot = outcome_rows.len().max(1) as u16;
     let body = Rect::new(
         inner.x,
         inner.y + 2,
         inner.width,
-        inner.height.saturating_sub(3),
+        inner.height.saturating_sub(2 + foot),
     );
     match pane.tab {
         Tab::Messages => draw_messages(frame, body, pane, look),
@@ -69,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
         let x = last.x + label.len() as u16;
         let field = Rect::new(x, last.y, last.width.saturating_sub(label.len() as u16), 1);
         draw_input(frame, field, input, theme.text(), true);
-    } else if let Some((ok, text)) = &pane.outcome {
+    } else if let Some((ok, _)) = &pane.outcome {
         let style = if pane.is_confirming() {
             theme.warning()
         } else if *ok {
@@ -77,10 +93,17 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
         } else {
             theme.error()
         };
-        frame.render_widget(
-            Paragraph::new(Line::styled(ellipsize(text, w), style)),
-            last,
+        let lines: Vec<Line> = outcome_rows
+            .into_iter()
+            .map(|r| Line::styled(r, style))
+            .collect();
+        let area = Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(foot),
+            inner.width,
+            foot,
         );
+        frame.render_widget(Paragraph::new(lines), area);
     }
 }
 
