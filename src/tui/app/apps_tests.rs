@@ -121,7 +121,7 @@ fn app_lists_every_data_center_and_describes_the_current_app() {
     assert!(pane.description("demo").is_some());
     let text = frame_text(&a, 120, 40);
     assert!(
-        text.contains("review built-in · messages kept 180 days"),
+        text.contains("review built-in · messages kept 180 days · enabled"),
         "{text}"
     );
     assert!(
