@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::tui::panes::compose::SentEntry;
+use unicode_width::UnicodeWidthStr;
 
 /// The help's last line (the room's tab keys).
 const HELP_LAST: &str = "Messages, Users, Mutes, Info";
@@ -59,4 +60,25 @@ fn p_pin_is_hinted_where_pinning_applies() {
     a.run_command("open room001");
     let text = frame_text(&a, 120, 40);
     assert!(text.lines().last().unwrap().contains("p pin"), "{text}");
+}
+
+#[test]
+fn the_send_toast_fits_80_columns_and_the_pane_keeps_the_request_id() {
+    let mut a = loaded(45);
+    let request = crate::api::SendMessageRequest {
+        app_id: "demo".into(),
+        group_id: "kids16257".into(),
+        body: Some("hello".into()),
+        ..Default::default()
+    };
+    let reply = crate::api::SendMessageResponse {
+        msg_tid: "4efdfa26b36b4c03be38321ba576c95a".into(),
+        request_id: "074837F3-9CC2-4B94-AF5B-B2B6945D6A8F".into(),
+    };
+    let catalogue = a.ctx.catalogue.clone();
+    let toast = a.compose.send_done(&request, &reply, 0, &catalogue);
+    assert!(toast.width() + 2 <= 80, "{toast}");
+    assert!(toast.contains(&reply.msg_tid));
+    let last = &a.compose.last.as_ref().unwrap().1;
+    assert!(last.contains(&reply.request_id), "{last}");
 }
