@@ -167,9 +167,14 @@ fn header_parts(pane: &RoomPane, look: &Look<'_>) -> (Option<String>, Vec<String
                         Err(_) => format!("{} {n}", safe(t)),
                     })
                     .collect();
-                let detail = format!(" ({})", by_type.join(", "));
-                parts.push(format!("{}{detail}", plural(total, "message", "messages")));
-                by_type_text = Some(detail);
+                let messages = plural(total, "message", "messages");
+                if by_type.is_empty() {
+                    parts.push(messages);
+                } else {
+                    let detail = format!(" ({})", by_type.join(", "));
+                    parts.push(format!("{messages}{detail}"));
+                    by_type_text = Some(detail);
+                }
             }
             if d.delete {
                 parts.push("DELETED".into());

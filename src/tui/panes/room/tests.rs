@@ -544,6 +544,22 @@ fn the_header_says_1_message_not_1_messages() {
 }
 
 #[test]
+fn a_room_without_messages_says_0_messages_without_empty_brackets() {
+    let mut a = app(false);
+    a.run_command("open room1");
+    for c in a.take_commands() {
+        if let Some((id, _)) = op::<DescribeGroupRequest>(&c) {
+            let mut d = describe();
+            d.msg_amount = Some(Default::default());
+            reply(&mut a, id, Ok(d));
+        }
+    }
+    let text = frame_text(&a, 120, 40);
+    assert!(text.contains("online 42 · 0 messages"), "{text}");
+    assert!(!text.contains("()"), "{text}");
+}
+
+#[test]
 fn a_on_the_mutes_tab_mutes_a_typed_user_and_esc_leaves_it() {
     let mut a = app(false);
     open(&mut a);
