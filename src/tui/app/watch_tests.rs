@@ -440,3 +440,11 @@ fn flagged_messages_carry_a_mark_in_the_rooms_messages_tab() {
     press(&mut a, "1");
     assert_eq!(marked(&a).len(), 2);
 }
+
+#[test]
+fn the_new_flags_toast_counts_in_words() {
+    let a = pinned_and_polled(false);
+    let said = format!("{:?}", a.status);
+    assert!(said.contains("2 new flagged messages"), "{said}");
+    assert!(!said.contains("message(s)"), "{said}");
+}
