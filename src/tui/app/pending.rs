@@ -79,6 +79,15 @@ impl Pending {
             Pending::Page(_) | Pending::IndexPage(_) | Pending::Room { .. } | Pending::Watch(_)
         )
     }
+
+    /// A moderator's (or a rule's) action on a room, as opposed to a read.
+    pub(crate) fn is_room_action(&self) -> bool {
+        match self {
+            Pending::Room { request, .. } => request.is_action(),
+            Pending::Watch(super::watch::WatchRequest::Act { .. }) => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -107,16 +116,17 @@ impl PendingRequests {
         self.entries.remove(&id).map(|(_, p)| p)
     }
 
-    /// Like [`Self::take`], but `None` for a request that belongs to an app
-    /// the console has switched away from since it was made.
-    pub(crate) fn take_current(&mut self, id: RequestId) -> Option<Pending> {
+    /// Like [`Self::take`], but `Err` for a request that belongs to an app
+    /// the console has switched away from since it was made (its reply must
+    /// not be applied to what the console shows now).
+    pub(crate) fn take_current(&mut self, id: RequestId) -> Option<Result<Pending, Pending>> {
         let old = self.made_in.get(&id).is_some_and(|g| *g != self.generation);
         let pending = self.take(id)?;
         if old && pending.belongs_to_app() {
             tracing::debug!(id, "dropping a reply from the app switched away from");
-            return None;
+            return Some(Err(pending));
         }
-        Some(pending)
+        Some(Ok(pending))
     }
 
     /// The console switched app: what is in flight now belongs to the old one.
@@ -229,9 +239,18 @@ mod tests {
         let send = p.add("send", Pending::Send(SendMessageRequest::default()));
         p.switched_app();
         let fresh = p.add("page", Pending::Page(ListGroupsRequest::new("other")));
-        assert!(p.take_current(page).is_none(), "the old app's page");
-        assert!(p.take_current(send).is_some(), "a send still reports");
-        assert!(p.take_current(fresh).is_some(), "the new app's page");
+        assert!(
+            matches!(p.take_current(page), Some(Err(_))),
+            "the old app's page"
+        );
+        assert!(
+            matches!(p.take_current(send), Some(Ok(_))),
+            "a send still reports"
+        );
+        assert!(
+            matches!(p.take_current(fresh), Some(Ok(_))),
+            "the new app's page"
+        );
         assert!(p.is_empty());
     }
 }
