@@ -110,6 +110,9 @@ impl DetailState {
             add(Action::Compose, "compose");
             add(Action::Delete, "delete");
         }
+        if group.is_some() {
+            add(Action::Pin, "pin");
+        }
         add(Action::Zoom, "zoom");
         out
     }

@@ -57,6 +57,13 @@ fn p_pin_is_hinted_where_pinning_applies() {
     let mut a = loaded(45);
     let text = frame_text(&a, 200, 50);
     assert!(text.lines().last().unwrap().contains("p pin"), "{text}");
+    press(&mut a, "tab");
+    let text = frame_text(&a, 120, 40);
+    assert!(
+        text.lines().last().unwrap().contains("p pin"),
+        "detail: {text}"
+    );
+    press(&mut a, "esc");
     a.run_command("open room001");
     let text = frame_text(&a, 120, 40);
     assert!(text.lines().last().unwrap().contains("p pin"), "{text}");
