@@ -67,7 +67,7 @@ actions! {
     Refresh = "refresh", Global, ["r", "ctrl-r"], "Reload the current page";
     Up = "up", Browser, ["up", "k"], "Move up / scroll up";
     Down = "down", Browser, ["down", "j"], "Move down / scroll down";
-    Top = "top", Browser, ["home", "g"], "First row / top";
+    Top = "top", Browser, ["home"], "First row / top";
     Bottom = "bottom", Browser, ["end", "G"], "Last row / bottom";
     PageUp = "page_up", Browser, ["pgup", "left", "h"], "Previous page (detail: scroll a screen up)";
     PageDown = "page_down", Browser, ["pgdn", "right", "l"], "Next page (detail: scroll a screen down)";
@@ -111,6 +111,7 @@ actions! {
     Pin = "pin", Browser, ["p"], "Pin the group (or the open room) to watch it in the background";
     Watch = "watch", Global, ["W"], "Watched rooms: online, messages per minute, flagged";
     Flagged = "flagged", Global, ["F"], "Flagged messages of watched rooms (x, M, K, d dismiss)";
+    GoTo = "go_to", Browser, ["g"], "Go to: g then a GroupId jumps to it; g g goes to the top (elsewhere: top)";
 }
 
 impl Action {

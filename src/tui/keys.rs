@@ -300,7 +300,8 @@ pub enum KeyMapError {
 
 /// Browser actions the outbox pane answers itself (moving its selection,
 /// opening an entry): an outbox key must not take one of their keys.
-const OUTBOX_NAVIGATION: [Action; 7] = [
+const OUTBOX_NAVIGATION: [Action; 8] = [
+    Action::GoTo,
     Action::Up,
     Action::Down,
     Action::PageUp,

@@ -450,5 +450,6 @@ fn no_size_panics() {
 mod forms;
 mod outbox_and_bulk;
 mod outbox_pane;
+mod polish;
 mod shape;
 mod update;

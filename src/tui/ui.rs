@@ -31,6 +31,9 @@ pub const WIDE: u16 = 120;
 pub struct FrameAreas {
     pub browser: BrowserLayout,
     pub detail: DetailLayout,
+    /// How far the help overlay can scroll at the size it was drawn (its
+    /// lines wrap, so this depends on the width).
+    pub help_scroll_max: Option<usize>,
 }
 
 /// Draws one frame from the app state and records what it laid out as the
@@ -80,6 +83,7 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
             read_only: app.ctx.read_only,
             busy,
             outbox: app.outbox_label(),
+            flagged: app.watching.watcher.flags().total_unread(),
         },
         &app.theme,
     );
@@ -216,14 +220,14 @@ pub fn draw_frame(frame: &mut Frame, app: &App) -> FrameAreas {
 
     match &app.overlay {
         Some(Overlay::Help { scroll }) => {
-            help::draw(
+            areas.help_scroll_max = Some(help::draw(
                 frame,
                 main,
                 &app.keymap,
                 &app.theme,
                 app.ctx.read_only,
                 *scroll,
-            );
+            ));
         }
         Some(Overlay::Create(form)) => {
             let submit = app

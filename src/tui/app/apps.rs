@@ -94,7 +94,15 @@ impl App {
         self.touch_draft();
         self.ctx.app_id = app_id.to_string();
         self.ctx.data_center = data_center;
+        // Replies to calls made in the old app are dropped from here on.
+        self.pending.switched_app();
         self.rooms.open = None;
+        // Pins are kept per app: watch the new app's (the rules were checked
+        // when the console started, so they build again).
+        match Watching::new(&self.ctx) {
+            Ok(watching) => self.watching = watching,
+            Err(e) => self.status.error = Some(ErrorLine::local("Rules", e.to_string())),
+        }
         let old = &self.browser.query;
         let mut query = ListGroupsRequest::new(app_id.to_string());
         query.data_center = data_center;

@@ -2,8 +2,10 @@
 //! selected and described, enter switching the console (and what resets).
 
 use crate::api::{
-    AppSummary, DataCenter, DescribeAppRequest, DescribeAppResponse, Group, ListAppsRequest,
-    ListAppsResponse, ListGroupsRequest, ListGroupsResponse, SendMessageRequest,
+    AppSummary, DataCenter, DescribeAppRequest, DescribeAppResponse, Group, GroupMessage,
+    ListAppsRequest, ListAppsResponse, ListGroupMessagesRequest, ListGroupMessagesResponse,
+    ListGroupsByTokenRequest, ListGroupsByTokenResponse, ListGroupsRequest, ListGroupsResponse,
+    MessageSender, SendMessageRequest,
 };
 use crate::tui::action::Msg;
 use crate::tui::app::{App, Context, Focus};
@@ -119,7 +121,7 @@ fn app_lists_every_data_center_and_describes_the_current_app() {
     assert!(pane.description("demo").is_some());
     let text = frame_text(&a, 120, 40);
     assert!(
-        text.contains("review built-in · messages kept 180 days"),
+        text.contains("review built-in · messages kept 180 days · enabled"),
         "{text}"
     );
     assert!(
@@ -226,4 +228,96 @@ fn a_failed_listing_is_shown_and_the_other_data_center_kept() {
     assert_eq!(pane.apps.len(), 1);
     assert!(!pane.is_loading());
     assert!(pane.problem.as_deref().unwrap().contains("Forbidden.RAM"));
+}
+
+/// Switches the console to the Singapore app through `:app`.
+fn switch_to_sg(a: &mut App) {
+    command(a, "app");
+    answer(a);
+    answer(a);
+    press(a, "G");
+    answer(a);
+    press(a, "enter");
+    assert_eq!(a.ctx.app_id, "sg-app");
+}
+
+fn group(id: &str) -> Group {
+    Group {
+        group_id: id.into(),
+        group_name: String::new(),
+        group_info: String::new(),
+        creator_id: String::new(),
+        admin_list: Vec::new(),
+        createtime: NOW,
+        delete: false,
+    }
+}
+
+#[test]
+fn late_replies_from_the_old_app_never_land_in_the_new_one() {
+    let mut a = app();
+    a.ctx.search_all_groups = true;
+    a.start();
+    a.take_commands();
+    // In app demo: room g1 open (its poll in flight), g1 pinned (its
+    // background poll in flight), the all-groups sync in flight.
+    a.run_command("open g1");
+    press(&mut a, "p");
+    a.sync_index_if_due();
+    a.handle(Msg::RoomPoll);
+    let old = a.take_commands();
+    let polls: Vec<_> = old
+        .iter()
+        .filter_map(op::<ListGroupMessagesRequest>)
+        .collect();
+    assert!(!polls.is_empty(), "{old:?}");
+    let (sync_id, _) = old
+        .iter()
+        .find_map(op::<ListGroupsByTokenRequest>)
+        .expect("the index sync started");
+    switch_to_sg(&mut a);
+    assert!(a.browser.index.is_empty());
+    assert_eq!(a.watching.watcher.pinned().count(), 0, "pins are per app");
+    // Room g1 of the new app opens; then the old app's replies arrive.
+    a.run_command("open g1");
+    a.take_commands();
+    for (id, req) in polls {
+        let message = GroupMessage {
+            msg_tid: "old-tid".into(),
+            msg_type: 1,
+            body: "said in the old app".into(),
+            sender: MessageSender {
+                user_id: "u1".into(),
+                user_info: String::new(),
+            },
+            seq_number: 1,
+            timestamp: NOW,
+            total_messages: 0,
+        };
+        let r = ListGroupMessagesResponse {
+            group_id: req.group_id,
+            message_list: vec![message],
+            ..Default::default()
+        };
+        a.handle(Msg::Worker(Event::reply(id, Ok(r))));
+    }
+    let page = ListGroupsByTokenResponse {
+        group_list: vec![group("old-only")],
+        has_more: true,
+        next_page_token: Some("t2".into()),
+        ..Default::default()
+    };
+    a.handle(Msg::Worker(Event::reply(sync_id, Ok(page))));
+    let room = a.rooms.open.as_ref().expect("the new app's room");
+    assert!(room.room.is_empty(), "the old room's messages stayed out");
+    assert!(
+        a.browser.index.is_empty(),
+        "the old app's groups stayed out"
+    );
+    assert!(
+        !a.take_commands()
+            .iter()
+            .any(|c| op::<ListGroupsByTokenRequest>(c).is_some_and(|(_, r)| r.app_id == "demo")),
+        "the old app's sync does not go on"
+    );
 }

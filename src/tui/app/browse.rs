@@ -43,6 +43,10 @@ impl App {
                 ))));
             }
             BrowserOutcome::CommandLine(text) => self.command = Some(Input::new(text.into())),
+            BrowserOutcome::GoToPrompt => {
+                self.command = Some(Input::new(GOTO_PROMPT.into()));
+                self.command_from_g = true;
+            }
             BrowserOutcome::Flash(kind, text) => self.status.flash(kind, text),
             BrowserOutcome::CommandError(text) => {
                 self.status.error = Some(ErrorLine::local("Command", text));

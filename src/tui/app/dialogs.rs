@@ -9,10 +9,13 @@ impl App {
     pub(super) fn overlay_key(&mut self, overlay: Overlay, key: Key, ev: KeyEvent) {
         match overlay {
             Overlay::Help { scroll } => {
-                // Scrolling stops at the last line (drawing shows what fits).
-                let last = super::super::panes::help::lines(&self.keymap, &self.theme, 100)
-                    .len()
-                    .saturating_sub(1);
+                // Scrolling stops where the last line shows, as the help was
+                // last drawn (its lines wrap: the narrower, the more lines).
+                let last = self.areas.get().help_scroll_max.unwrap_or_else(|| {
+                    super::super::panes::help::lines(&self.keymap, &self.theme, 100)
+                        .len()
+                        .saturating_sub(1)
+                });
                 let scroll = match self.keymap.action(&key) {
                     Some(Action::Quit | Action::Back | Action::Help) => return,
                     Some(Action::Down) => scroll + 1,

@@ -15,9 +15,22 @@ impl App {
             }
         };
         match &self.overlay {
-            Some(Overlay::Help { .. } | Overlay::SentLog { .. }) => {
+            Some(Overlay::Help { .. }) => {
                 add(Action::Down, "scroll");
                 add(Action::PageDown, "page");
+                return out;
+            }
+            // The sent log's own keys (its recall key is `x`).
+            Some(Overlay::SentLog { .. }) => {
+                if self.sent_log.is_confirming() {
+                    out.push(("y".into(), "recall"));
+                    out.push(("other".into(), "keep"));
+                    return out;
+                }
+                add(Action::Down, "select");
+                if !self.ctx.read_only && !self.compose.sent.is_empty() {
+                    out.push(("x".into(), "recall"));
+                }
                 return out;
             }
             Some(Overlay::Create(f)) => return f.hints(&self.keymap),

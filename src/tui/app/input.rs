@@ -7,6 +7,13 @@ impl App {
         let Some(mut input) = self.command.take() else {
             return;
         };
+        let from_g = std::mem::take(&mut self.command_from_g);
+        if from_g && input.value() == super::GOTO_PROMPT && self.is_go_to_key(&key) {
+            let outcome = self
+                .browser
+                .on_action(Action::Top, self.pending.page().is_some());
+            return self.browser_outcome(outcome);
+        }
         match key.code {
             crate::tui::keys::KeyCodeOrd::Esc => {}
             crate::tui::keys::KeyCodeOrd::Enter => self.run_command(input.value()),
@@ -14,8 +21,14 @@ impl App {
             _ => {
                 input.handle_event(&CtEvent::Key(ev));
                 self.command = Some(input);
+                self.command_from_g = from_g;
             }
         }
+    }
+
+    /// Whether `key` is bound to go-to (`g`, unless `[keys]` says otherwise).
+    fn is_go_to_key(&self, key: &Key) -> bool {
+        self.keymap.keys(Action::GoTo).contains(key)
     }
 
     /// Runs one `:` command line.

@@ -144,6 +144,9 @@ pub struct BulkSummary {
     pub unknown_sends: Vec<(SendMessageRequest, LastError)>,
 }
 
+/// What `g` (go to) opens the `:` line with.
+const GOTO_PROMPT: &str = "group ";
+
 /// The latest-wins lane of page loads.
 const PAGE_LANE: &str = "page";
 
@@ -165,6 +168,9 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// The `:` line while it is open.
     pub(crate) command: Option<Input>,
+    /// The `:` line was opened by `g` (go to): `g` on its empty argument goes
+    /// to the top, as vim's `gg`.
+    pub(crate) command_from_g: bool,
     pub browser: BrowserState,
     pub(crate) detail: DetailState,
     pub compose: ComposeState,
@@ -241,6 +247,7 @@ impl App {
             focus: Focus::Browser,
             overlay: None,
             command: None,
+            command_from_g: false,
             browser: BrowserState::new(query),
             detail: DetailState::default(),
             compose,

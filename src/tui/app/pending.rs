@@ -69,10 +69,35 @@ pub enum Pending {
     Watch(super::watch::WatchRequest),
 }
 
+impl Pending {
+    /// Whether the reply only means something for the app (and data center)
+    /// the call was made in: a late one from before `:app` switched must not
+    /// land in a room, index or poll of the same ID in the new app.
+    pub(crate) fn belongs_to_app(&self) -> bool {
+        matches!(
+            self,
+            Pending::Page(_) | Pending::IndexPage(_) | Pending::Room { .. } | Pending::Watch(_)
+        )
+    }
+
+    /// A moderator's (or a rule's) action on a room, as opposed to a read.
+    pub(crate) fn is_room_action(&self) -> bool {
+        match self {
+            Pending::Room { request, .. } => request.is_action(),
+            Pending::Watch(super::watch::WatchRequest::Act { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct PendingRequests {
     /// Request id → (what the header says while it is in flight, what it is for).
     entries: BTreeMap<RequestId, (String, Pending)>,
+    /// Request id → the app generation it was made in.
+    made_in: BTreeMap<RequestId, u64>,
+    /// Bumped by every switch of app (`:app`).
+    generation: u64,
     last_id: RequestId,
 }
 
@@ -81,12 +106,32 @@ impl PendingRequests {
     pub fn add(&mut self, label: impl Into<String>, pending: Pending) -> RequestId {
         self.last_id += 1;
         self.entries.insert(self.last_id, (label.into(), pending));
+        self.made_in.insert(self.last_id, self.generation);
         self.last_id
     }
 
     /// The request `id` is answered (or crashed): what it was for.
     pub fn take(&mut self, id: RequestId) -> Option<Pending> {
+        self.made_in.remove(&id);
         self.entries.remove(&id).map(|(_, p)| p)
+    }
+
+    /// Like [`Self::take`], but `Err` for a request that belongs to an app
+    /// the console has switched away from since it was made (its reply must
+    /// not be applied to what the console shows now).
+    pub(crate) fn take_current(&mut self, id: RequestId) -> Option<Result<Pending, Pending>> {
+        let old = self.made_in.get(&id).is_some_and(|g| *g != self.generation);
+        let pending = self.take(id)?;
+        if old && pending.belongs_to_app() {
+            tracing::debug!(id, "dropping a reply from the app switched away from");
+            return Some(Err(pending));
+        }
+        Some(Ok(pending))
+    }
+
+    /// The console switched app: what is in flight now belongs to the old one.
+    pub(crate) fn switched_app(&mut self) {
+        self.generation += 1;
     }
 
     pub fn len(&self) -> usize {
@@ -121,7 +166,7 @@ impl PendingRequests {
     /// Forgets the page load in flight (a newer one supersedes it).
     pub fn drop_page(&mut self) {
         if let Some(id) = self.page() {
-            self.entries.remove(&id);
+            self.take(id);
         }
     }
 
@@ -185,5 +230,27 @@ mod tests {
         assert!(p.page().is_none());
         p.take(send);
         assert!(p.is_empty() && !p.sending());
+    }
+
+    #[test]
+    fn after_an_app_switch_only_app_bound_replies_are_dropped() {
+        let mut p = PendingRequests::default();
+        let page = p.add("page", Pending::Page(ListGroupsRequest::new("demo")));
+        let send = p.add("send", Pending::Send(SendMessageRequest::default()));
+        p.switched_app();
+        let fresh = p.add("page", Pending::Page(ListGroupsRequest::new("other")));
+        assert!(
+            matches!(p.take_current(page), Some(Err(_))),
+            "the old app's page"
+        );
+        assert!(
+            matches!(p.take_current(send), Some(Ok(_))),
+            "a send still reports"
+        );
+        assert!(
+            matches!(p.take_current(fresh), Some(Ok(_))),
+            "the new app's page"
+        );
+        assert!(p.is_empty());
     }
 }

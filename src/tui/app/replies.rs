@@ -15,8 +15,9 @@ impl App {
     /// requests in flight.
     pub(super) fn on_worker(&mut self, ev: Event) {
         match ev {
-            Event::Reply { id, result } => match self.pending.take(id) {
-                Some(pending) => self.on_reply(pending, result),
+            Event::Reply { id, result } => match self.pending.take_current(id) {
+                Some(Ok(pending)) => self.on_reply(pending, result),
+                Some(Err(old)) => self.after_switch(&old, result.is_ok()),
                 None => tracing::debug!(id, "dropping a reply nobody waits for (superseded)"),
             },
             Event::Outbox { id, result } => {
@@ -75,7 +76,7 @@ impl App {
                 self.bulk_done(job, results, cancelled);
             }
             Event::Failed { id, message } => {
-                if let Some(pending) = self.pending.take(id) {
+                if let Some(Ok(pending)) = self.pending.take_current(id) {
                     self.on_crash(pending);
                 }
                 self.status.error = Some(ErrorLine::local(
@@ -92,6 +93,21 @@ impl App {
                 ));
             }
         }
+    }
+
+    /// A reply to a call made in the app switched away from: not applied to
+    /// the app shown; an action on a room still says how it ended (the audit
+    /// log has it in full).
+    fn after_switch(&mut self, old: &Pending, ok: bool) {
+        if !old.is_room_action() {
+            return;
+        }
+        let text = if ok {
+            "An action on a room of the previous app went through (see the audit log)"
+        } else {
+            "An action on a room of the previous app failed (see the audit log)"
+        };
+        self.status.flash(ToastKind::Info, text);
     }
 
     /// The reply to a call, given to whoever asked for it, as the response

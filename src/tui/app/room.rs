@@ -50,7 +50,10 @@ impl App {
         pane.set_key_labels(
             Action::ALL
                 .iter()
-                .filter(|a| a.scope() == Scope::Room || matches!(a, Action::Refresh | Action::Back))
+                .filter(|a| {
+                    a.scope() == Scope::Room
+                        || matches!(a, Action::Refresh | Action::Back | Action::Pin)
+                })
                 .filter_map(|a| Some((*a, self.keymap.first(*a)?))),
         );
         let calls = pane.open_calls();
@@ -169,10 +172,21 @@ impl App {
     /// Draws the open room over the main area.
     pub fn draw_room(&self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
         if let Some(pane) = &self.rooms.open {
+            let flagged = self
+                .watching
+                .watcher
+                .flags()
+                .in_room(pane.group_id())
+                .filter_map(|e| {
+                    let rule = crate::text::terminal_safe(&e.flags.first()?.rule_name).into_owned();
+                    Some((e.message.msg_tid.clone(), rule))
+                })
+                .collect();
             let look = crate::tui::panes::room::draw::Look {
                 theme: &self.theme,
                 clock: &self.clock,
                 catalogue: &self.ctx.catalogue,
+                flagged: &flagged,
             };
             crate::tui::panes::room::draw::draw(frame, area, pane, &look);
         }

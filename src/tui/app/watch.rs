@@ -493,7 +493,10 @@ impl App {
             };
             self.status.flash(
                 ToastKind::Warning,
-                format!("{n} new flagged message(s){more}: F reviews them"),
+                format!(
+                    "{n} new flagged {}{more}: F reviews them",
+                    if n == 1 { "message" } else { "messages" }
+                ),
             );
         }
         for (action, message) in polled.actions {

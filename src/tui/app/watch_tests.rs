@@ -407,3 +407,44 @@ fn watch_and_flagged_frames() {
     insta::assert_snapshot!("flagged_80x24", small);
     insta::assert_snapshot!("flagged_120x40", frame_text(&a, 120, 40));
 }
+
+#[test]
+fn flagged_messages_carry_a_mark_in_the_rooms_messages_tab() {
+    let mut a = app(false);
+    a.run_command("open room1");
+    a.handle(Msg::RoomPoll);
+    for c in a.take_commands() {
+        if let Some((id, req)) = op::<ListGroupMessagesRequest>(&c) {
+            let r = ListGroupMessagesResponse {
+                group_id: req.group_id,
+                message_list: chat(),
+                ..Default::default()
+            };
+            reply(&mut a, id, r);
+        }
+    }
+    let marked = |a: &App| -> Vec<String> {
+        crate::tui::render::frame_text(a, 120, 40)
+            .lines()
+            .filter(|l| l.contains('⚑') && !l.contains("livemod"))
+            .map(str::to_string)
+            .collect()
+    };
+    let rows = marked(&a);
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(rows[0].contains("⚑ ads · BUY FOLLOWERS"), "{rows:#?}");
+    assert!(!rows.iter().any(|r| r.contains("hello everyone")));
+    // The other tabs show no messages; back on 1 the marks are there again.
+    press(&mut a, "2");
+    assert!(marked(&a).is_empty());
+    press(&mut a, "1");
+    assert_eq!(marked(&a).len(), 2);
+}
+
+#[test]
+fn the_new_flags_toast_counts_in_words() {
+    let a = pinned_and_polled(false);
+    let said = format!("{:?}", a.status);
+    assert!(said.contains("2 new flagged messages"), "{said}");
+    assert!(!said.contains("message(s)"), "{said}");
+}

@@ -191,7 +191,7 @@ impl AppsPane {
             Action::Down => 1,
             Action::PageUp => -10,
             Action::PageDown => 10,
-            Action::Top => isize::MIN / 2,
+            Action::Top | Action::GoTo => isize::MIN / 2,
             Action::Bottom => isize::MAX / 2,
             _ => return AppsReaction::Ignored,
         };
@@ -296,10 +296,6 @@ fn kept(code: i32) -> String {
     }
 }
 
-fn yes_no(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
-
 /// The pane over `area`: the list on top, the selected app's detail below.
 pub(crate) fn draw(frame: &mut Frame, area: Rect, pane: &AppsPane, theme: &Theme, clock: &Clock) {
     frame.render_widget(Clear, area);
@@ -394,12 +390,12 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, pane: &AppsPane, theme: &Theme
                 lines.push(Line::styled(
                     ellipsize(
                         &format!(
-                            "{} · {} · review {} · messages kept {} · disabled {}",
+                            "{} · {} · review {} · messages kept {} · {}",
                             terminal_safe(&d.app_id),
                             terminal_safe(&d.data_center),
                             review(d.audit_type),
                             kept(d.msg_life_cycle),
-                            yes_no(d.disable)
+                            if d.disable { "disabled" } else { "enabled" }
                         ),
                         w,
                     ),

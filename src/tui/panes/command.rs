@@ -1,5 +1,5 @@
 //! The `:` command line: `:page N`, `:status all|existing|deleted`,
-//! `:sort asc|desc`, `:size N`, `:refresh`, `:filter TEXT`, `:group ID`, `:help`, `:q`.
+//! `:sort asc|desc`, `:size N`, `:refresh`, `:filter TEXT`, `:group ID`, `:open ID`, `:app`, `:help`, `:q`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,7 +27,7 @@ pub(crate) enum Command {
     Quit,
 }
 
-pub(crate) const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :group ID · :open ID · :help · :q";
+pub(crate) const USAGE: &str = ":page N · :status all|existing|deleted · :sort asc|desc · :size N · :refresh · :filter TEXT · :group ID · :open ID · :app · :help · :q";
 
 /// Parses a command line (without the leading `:`).
 pub(crate) fn parse(line: &str) -> Result<Command, String> {
@@ -123,6 +123,9 @@ mod tests {
 
     #[test]
     fn parses_the_documented_commands() {
+        // The usage a typo gets names the commands handled before parsing.
+        let e = parse("bogus").unwrap_err();
+        assert!(e.contains(":open ID") && e.contains(":app"), "{e}");
         assert_eq!(parse("page 3"), Ok(Command::Page(3)));
         assert_eq!(parse(":page last"), Ok(Command::LastPage));
         assert_eq!(

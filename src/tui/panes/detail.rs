@@ -77,7 +77,7 @@ impl DetailState {
         match action {
             Action::Up => self.scroll_by(-1, layout),
             Action::Down => self.scroll_by(1, layout),
-            Action::Top => self.top(),
+            Action::Top | Action::GoTo => self.top(),
             Action::Bottom => self.scroll = layout.content.saturating_sub(layout.viewport),
             Action::PageUp => self.scroll_by(-screen, layout),
             Action::PageDown => self.scroll_by(screen, layout),
@@ -109,6 +109,9 @@ impl DetailState {
         } else {
             add(Action::Compose, "compose");
             add(Action::Delete, "delete");
+        }
+        if group.is_some() {
+            add(Action::Pin, "pin");
         }
         add(Action::Zoom, "zoom");
         out

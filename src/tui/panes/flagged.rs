@@ -169,7 +169,7 @@ impl FlaggedPane {
             Some(Action::Down) => self.moved(queue, (i + 1).min(last)),
             Some(Action::PageUp) => self.moved(queue, i.saturating_sub(10)),
             Some(Action::PageDown) => self.moved(queue, (i + 10).min(last)),
-            Some(Action::Top) => self.moved(queue, 0),
+            Some(Action::Top | Action::GoTo) => self.moved(queue, 0),
             Some(Action::Bottom) => self.moved(queue, last),
             _ => FlaggedKey::Ignored,
         }
@@ -250,6 +250,10 @@ pub(crate) fn draw(
     let first = sel.saturating_sub(visible - 1);
     let wide = table_area.width >= 100;
     let (room_w, rule_w, sender_w) = if wide { (16, 14, 12) } else { (10, 10, 9) };
+    // The message takes the rest (five column gaps); cut with a mark.
+    let message_w = usize::from(table_area.width)
+        .saturating_sub(1 + 8 + room_w + rule_w + sender_w + 5)
+        .max(8);
     let rows: Vec<Row> = queue
         .iter()
         .enumerate()
@@ -268,7 +272,7 @@ pub(crate) fn draw(
                 ellipsize(&terminal_safe(e.room()), room_w),
                 ellipsize(&terminal_safe(&e.rule_name()), rule_w),
                 ellipsize(&terminal_safe(&e.message.sender_id), sender_w),
-                body,
+                ellipsize(&body, message_w),
             ]);
             let style = if i == sel {
                 theme.selected()

@@ -81,7 +81,7 @@ pub(crate) fn draw(
     theme: &Theme,
     read_only: bool,
     scroll: usize,
-) {
+) -> usize {
     let rect = super::centered(area, 90, area.height.saturating_sub(2).max(3));
     frame.render_widget(Clear, rect);
     let mut title = vec![Span::styled(" Help — keys in force ", theme.title())];
@@ -110,4 +110,5 @@ pub(crate) fn draw(
         .take(usize::from(inner.height))
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+    max
 }

@@ -78,7 +78,7 @@ impl OutboxState {
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-10),
             Action::PageDown => self.move_by(10),
-            Action::Top => self.top(),
+            Action::Top | Action::GoTo => self.top(),
             Action::Bottom => self.bottom(),
             Action::Open if entry.is_none() => return none(),
             Action::Open => self.detail = !self.detail,

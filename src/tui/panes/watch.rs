@@ -75,7 +75,7 @@ impl WatchPane {
                 self.sel = (self.sel + 1).min(last);
                 WatchKey::Handled
             }
-            Some(Action::Top) => {
+            Some(Action::Top | Action::GoTo) => {
                 self.sel = 0;
                 WatchKey::Handled
             }

@@ -109,6 +109,35 @@ fn a_failed_sync_says_so_and_the_page_filter_still_works() {
 }
 
 #[test]
+fn g_then_an_id_jumps_to_the_group_and_g_g_goes_to_the_top() {
+    let mut a = searching(45);
+    press(&mut a, "/");
+    answer_sync(&mut a, 45);
+    press(&mut a, "esc");
+    press(&mut a, "g");
+    assert_eq!(a.command.as_ref().unwrap().value(), "group ");
+    type_text(&mut a, "room003");
+    press(&mut a, "enter");
+    assert_eq!(a.browser.query.page_number, 3, "{:?}", a.status);
+    answer_pages(&mut a, 45);
+    assert_eq!(selected_id(&a), "room003");
+    // A `g` inside the ID is text, not the top.
+    press(&mut a, "g");
+    type_text(&mut a, "rog");
+    assert_eq!(a.command.as_ref().unwrap().value(), "group rog");
+    press(&mut a, "esc");
+    // `g g`: the first row of the page shown.
+    press(&mut a, "g");
+    press(&mut a, "g");
+    assert!(a.command.is_none());
+    assert_eq!(selected_id(&a), "room004", "page 3, newest first");
+    // `@` opens the same line, where `g` is text (IDs may start with g).
+    press(&mut a, "@");
+    press(&mut a, "g");
+    assert_eq!(a.command.as_ref().unwrap().value(), "group g");
+}
+
+#[test]
 fn go_to_a_group_by_id_loads_its_page_and_selects_it() {
     let mut a = searching(45);
     press(&mut a, "/");

@@ -29,7 +29,11 @@ fn start_loads_the_first_page_and_keys_move_the_selection() {
     assert_eq!(selected_id(&a), "room042");
     keys(&mut a, &["G"]);
     assert_eq!(selected_id(&a), "room025");
-    keys(&mut a, &["g"]);
+    // vim's `gg`: `g` opens the go-to line, `g` again on it goes to the top.
+    keys(&mut a, &["g", "g"]);
+    assert_eq!(selected_id(&a), "room044");
+    assert!(a.command.is_none(), "the go-to line closed");
+    keys(&mut a, &["G", "home"]);
     assert_eq!(selected_id(&a), "room044");
     assert!(
         a.take_commands().is_empty(),

@@ -40,6 +40,8 @@ pub(crate) enum BrowserOutcome {
     CommandError(String),
     /// `/` was pressed: the all-groups index should be fresh.
     Search,
+    /// `g`: the go-to-group prompt, where `g` again goes to the top.
+    GoToPrompt,
 }
 
 /// Rows the page keys move through a search over every group.
@@ -162,6 +164,7 @@ impl BrowserState {
             }
             Action::GotoPage => return O::CommandLine("page "),
             Action::GotoGroup => return O::CommandLine("group "),
+            Action::GoTo => return O::GoToPrompt,
             Action::PageSize => {
                 let size = self.query.page_size;
                 let next = PAGE_SIZES
@@ -310,11 +313,12 @@ impl BrowserState {
         add(Action::PageUp, "prev");
         add(Action::Compose, "compose");
         add(Action::Mark, "mark");
+        add(Action::Pin, "pin");
         add(Action::Delete, "delete");
         add(Action::Create, "create");
         add(Action::Sort, "sort");
         add(Action::Status, "status");
-        add(Action::GotoGroup, "go to ID");
+        add(Action::GoTo, "go to ID");
         add(Action::Outbox, "outbox");
         add(Action::CommandLine, "cmd");
         add(Action::Zoom, "zoom");

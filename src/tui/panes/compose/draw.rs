@@ -286,7 +286,7 @@ pub fn draw(
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 json_state,
-                Span::styled(format!("  {} lines", state.body.line_count()), theme.dim()),
+                Span::styled(lines_label(state.body.line_count()), theme.dim()),
             ])),
             Rect::new(x + label_w, y, input_w, 1),
         );
@@ -378,5 +378,23 @@ pub fn draw(
             Rect::new(x, y, w, 1),
         );
         y += 1;
+    }
+}
+
+/// "  1 line", "  3 lines" beside Body.
+fn lines_label(n: usize) -> String {
+    if n == 1 {
+        "  1 line".to_string()
+    } else {
+        format!("  {n} lines")
+    }
+}
+
+#[cfg(test)]
+mod lines_tests {
+    #[test]
+    fn one_line_is_singular() {
+        assert_eq!(super::lines_label(1), "  1 line");
+        assert_eq!(super::lines_label(2), "  2 lines");
     }
 }

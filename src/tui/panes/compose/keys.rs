@@ -125,7 +125,9 @@ impl ComposeState {
         if self.tid.value() == r.msg_tid || request.msg_tid.as_deref() == Some(self.tid.value()) {
             self.reset_after_send(catalogue);
         }
-        text
+        // The one-line status says what and where; the pane and the sent log
+        // keep the RequestId (it would be cut at 80 columns).
+        format!("Sent to {} · MsgTid {}", request.group_id, r.msg_tid)
     }
 
     /// A send failed. Everything composed stays, MsgTid included, so a retry

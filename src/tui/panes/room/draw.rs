@@ -21,6 +21,8 @@ pub struct Look<'a> {
     pub theme: &'a Theme,
     pub clock: &'a Clock,
     pub catalogue: &'a Catalogue,
+    /// Messages of this room a rule flagged: MsgTid → the first rule's name.
+    pub flagged: &'a std::collections::BTreeMap<String, String>,
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
@@ -42,19 +44,32 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
     let row = |y: u16| Rect::new(inner.x, inner.y + y, inner.width, 1);
 
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            ellipsize(&header_text(pane, look), w),
-            theme.text(),
-        )),
+        Paragraph::new(Line::styled(header_text(pane, look, w), theme.text())),
         row(0),
     );
     frame.render_widget(Paragraph::new(tab_bar(pane, theme)), row(1));
 
+    // The outcome wraps (a MsgTid and a RequestId do not fit 80 columns on
+    // one line); up to three rows, taken from the tab's.
+    let outcome_rows: Vec<String> = match &pane.outcome {
+        Some((_, text)) if pane.mute_input().is_none() => {
+            let mut rows = crate::tui::panes::wrap_text(text, w);
+            let max = usize::from(inner.height.saturating_sub(4)).clamp(1, 3);
+            if rows.len() > max {
+                rows.truncate(max);
+                let last = rows.last_mut().expect("at least one row");
+                *last = ellipsize(&format!("{last} …"), w);
+            }
+            rows
+        }
+        _ => Vec::new(),
+    };
+    let foot = outcome_rows.len().max(1) as u16;
     let body = Rect::new(
         inner.x,
         inner.y + 2,
         inner.width,
-        inner.height.saturating_sub(3),
+        inner.height.saturating_sub(2 + foot),
     );
     match pane.tab {
         Tab::Messages => draw_messages(frame, body, pane, look),
@@ -70,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
         let x = last.x + label.len() as u16;
         let field = Rect::new(x, last.y, last.width.saturating_sub(label.len() as u16), 1);
         draw_input(frame, field, input, theme.text(), true);
-    } else if let Some((ok, text)) = &pane.outcome {
+    } else if let Some((ok, _)) = &pane.outcome {
         let style = if pane.is_confirming() {
             theme.warning()
         } else if *ok {
@@ -78,21 +93,67 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
         } else {
             theme.error()
         };
-        frame.render_widget(
-            Paragraph::new(Line::styled(ellipsize(text, w), style)),
-            last,
+        let lines: Vec<Line> = outcome_rows
+            .into_iter()
+            .map(|r| Line::styled(r, style))
+            .collect();
+        let area = Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(foot),
+            inner.width,
+            foot,
         );
+        frame.render_widget(Paragraph::new(lines), area);
     }
 }
 
-/// "online 12 · 340 messages (text 300, gift 40) · room muted · deleted".
-fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
+/// "online 12 · 340 messages (text 300, gift 40) · room muted · deleted",
+/// fitted to `width`: the counts by type go first, then the group name is
+/// shortened; the facts (online, messages, mutes) are never cut.
+fn header_text(pane: &RoomPane, look: &Look<'_>, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let (name, facts, by_type) = header_parts(pane, look);
+    let full = |facts: &[String]| {
+        let mut all: Vec<String> = name.iter().cloned().collect();
+        all.extend_from_slice(facts);
+        all.join(" · ")
+    };
+    let text = full(&facts);
+    if text.width() <= width {
+        return text;
+    }
+    // Without the counts by type.
+    let short: Vec<String> = facts
+        .iter()
+        .map(|f| match &by_type {
+            Some(t) => f.replace(t.as_str(), ""),
+            None => f.clone(),
+        })
+        .collect();
+    let text = full(&short);
+    if text.width() <= width {
+        return text;
+    }
+    // The name takes what the facts leave, or gives way.
+    let rest = short.join(" · ");
+    let room = width.saturating_sub(rest.width() + 3);
+    match &name {
+        Some(n) if room >= 8 => format!("{} · {rest}", ellipsize(n, room)),
+        _ => ellipsize(&rest, width),
+    }
+}
+
+/// The room's name, its facts, and the " (text 300, gift 40)" counts by type
+/// (inside one of the facts), for [`header_text`].
+fn header_parts(pane: &RoomPane, look: &Look<'_>) -> (Option<String>, Vec<String>, Option<String>) {
+    let mut name = None;
+    let mut by_type_text = None;
     let mut parts = Vec::new();
     match &pane.describe {
         None => parts.push("loading the room…".to_string()),
         Some(d) => {
             if !d.group_name.is_empty() {
-                parts.push(safe(&d.group_name).into_owned());
+                name = Some(safe(&d.group_name).into_owned());
             }
             if let Some(n) = d.online_user_counts {
                 parts.push(format!("online {n}"));
@@ -106,11 +167,14 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
                         Err(_) => format!("{} {n}", safe(t)),
                     })
                     .collect();
-                parts.push(format!(
-                    "{} ({})",
-                    plural(total, "message", "messages"),
-                    by_type.join(", ")
-                ));
+                let messages = plural(total, "message", "messages");
+                if by_type.is_empty() {
+                    parts.push(messages);
+                } else {
+                    let detail = format!(" ({})", by_type.join(", "));
+                    parts.push(format!("{messages}{detail}"));
+                    by_type_text = Some(detail);
+                }
             }
             if d.delete {
                 parts.push("DELETED".into());
@@ -122,7 +186,7 @@ fn header_text(pane: &RoomPane, look: &Look<'_>) -> String {
         Some(b) => parts.push(format!("{} muted", b.banned_user_list.len())),
         None => {}
     }
-    parts.join(" · ")
+    (name, parts, by_type_text)
 }
 
 /// "1 message", "0 messages", "2 messages".
@@ -206,10 +270,12 @@ fn draw_messages(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>
         .take(height)
         .map(|(i, held)| {
             let l = MessageLine::new(&held.message, look.catalogue, look.clock);
-            let body = if held.recalled {
-                format!("(recalled) {}", l.body)
-            } else {
-                l.body
+            let flag = look.flagged.get(&held.message.msg_tid);
+            let body = match (held.recalled, flag) {
+                (true, Some(rule)) => format!("(recalled) ⚑ {rule} · {}", l.body),
+                (true, None) => format!("(recalled) {}", l.body),
+                (false, Some(rule)) => format!("⚑ {rule} · {}", l.body),
+                (false, None) => l.body,
             };
             let text = format!(
                 "{} {:<sw$} {:<kw$} {}",
@@ -224,6 +290,8 @@ fn draw_messages(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>
                 theme.selected()
             } else if held.recalled {
                 theme.deleted()
+            } else if flag.is_some() {
+                theme.warning()
             } else {
                 theme.text()
             };

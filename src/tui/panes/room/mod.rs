@@ -280,7 +280,7 @@ impl RoomPane {
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-10),
             Action::PageDown => self.move_by(10),
-            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Top | Action::GoTo => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
             _ => return Reaction::Ignored,
         };
@@ -426,6 +426,7 @@ impl RoomPane {
             add(Action::MuteRoom, "mute room");
             add(Action::UnmuteRoom, "lift");
         }
+        add(Action::Pin, "pin");
         add(Action::Refresh, "reload");
         add(Action::Back, "back");
         out

@@ -252,6 +252,30 @@ fn recall_asks_first_and_marks_the_message_recalled() {
 }
 
 #[test]
+fn a_long_outcome_wraps_instead_of_cutting_the_request_id() {
+    let mut a = app(false);
+    open(&mut a);
+    press(&mut a, "k");
+    press(&mut a, "x");
+    press(&mut a, "y");
+    let (id, _) = a
+        .take_commands()
+        .iter()
+        .find_map(op::<DeleteGroupMessageRequest>)
+        .expect("y recalls");
+    let rq = "95515F0A-686E-4F84-81C9-F1C1131D6138";
+    let ok = DeleteGroupMessageResponse {
+        request_id: rq.into(),
+        ..Default::default()
+    };
+    reply(&mut a, id, Ok(ok));
+    let text = frame_text(&a, 80, 24);
+    assert!(text.contains(rq), "{text}");
+    let said = text.lines().find(|l| l.contains("Recalled")).unwrap();
+    assert!(!said.contains('…'), "nothing cut: {text}");
+}
+
+#[test]
 fn keys_in_the_room_never_reach_the_browser_behind_it() {
     let mut a = app(false);
     a.start();
@@ -517,6 +541,22 @@ fn the_header_says_1_message_not_1_messages() {
     let text = frame_text(&a, 120, 40);
     assert!(text.contains("1 message ("), "{text}");
     assert!(!text.contains("1 messages"), "{text}");
+}
+
+#[test]
+fn a_room_without_messages_says_0_messages_without_empty_brackets() {
+    let mut a = app(false);
+    a.run_command("open room1");
+    for c in a.take_commands() {
+        if let Some((id, _)) = op::<DescribeGroupRequest>(&c) {
+            let mut d = describe();
+            d.msg_amount = Some(Default::default());
+            reply(&mut a, id, Ok(d));
+        }
+    }
+    let text = frame_text(&a, 120, 40);
+    assert!(text.contains("online 42 · 0 messages"), "{text}");
+    assert!(!text.contains("()"), "{text}");
 }
 
 #[test]
