@@ -140,6 +140,14 @@ impl Theme {
             (false, false) => Style::new().fg(self.c("border")),
         }
     }
+
+    /// The frame of a pane or dialog that has the focus, titled.
+    pub(crate) fn focused_block(&self, title: String) -> ratatui::widgets::Block<'static> {
+        ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::ALL)
+            .border_style(self.border(true))
+            .title(ratatui::text::Span::styled(title, self.title()))
+    }
     /// The selected row: reversed in monochrome so it never depends on colour.
     pub fn selected(&self) -> Style {
         if self.mono {

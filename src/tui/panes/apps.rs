@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Row, Table};
 
 use crate::api::{
     ApiError, AppSummary, AuditType, DataCenter, DescribeAppRequest, DescribeAppResponse,
@@ -307,10 +307,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, pane: &AppsPane, theme: &Theme
             pane.apps.len()
         )
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(title, theme.title()));
+    let block = theme.focused_block(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 4 || inner.width < 20 {

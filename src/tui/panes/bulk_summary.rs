@@ -4,8 +4,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::api::SendMessageRequest;
 use crate::bulk::Outcome;
@@ -49,10 +49,7 @@ pub(crate) fn draw(
     let height = (rows.len() as u16 + 2).min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(format!(" {title} "), theme.title()));
+    let block = theme.focused_block(format!(" {title} "));
     frame.render_widget(Paragraph::new(rows).block(block), rect);
 }
 

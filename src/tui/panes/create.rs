@@ -7,7 +7,7 @@ use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -226,10 +226,7 @@ pub(crate) fn draw(
     let rows = LABELS.len() + 1 + message.len() + 1 + hint.len();
     let rect = centered(area, width, (rows as u16 + 2).min(area.height));
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Create group ", theme.title()));
+    let block = theme.focused_block(" Create group ".to_string());
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.height < 3 || inner.width < 30 {

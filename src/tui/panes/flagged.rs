@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Row, Table, Wrap};
 
 use crate::moderation::{FlagEntry, FlagId, FlagQueue};
 use crate::text::terminal_safe;
@@ -219,17 +219,11 @@ pub(crate) fn draw(
     clock: &Clock,
 ) {
     frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(
-                " Flagged: {} · {} unread ",
-                queue.len(),
-                queue.total_unread()
-            ),
-            theme.title(),
-        ));
+    let block = theme.focused_block(format!(
+        " Flagged: {} · {} unread ",
+        queue.len(),
+        queue.total_unread()
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if queue.is_empty() {

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+use ratatui::widgets::{Clear, Paragraph, Row, Table};
 
 use crate::api::DeleteGroupMessageRequest;
 use crate::text::terminal_safe;
@@ -153,16 +153,10 @@ pub(crate) fn draw(
     clock: &Clock,
 ) {
     frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(
-                " Sent this session: {} · x recalls · esc closes ",
-                sent.len()
-            ),
-            theme.title(),
-        ));
+    let block = theme.focused_block(format!(
+        " Sent this session: {} · x recalls · esc closes ",
+        sent.len()
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if sent.is_empty() {

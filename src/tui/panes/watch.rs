@@ -5,8 +5,8 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Row, Table};
 
 use crate::text::terminal_safe;
 use crate::tui::action::Action;
@@ -110,13 +110,9 @@ pub(crate) fn draw(
     frame.render_widget(Clear, area);
     let pinned = lines.iter().filter(|l| l.pinned).count();
     let unread: usize = lines.iter().map(|l| l.unread).sum();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(" Watch: {pinned} pinned · {unread} unread flagged "),
-            theme.title(),
-        ));
+    let block = theme.focused_block(format!(
+        " Watch: {pinned} pinned · {unread} unread flagged "
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if lines.is_empty() {

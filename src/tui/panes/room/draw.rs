@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::api::validate::limits;
 use crate::catalogue::Catalogue;
@@ -31,13 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &RoomPane, look: &Look<'_>) {
         return;
     }
     let theme = look.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(" Room {} ", safe(pane.group_id())),
-            theme.title(),
-        ));
+    let block = theme.focused_block(format!(" Room {} ", safe(pane.group_id())));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = usize::from(inner.width);
