@@ -94,6 +94,15 @@ pub(crate) fn json_terminal_safe(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Unicode lower case, so that "ÉCOLE" and "école" compare equal; CJK is unchanged.
+pub(crate) fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

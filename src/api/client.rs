@@ -161,14 +161,6 @@ impl Client {
         &self.credentials
     }
 
-    /// Every page of a token-paged list, from `first` on (see [`super::pages`]).
-    pub fn pages<O: super::Paged>(
-        &self,
-        first: O,
-    ) -> impl futures::Stream<Item = Result<O::Response, ApiError>> + Send + '_ {
-        super::paging::pages(self, first)
-    }
-
     /// Validates, paces, signs and sends one operation, retrying where that is safe.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response, ApiError> {
         self.call_with_stats(op).await.0

@@ -6,7 +6,18 @@
 //! closes with text after it on the same field, is an error naming the line
 //! where the quote opened.
 
-use super::input::LineError;
+/// A problem in an input file, with its 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
 
 #[derive(Clone, Copy)]
 enum State {

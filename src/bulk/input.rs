@@ -29,18 +29,7 @@ pub(crate) const MAX_TARGET_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 // ------------------------------------------------------------------ errors
 
-/// A problem in an input file, with its 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for LineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
+pub use super::csv_check::LineError;
 
 /// Every problem found (up to a limit), for one message naming them all.
 #[derive(Debug, Clone, PartialEq, Eq)]

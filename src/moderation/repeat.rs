@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use super::Message;
-use super::rules::lowercase;
+use crate::text::lowercase;
 
 /// Recent posts per (room, sender, text), by send time, for the `repeat` test.
 pub(super) struct RepeatTracker {

@@ -20,6 +20,7 @@
 //! test that matched. Matched text in a [`Reason`] comes from the service: the
 //! UI must pass it through the terminal sanitiser before drawing it.
 
+use crate::text::lowercase;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -528,15 +529,6 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     (!glued(first) || !glued(before)) && (!glued(last) || !glued(after))
-}
-
-/// Unicode lower case, so that "ÉCOLE" and "école" compare equal; CJK is unchanged.
-pub(super) fn lowercase(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
-    }
 }
 
 fn snippet(text: &str) -> String {

@@ -7,8 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, Focus, Overlay};
-use super::panes::browser::BrowserLayout;
-use super::panes::detail::DetailLayout;
+use super::panes::FrameAreas;
 use super::panes::{
     browser, command, compose, confirm, create, detail, header, help, outbox, sentlog, status,
 };
@@ -22,19 +21,6 @@ pub const TINY_WIDTH: u16 = 30;
 pub const TINY_HEIGHT: u16 = 6;
 /// From this width on, the browser and the detail/compose pane sit side by side.
 pub const WIDE: u16 = 120;
-
-/// What the panes laid out in one frame: where the mouse can hit them, the
-/// browser's first row and the detail pane's scroll range. Made afresh by
-/// every frame (a pane not drawn has none) and kept by the app as the last
-/// frame's, in one place; drawing never writes into a pane's state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FrameAreas {
-    pub browser: BrowserLayout,
-    pub detail: DetailLayout,
-    /// How far the help overlay can scroll at the size it was drawn (its
-    /// lines wrap, so this depends on the width).
-    pub help_scroll_max: Option<usize>,
-}
 
 /// Draws one frame from the app state and records what it laid out as the
 /// app's last frame.

@@ -43,6 +43,7 @@ pub use watch::{View as WatchView, WatchRequest, Watching};
 use super::action::{Action, Msg};
 use super::clock::Clock;
 use super::keys::{Key, KeyMap};
+use super::panes::FrameAreas;
 use super::panes::browser::{BrowserOutcome, BrowserState, IndexSync};
 use super::panes::command;
 use super::panes::compose::{ComposeState, Recipients, SentEntry};
@@ -52,7 +53,6 @@ use super::panes::detail::{DetailOutcome, DetailState};
 use super::panes::outbox::{OutboxIntent, OutboxState};
 use super::panes::status::{ErrorLine, StatusState, ToastKind};
 use super::theme::Theme;
-use super::ui::FrameAreas;
 
 /// Everything the console needs to know about where it runs. Built from a
 /// `Session` by [`super::run`]; tests build it directly.

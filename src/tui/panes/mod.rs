@@ -26,6 +26,19 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use unicode_width::UnicodeWidthChar;
 
+/// What the panes laid out in one frame: where the mouse can hit them, the
+/// browser's first row and the detail pane's scroll range. Made afresh by
+/// every frame (a pane not drawn has none) and kept by the app as the last
+/// frame's, in one place; drawing never writes into a pane's state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameAreas {
+    pub browser: browser::BrowserLayout,
+    pub detail: detail::DetailLayout,
+    /// How far the help overlay can scroll at the size it was drawn (its
+    /// lines wrap, so this depends on the width).
+    pub help_scroll_max: Option<usize>,
+}
+
 /// The "> answer" row of a dialog that asks the user to type a confirmation;
 /// the answer turns green once it matches.
 pub fn draw_typed_answer(
