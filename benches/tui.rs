@@ -3,6 +3,7 @@
 //! reach a tty) and the update path (key events through `App::handle`).
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -131,16 +132,8 @@ fn updates(c: &mut Criterion) {
 /// one keystroke handled and settled (filtered) as the event loop does
 /// before each frame, typing then erasing "room12" and "show #3".
 fn search_all(c: &mut Criterion) {
-    let typing: Vec<_> = ["/", "r", "o", "o", "m", "1", "2", "backspace", "backspace"]
-        .iter()
-        .chain(&["backspace", "backspace", "backspace", "backspace"])
-        .chain(&["s", "h", "o", "w", " ", "#", "3", "esc"])
-        .map(|s| {
-            Key::parse(if *s == " " { "space" } else { s })
-                .unwrap()
-                .to_event()
-        })
-        .collect();
+    let typing = search_typing();
+    search_all_latency(&typing);
     c.bench_function("search_all_5000_per_keystroke", |b| {
         b.iter_batched(
             || {
@@ -158,6 +151,53 @@ fn search_all(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+}
+
+/// The keys of the search bench: `/`, typing then erasing "room12" and "show #3".
+fn search_typing() -> Vec<crossterm::event::KeyEvent> {
+    ["/", "r", "o", "o", "m", "1", "2", "backspace", "backspace"]
+        .iter()
+        .chain(&["backspace", "backspace", "backspace", "backspace"])
+        .chain(&["s", "h", "o", "w", " ", "#", "3", "esc"])
+        .map(|s| {
+            Key::parse(if *s == " " { "space" } else { s })
+                .unwrap()
+                .to_event()
+        })
+        .collect()
+}
+
+/// The per-keystroke distribution (criterion reports a whole typing run):
+/// each key handled and settled, timed alone, over many runs. The index is
+/// built first, as a synced page leaves it; printed, not asserted.
+fn search_all_latency(typing: &[crossterm::event::KeyEvent]) {
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        300
+    } else {
+        2
+    };
+    let mut took = Vec::with_capacity(runs * typing.len());
+    for _ in 0..runs {
+        let mut app = app_with(50);
+        app.browser.index.replace_all((0..5000).map(group));
+        app.settle();
+        for &key in typing {
+            let start = Instant::now();
+            app.handle(Msg::Key(black_box(key)));
+            app.settle();
+            took.push(start.elapsed());
+        }
+        let _ = black_box(app);
+    }
+    took.sort();
+    let at = |p: f64| took[((took.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e6;
+    eprintln!(
+        "search_all_5000_keystroke_latency: {} keys · median {:.1} µs · p95 {:.1} µs · max {:.1} µs",
+        took.len(),
+        at(0.5),
+        at(0.95),
+        at(1.0),
+    );
 }
 
 criterion_group!(benches, frames, updates, search_all);
