@@ -4,8 +4,6 @@
 //! room with the admins excepted, the Users tab lists and marks, and a
 //! read-only console refuses every action.
 
-use std::time::Duration;
-
 use livemod::api::{
     Client, ClientOptions, CreateGroupRequest, DescribeGroupBandRequest, ListGroupMessagesRequest,
     ListGroupUsersRequest,
@@ -13,8 +11,6 @@ use livemod::api::{
 use livemod::credentials::Credentials;
 use livemod::emulator::ops::{JoinGroupRequest, UserSendRequest};
 use livemod::emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions};
-use livemod::tui::action::Msg;
-use livemod::tui::keys::Key;
 use livemod::tui::panes::room::Tab;
 use livemod::tui::{App, Context};
 use livemod::worker::{Event, Worker};
@@ -90,24 +86,11 @@ async fn rig(read_only: bool) -> Rig {
 impl Rig {
     /// Forwards queued commands and feeds replies back until nothing is in flight.
     async fn settle(&mut self) {
-        loop {
-            for c in self.app.take_commands() {
-                assert!(self.worker.send(c));
-            }
-            if !self.app.busy() {
-                return;
-            }
-            let ev = tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .expect("the worker answered in time")
-                .expect("the worker is alive");
-            self.app.handle(Msg::Worker(ev));
-        }
+        crate::support::console::settle(&mut self.app, &self.worker, &mut self.events).await;
     }
 
     fn press(&mut self, spec: &str) {
-        self.app
-            .handle(Msg::Key(Key::parse(spec).unwrap().to_event()));
+        crate::support::console::press(&mut self.app, spec);
     }
 
     async fn keys(&mut self, specs: &[&str]) {

@@ -4,15 +4,12 @@
 //! deleted group, audited like every console mutation.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use livemod::api::{Client, ClientOptions};
 use livemod::audit::AuditLog;
 use livemod::credentials::Credentials;
 use livemod::emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, EmulatorOptions};
-use livemod::tui::action::Msg;
 use livemod::tui::app::{Focus, Overlay};
-use livemod::tui::keys::Key;
 use livemod::tui::{App, Context};
 use livemod::worker::{Event, Worker};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -66,25 +63,11 @@ impl Rig {
     /// Forwards queued commands and feeds replies back until nothing is in
     /// flight (a bounded wait for each reply).
     async fn settle(&mut self) {
-        loop {
-            for c in self.app.take_commands() {
-                assert!(self.worker.send(c));
-            }
-            if !self.app.busy() {
-                self.app.settle();
-                return;
-            }
-            let ev = tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .expect("the worker answered in time")
-                .expect("the worker is alive");
-            self.app.handle(Msg::Worker(ev));
-        }
+        crate::support::console::settle(&mut self.app, &self.worker, &mut self.events).await;
     }
 
     fn press(&mut self, spec: &str) {
-        self.app
-            .handle(Msg::Key(Key::parse(spec).unwrap().to_event()));
+        crate::support::console::press(&mut self.app, spec);
     }
 
     fn type_text(&mut self, text: &str) {
