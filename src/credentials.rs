@@ -267,6 +267,12 @@ fn from_cli_config(
             problem: format!("profile {name:?} has no access_key_id or access_key_secret"),
         });
     }
+    if !plausible_key_id(&creds.access_key_id) {
+        return Err(CredentialError::BadFile {
+            path: shown,
+            problem: format!("profile {name:?} has a malformed access_key_id"),
+        });
+    }
     creds.profile = Some(name.to_string());
     Ok(Some(creds))
 }
@@ -317,9 +323,23 @@ fn from_credentials_file(
             problem: format!("[{section}] has no access_key_id or access_key_secret"),
         });
     }
+    if !plausible_key_id(id) {
+        return Err(CredentialError::BadFile {
+            path: shown,
+            problem: format!("[{section}] has a malformed access_key_id"),
+        });
+    }
     let mut creds = Credentials::new(id, secret, format!("[{section}] in {shown}"));
     creds.profile = Some(section.to_string());
     Ok(Some(creds))
+}
+
+/// An AccessKeyId is letters, digits and a few separators. Anything else is a
+/// mangled file (a lost line break can glue the secret onto the ID), and the
+/// ID is shown in Debug output and audit lines, so it is refused unseen.
+fn plausible_key_id(id: &str) -> bool {
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 #[cfg(test)]

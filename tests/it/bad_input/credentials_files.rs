@@ -199,3 +199,13 @@ fn a_valid_profile_still_resolves() {
     .unwrap();
     assert_eq!(creds.access_key_id, "AKID1");
 }
+
+/// A lost line break glues the secret onto the ID; the ID must not carry it out.
+#[test]
+fn a_secret_glued_onto_the_id_is_refused_unseen() {
+    let text = format!(
+        "[default]\ntype = access_key\naccess_key_id = AKID1access_key_secret = {SECRET}\naccess_key_secret = {SECRET}\n"
+    );
+    let r = check_credentials(None, Some(text.as_bytes()), Some("default"));
+    assert!(r.is_ok(), "{r:?}");
+}
