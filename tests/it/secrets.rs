@@ -100,7 +100,10 @@ impl Machine {
     fn command(&self, endpoint: &str, args: &[&str]) -> Command {
         let home = self.home.path();
         let mut cmd = Command::cargo_bin("livemod").unwrap();
-        cmd.env_clear()
+        // Bulk runs write their failures file and journal beside the current
+        // directory: each test keeps its own, so parallel tests never meet.
+        cmd.current_dir(home)
+            .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
